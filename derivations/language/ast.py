@@ -1,0 +1,78 @@
+"""The untyped syntax tree: what the user wrote, with positions, before shapes are known."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Pos:
+    line: int
+    column: int
+
+
+@dataclass(frozen=True)
+class Name:
+    id: str
+    pos: Pos
+
+
+@dataclass(frozen=True)
+class Number:
+    text: str
+    pos: Pos
+
+
+@dataclass(frozen=True)
+class BinOp:
+    op: str  # one of + - * / @ **
+    left: Syntax
+    right: Syntax
+    pos: Pos
+
+
+@dataclass(frozen=True)
+class Unary:
+    op: str  # '-' or '+'
+    operand: Syntax
+    pos: Pos
+
+
+@dataclass(frozen=True)
+class TransposeOp:
+    operand: Syntax
+    pos: Pos
+
+
+@dataclass(frozen=True)
+class Call:
+    func: str
+    args: tuple[Syntax, ...]
+    pos: Pos
+    func_pos: Pos
+
+
+Syntax = Name | Number | BinOp | Unary | TransposeOp | Call
+
+
+@dataclass(frozen=True)
+class Statement:
+    target: str | None  # None for a bare expression
+    value: Syntax
+    pos: Pos
+
+
+@dataclass(frozen=True)
+class Program:
+    statements: tuple[Statement, ...]
+    source: str
+
+
+def children(node: Syntax) -> tuple[Syntax, ...]:
+    if isinstance(node, BinOp):
+        return (node.left, node.right)
+    if isinstance(node, Unary | TransposeOp):
+        return (node.operand,)
+    if isinstance(node, Call):
+        return node.args
+    return ()

@@ -1,0 +1,453 @@
+"""Syntax tree + variable declarations -> typed program, checking every shape.
+
+This is where user mistakes are caught and explained: each error carries the position of the
+offending operator or name, both operands' shapes, and a hint that says what to write instead.
+"""
+
+from __future__ import annotations
+
+import difflib
+import keyword
+import re
+from collections.abc import Callable, Mapping, Sequence
+
+import sympy as sp
+
+from ..errors import ChainruleError
+from ..expr import nodes as N
+from ..expr import shapes as S
+from ..expr.functions import FUNCTIONS
+from ..expr.program import Definition, TypedProgram
+from ..limits import DEFAULT_LIMITS, Limits
+from .ast import BinOp, Call, Name, Number, Pos, Program, Syntax, TransposeOp, Unary
+from .parser import parse
+
+_IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+# Functions users may call, with how many arguments they take (None: one or more).
+REDUCTIONS = {
+    "sum": 1, "mean": 1, "dot": 2, "outer": 2, "norm2": 1, "trace": 1, "det": 1,
+    "logdet": 1, "inv": 1, "diag": 1, "softmax": 1, "log_softmax": 1, "logsumexp": 1,
+    "concat": None,
+}  # fmt: skip
+USER_FUNCTIONS: dict[str, int | None] = {
+    **{name: f.arity for name, f in FUNCTIONS.items() if f.user_facing},
+    **REDUCTIONS,
+}
+
+
+def declare(variables: Mapping[str, Sequence[str | int] | str | int | None], limits: Limits) -> dict[str, N.Var]:
+    """Turn ``{"W": ("n", "m"), "x": ("m",), "lam": ()}`` into typed input variables."""
+    if not isinstance(variables, Mapping):
+        raise ChainruleError("declaration", "variables must map names to shapes", hint='e.g. {"W": ["n", "m"], "x": ["m"]}')
+    if len(variables) > limits.max_variables:
+        raise ChainruleError(
+            "limit",
+            f"{len(variables)} variables are declared; the limit is {limits.max_variables}",
+            hint="declare only the variables the program uses",
+            details={"limit": "max_variables", "value": limits.max_variables},
+        )
+    out: dict[str, N.Var] = {}
+    for name, raw in variables.items():
+        _check_name(name, "variable")
+        dims_raw: list[str | int]
+        if raw is None:
+            dims_raw = []
+        elif isinstance(raw, str | int):
+            dims_raw = [raw]
+        else:
+            dims_raw = list(raw)
+        if len(dims_raw) > 2:
+            raise ChainruleError(
+                "declaration",
+                f"variable {name!r} has {len(dims_raw)} dimensions; chainrule handles scalars, vectors and matrices",
+                hint=f"declare {name} as () for a scalar, (n,) for a vector or (n, m) for a matrix",
+            )
+        dims = [_dimension(name, d, limits) for d in dims_raw]
+        if len(dims) == 0:
+            shape = S.SCALAR
+        elif len(dims) == 1:
+            if dims[0] == 1:
+                raise ChainruleError(
+                    "declaration",
+                    f"variable {name!r} is declared as a vector of length 1",
+                    hint=f"declare {name} as a scalar: ()",
+                )
+            shape = S.column(dims[0])
+        else:
+            if dims[0] == 1 or dims[1] == 1:
+                raise ChainruleError(
+                    "declaration",
+                    f"variable {name!r} is declared as a matrix with a dimension of 1",
+                    hint=f"declare a column vector as ({dims[0] if dims[1] == 1 else dims[1]},) and use .T for a row",
+                )
+            shape = (dims[0], dims[1])
+        out[name] = N.Var(name, shape, "input")
+    return out
+
+
+def _check_name(name: object, what: str, pos: Pos | None = None, source: str | None = None) -> None:
+    if not isinstance(name, str) or not _IDENT.match(name) or keyword.iskeyword(name):
+        raise ChainruleError(
+            "declaration",
+            f"{name!r} is not a valid {what} name",
+            pos.line if pos else None,
+            pos.column if pos else None,
+            "names start with a letter or '_' and contain letters, digits and '_'",
+            source,
+        )
+    if name in USER_FUNCTIONS:
+        raise ChainruleError(
+            "declaration",
+            f"{name!r} is the name of a function and cannot name a {what}",
+            pos.line if pos else None,
+            pos.column if pos else None,
+            f"choose another name, e.g. {name}_",
+            source,
+        )
+
+
+def _dimension(var: str, raw: str | int, limits: Limits) -> sp.Expr:
+    if isinstance(raw, bool):
+        raw = str(raw)
+    if isinstance(raw, str) and raw.strip().isdigit():
+        raw = int(raw.strip())
+    if isinstance(raw, int):
+        if raw < 1:
+            raise ChainruleError("declaration", f"dimension {raw} of {var!r} is not positive", hint="dimensions are positive integers or names like n")
+        if raw > limits.max_numeric_dim:
+            raise ChainruleError(
+                "limit",
+                f"dimension {raw} of {var!r} exceeds the limit of {limits.max_numeric_dim}",
+                hint="use a symbolic dimension (a name like n): derivations do not depend on sizes",
+                details={"limit": "max_numeric_dim", "value": limits.max_numeric_dim},
+            )
+        return S.dim(raw)
+    if isinstance(raw, str) and _IDENT.match(raw.strip()):
+        return S.dim(raw.strip())
+    raise ChainruleError(
+        "declaration",
+        f"dimension {raw!r} of {var!r} is neither a positive integer nor a name",
+        hint='write dimensions as names ("n") or positive integers (3)',
+    )
+
+
+class _Elaborator:
+    def __init__(self, program: Program, inputs: dict[str, N.Var], limits: Limits) -> None:
+        self.program = program
+        self.source = program.source
+        self.inputs = inputs
+        self.limits = limits
+        self.intermediates: dict[str, N.Var] = {}
+
+    # -- errors ---------------------------------------------------------------------------
+
+    def error(self, kind: str, message: str, pos: Pos, hint: str | None = None, **details: object) -> ChainruleError:
+        return ChainruleError(kind, message, pos.line, pos.column, hint, self.source, dict(details))
+
+    def shape_error(self, message: str, pos: Pos, hint: str | None, *operands: N.Node) -> ChainruleError:
+        return self.error(
+            "shape_mismatch",
+            message,
+            pos,
+            hint,
+            operands=[S.user_shape(o.shape) for o in operands],
+        )
+
+    # -- statements -----------------------------------------------------------------------
+
+    def run(self) -> TypedProgram:
+        definitions: list[Definition] = []
+        statements = self.program.statements
+        output: N.Node | None = None
+        output_name = None
+        for index, st in enumerate(statements):
+            node = self.expr(st.value)
+            last = index == len(statements) - 1
+            if st.target is None:
+                if not last:
+                    raise self.error(
+                        "syntax",
+                        "only the last statement may be a bare expression",
+                        st.pos,
+                        "name it (h = ...) or move it to the end: the last statement is the function to differentiate",
+                    )
+                output = node
+                continue
+            _check_name(st.target, "intermediate", st.pos, self.source)
+            if st.target in self.inputs:
+                raise self.error(
+                    "declaration",
+                    f"{st.target!r} is declared as a variable and cannot be assigned",
+                    st.pos,
+                    f"give the intermediate another name, e.g. {st.target}_",
+                )
+            if st.target in self.intermediates:
+                raise self.error(
+                    "declaration",
+                    f"{st.target!r} is assigned twice",
+                    st.pos,
+                    "each intermediate is defined once; use a new name",
+                )
+            if last:
+                output, output_name = node, st.target
+            else:
+                definitions.append(Definition(st.target, node))
+                self.intermediates[st.target] = N.Var(st.target, node.shape, "intermediate")
+        assert output is not None
+        all_shapes = [v.shape for v in self.inputs.values()]
+        return TypedProgram(
+            self.source, dict(self.inputs), definitions, output, output_name, S.free_dims(all_shapes)
+        )
+
+    # -- expressions ----------------------------------------------------------------------
+
+    def expr(self, syn: Syntax) -> N.Node:
+        if isinstance(syn, Name):
+            return self.name(syn)
+        if isinstance(syn, Number):
+            return N.Const(sp.Rational(syn.text) if "e" not in syn.text.lower() else sp.Rational(sp.Float(syn.text, 30)))
+        if isinstance(syn, Unary):
+            operand = self.expr(syn.operand)
+            return N.Neg(operand) if syn.op == "-" else operand
+        if isinstance(syn, TransposeOp):
+            operand = self.expr(syn.operand)
+            return operand if operand.is_scalar else N.Transpose(operand)
+        if isinstance(syn, BinOp):
+            return self.binop(syn)
+        if isinstance(syn, Call):
+            return self.call(syn)
+        raise AssertionError(syn)  # pragma: no cover
+
+    def name(self, syn: Name) -> N.Node:
+        if syn.id in self.inputs:
+            return self.inputs[syn.id]
+        if syn.id in self.intermediates:
+            return self.intermediates[syn.id]
+        known = [*self.inputs, *self.intermediates]
+        close = difflib.get_close_matches(syn.id, known, n=1)
+        if close:
+            hint = f"did you mean {close[0]!r}? Otherwise declare it, e.g. --var {syn.id}=n"
+        else:
+            hint = f"declare it with its shape, e.g. --var {syn.id}=n (a vector) or --var {syn.id} (a scalar)"
+        if syn.id in USER_FUNCTIONS:
+            hint = f"{syn.id} is a function: call it as {syn.id}(...)"
+        return_error = self.error("undeclared_name", f"{syn.id!r} is not declared", syn.pos, hint, name=syn.id)
+        raise return_error
+
+    def binop(self, syn: BinOp) -> N.Node:
+        a = self.expr(syn.left)
+        b = self.expr(syn.right)
+        op = syn.op
+        if op == "@":
+            return self.matmul(a, b, syn)
+        if op == "**":
+            if not b.is_scalar:
+                raise self.shape_error(
+                    f"the exponent must be a scalar, not {S.describe(b.shape)}",
+                    syn.pos,
+                    "powers are elementwise: x ** 2 squares every entry",
+                    a,
+                    b,
+                )
+            if isinstance(b, N.Const) and b.value.is_number and abs(b.value) > self.limits.max_exponent:
+                raise self.error(
+                    "limit",
+                    f"the exponent {b.value} exceeds the limit of {self.limits.max_exponent}",
+                    syn.pos,
+                    "use a smaller exponent",
+                    limit="max_exponent",
+                    value=self.limits.max_exponent,
+                )
+            return N.Apply("pow", a, b)
+        if not (a.is_scalar or b.is_scalar or a.shape == b.shape):
+            verb = {"+": "add", "-": "subtract", "*": "multiply elementwise", "/": "divide elementwise"}[op]
+            hint = "elementwise operators need equal shapes (or a scalar)"
+            if op == "*" and a.shape[1] == b.shape[0]:
+                hint = "for the matrix product write @ instead of *"
+            elif a.shape == S.transpose(b.shape):
+                hint = "the shapes are transposes of each other: transpose one operand with .T"
+            raise self.shape_error(
+                f"cannot {verb} {S.describe(a.shape)} and {S.describe(b.shape)}", syn.pos, hint, a, b
+            )
+        if op == "+":
+            return N.Add(a, b)
+        if op == "-":
+            return N.Add(a, N.Neg(b))
+        if op == "*":
+            return N.Mul(a, b)
+        return N.Div(a, b)
+
+    def matmul(self, a: N.Node, b: N.Node, syn: BinOp) -> N.Node:
+        if a.is_scalar or b.is_scalar:
+            raise self.shape_error(
+                f"@ needs two matrices or vectors, got {S.describe(a.shape)} and {S.describe(b.shape)}",
+                syn.pos,
+                "to scale by a scalar, use *",
+                a,
+                b,
+            )
+        if a.shape[1] != b.shape[0]:
+            hint = f"the inner dimensions {a.shape[1]} and {b.shape[0]} must agree"
+            if S.is_column(a.shape) and S.is_column(b.shape):
+                hint = "for the inner product of two vectors write u.T @ h or dot(u, h)"
+            elif a.shape[0] == b.shape[0]:
+                hint = "transpose the left operand: A.T @ B"
+            elif a.shape[1] == b.shape[1]:
+                hint = "transpose the right operand: A @ B.T"
+            raise self.shape_error(
+                f"cannot multiply {S.describe(a.shape)} by {S.describe(b.shape)}", syn.pos, hint, a, b
+            )
+        return N.MatMul(a, b)
+
+    def call(self, syn: Call) -> N.Node:
+        name = syn.func
+        if name not in USER_FUNCTIONS:
+            close = difflib.get_close_matches(name, list(USER_FUNCTIONS), n=1, cutoff=0.5)
+            hint = f"did you mean {close[0]}?" if close else "known functions: " + ", ".join(sorted(USER_FUNCTIONS))
+            raise self.error("unknown_function", f"unknown function {name!r}", syn.func_pos, hint, name=name)
+        arity = USER_FUNCTIONS[name]
+        if (arity is None and not syn.args) or (arity is not None and len(syn.args) != arity):
+            want = "one or more arguments" if arity is None else f"{arity} argument{'s' * (arity != 1)}"
+            usage = {"leaky_relu": "leaky_relu(x, alpha)", "max": "max(a, b)", "min": "min(a, b)",
+                     "dot": "dot(u, v)", "outer": "outer(u, v)", "concat": "concat(x1, x2, ...)"}.get(name, f"{name}(x)")  # fmt: skip
+            raise self.error(
+                "arity",
+                f"{name} takes {want}, got {len(syn.args)}",
+                syn.func_pos,
+                f"call it as {usage}",
+                expected=arity,
+                got=len(syn.args),
+            )
+        args = [self.expr(a) for a in syn.args]
+        if name in FUNCTIONS:
+            return self.elementwise(name, args, syn)
+        return _REDUCTION_BUILDERS[name](self, args, syn)
+
+    def elementwise(self, name: str, args: list[N.Node], syn: Call) -> N.Node:
+        spec = FUNCTIONS[name]
+        if spec.scalar_params:
+            for extra in args[1:]:
+                if not extra.is_scalar:
+                    raise self.shape_error(
+                        f"the second argument of {name} must be a scalar, not {S.describe(extra.shape)}",
+                        syn.func_pos,
+                        f"e.g. {name}(x, 0.01)",
+                        *args,
+                    )
+        elif len(args) == 2 and not (args[0].is_scalar or args[1].is_scalar or args[0].shape == args[1].shape):
+            raise self.shape_error(
+                f"{name} of {S.describe(args[0].shape)} and {S.describe(args[1].shape)}: shapes must match",
+                syn.func_pos,
+                f"{name} is elementwise: give two arrays of the same shape, or a scalar",
+                *args,
+            )
+        return N.Apply(name, *args)
+
+    # -- reductions and linear algebra ----------------------------------------------------
+
+    def need_vector(self, name: str, a: N.Node, syn: Call) -> None:
+        if not S.is_column(a.shape):
+            hint = f"{name} works on column vectors"
+            if S.is_row(a.shape):
+                hint += f": drop the transpose, {name}(x)"
+            raise self.shape_error(f"{name} needs a vector, got {S.describe(a.shape)}", syn.func_pos, hint, a)
+
+    def need_square(self, name: str, a: N.Node, syn: Call) -> None:
+        if not S.is_matrix(a.shape) or a.shape[0] != a.shape[1]:
+            raise self.shape_error(
+                f"{name} needs a square matrix, got {S.describe(a.shape)}",
+                syn.func_pos,
+                "declare it with equal dimensions, e.g. --var X=n,n",
+                a,
+            )
+
+
+def _sum(e: _Elaborator, args: list[N.Node], syn: Call) -> N.Node:
+    return args[0] if args[0].is_scalar else N.Sum(args[0])
+
+
+def _mean(e: _Elaborator, args: list[N.Node], syn: Call) -> N.Node:
+    return args[0] if args[0].is_scalar else N.Mean(args[0])
+
+
+def _norm2(e: _Elaborator, args: list[N.Node], syn: Call) -> N.Node:
+    return N.Norm2(args[0])
+
+
+def _dot(e: _Elaborator, args: list[N.Node], syn: Call) -> N.Node:
+    a, b = args
+    if S.is_column(a.shape) and a.shape == b.shape:
+        return N.MatMul(N.Transpose(a), b)
+    if S.is_matrix(a.shape) and a.shape == b.shape:
+        return N.Sum(N.Mul(a, b))  # the Frobenius inner product
+    raise e.shape_error(
+        f"dot needs two vectors (or matrices) of the same shape, got {S.describe(a.shape)} and {S.describe(b.shape)}",
+        syn.func_pos,
+        "for a matrix-vector product write A @ x",
+        a,
+        b,
+    )
+
+
+def _outer(e: _Elaborator, args: list[N.Node], syn: Call) -> N.Node:
+    a, b = args
+    for x in args:
+        e.need_vector("outer", x, syn)
+    return N.MatMul(a, N.Transpose(b))
+
+
+def _square(cls: type[N.Node], name: str) -> Callable[[_Elaborator, list[N.Node], Call], N.Node]:
+    def build(e: _Elaborator, args: list[N.Node], syn: Call) -> N.Node:
+        e.need_square(name, args[0], syn)
+        return cls(args[0])
+
+    return build
+
+
+def _diag(e: _Elaborator, args: list[N.Node], syn: Call) -> N.Node:
+    e.need_vector("diag", args[0], syn)
+    return N.Diag(args[0])
+
+
+def _vector_fn(cls: type[N.Node], name: str) -> Callable[[_Elaborator, list[N.Node], Call], N.Node]:
+    def build(e: _Elaborator, args: list[N.Node], syn: Call) -> N.Node:
+        e.need_vector(name, args[0], syn)
+        return cls(args[0])
+
+    return build
+
+
+def _concat(e: _Elaborator, args: list[N.Node], syn: Call) -> N.Node:
+    for a in args:
+        e.need_vector("concat", a, syn)
+    return args[0] if len(args) == 1 else N.Concat(*args)
+
+
+_REDUCTION_BUILDERS: dict[str, Callable[[_Elaborator, list[N.Node], Call], N.Node]] = {
+    "sum": _sum,
+    "mean": _mean,
+    "dot": _dot,
+    "outer": _outer,
+    "norm2": _norm2,
+    "trace": _square(N.Trace, "trace"),
+    "det": _square(N.Det, "det"),
+    "logdet": _square(N.LogDet, "logdet"),
+    "inv": _square(N.Inverse, "inv"),
+    "diag": _diag,
+    "softmax": _vector_fn(N.Softmax, "softmax"),
+    "log_softmax": _vector_fn(N.LogSoftmax, "log_softmax"),
+    "logsumexp": _vector_fn(N.LogSumExp, "logsumexp"),
+    "concat": _concat,
+}
+
+
+def elaborate(
+    text: str,
+    variables: Mapping[str, Sequence[str | int] | str | int | None],
+    limits: Limits = DEFAULT_LIMITS,
+) -> TypedProgram:
+    """Parse and type-check a program against its variable declarations."""
+    inputs = declare(variables, limits)
+    program = parse(text, limits)
+    return _Elaborator(program, inputs, limits).run()

@@ -1,0 +1,25 @@
+"""Bounds on user input, enforced by the library so that every caller is protected.
+
+The service fills these from its settings; the CLI and Python API use the defaults. Each bound
+is checked before the work it protects (parsing, elaboration, allocation), never after.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_expression_length: int = 20_000
+    max_depth: int = 200
+    max_statements: int = 500
+    max_variables: int = 64
+    max_numeric_dim: int = 10_000
+    # Verification instantiates dimensions; numeric ones above this are checked at reduced
+    # sizes rather than allocated (see verify/sizes.py).
+    max_verify_dim: int = 8
+    max_exponent: int = 64
+
+
+DEFAULT_LIMITS = Limits()
