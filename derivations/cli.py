@@ -1,0 +1,125 @@
+"""The ``chainrule`` command line: derive, trace, catalog, train-code.
+
+Subcommands register themselves on the parser built here; ``service/cli.py`` adds ``serve`` and
+``openapi`` on top (the library never imports the service). Bad input exits with status 2 and
+the error's message; the library's ``ChainruleError`` carries the position and hint.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+
+from .errors import ChainruleError
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+def parse_var(text: str) -> tuple[str, list[str]]:
+    """``W=n,m`` -> ("W", ["n", "m"]); ``lam`` -> ("lam", []) declares a scalar."""
+    name, _, dims = text.partition("=")
+    name = name.strip()
+    shape = [d.strip() for d in dims.split(",") if d.strip()] if dims else []
+    return name, shape
+
+
+def _declarations(items: Sequence[str] | None) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for item in items or []:
+        name, shape = parse_var(item)
+        if name in out:
+            raise ChainruleError("declaration", f"variable {name!r} is declared twice", hint="give each --var once")
+        out[name] = shape
+    return out
+
+
+def _derive(args: argparse.Namespace) -> int:
+    from .api import derive
+
+    result = derive(
+        args.program,
+        _declarations(args.var),
+        wrt=args.wrt or None,
+        hessian=args.hessian,
+        verify=not args.no_verify,
+    )
+    if args.json:
+        print(json.dumps(result.to_dict(), indent=2))
+    elif args.latex:
+        print(result.latex_document())
+    elif args.code:
+        print(result.code["numpy"])
+    else:
+        print(result.text())
+    return 0 if result.verification_passed in (True, None) else 1
+
+
+def _trace(args: argparse.Namespace) -> int:
+    from .api import trace
+
+    values: dict[str, object] = {}
+    for item in args.at or []:
+        name, _, raw = item.partition("=")
+        try:
+            values[name.strip()] = json.loads(raw)
+        except json.JSONDecodeError:
+            raise ChainruleError(
+                "value",
+                f"the value of {name.strip()!r} is not a number or a JSON array: {raw!r}",
+                hint="write --at x=1 or --at W='[[1,2],[3,4]]'",
+            ) from None
+    result = trace(args.program, _declarations(args.var), values)
+    print(json.dumps(result.to_dict(), indent=2) if args.json else result.table())
+    return 0
+
+
+def build_parser() -> tuple[argparse.ArgumentParser, argparse._SubParsersAction]:
+    parser = argparse.ArgumentParser(
+        prog="chainrule",
+        description="Matrix-calculus derivations with chain-rule steps, verified three ways.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    d = sub.add_parser("derive", help="derive gradients, Jacobians and Hessians of a program")
+    d.add_argument("program", help="e.g. 'z = W @ x + b; h = tanh(z); s = u.T @ h'")
+    d.add_argument("--var", action="append", metavar="NAME[=DIMS]", help="declare a variable: W=n,m  x=m  lam")
+    d.add_argument("--wrt", action="append", metavar="NAME", help="differentiate by NAME (default: every variable)")
+    d.add_argument("--hessian", action="store_true", help="also derive Hessians of a scalar output")
+    d.add_argument("--no-verify", action="store_true", help="skip the numeric and exact checks")
+    fmt = d.add_mutually_exclusive_group()
+    fmt.add_argument("--json", action="store_true", help="print the result dict as JSON")
+    fmt.add_argument("--latex", action="store_true", help="print a LaTeX document")
+    fmt.add_argument("--code", action="store_true", help="print the generated NumPy module")
+    d.set_defaults(func=_derive)
+
+    t = sub.add_parser("trace", help="run forward and backward passes and show every node")
+    t.add_argument("program")
+    t.add_argument("--var", action="append", metavar="NAME[=DIMS]")
+    t.add_argument("--at", action="append", metavar="NAME=VALUE", help="x=1 or W='[[1,2],[3,4]]'")
+    t.add_argument("--json", action="store_true")
+    t.set_defaults(func=_trace)
+
+    from .catalog.commands import register as register_catalog
+
+    register_catalog(sub)
+    return parser, sub
+
+
+def run(parser: argparse.ArgumentParser, argv: Sequence[str] | None = None) -> int:
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except ChainruleError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser, _ = build_parser()
+    return run(parser, argv)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
