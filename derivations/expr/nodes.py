@@ -462,6 +462,17 @@ def walk(root: Node) -> list[Node]:
     return order
 
 
+def walk_all(root: Node) -> list[Node]:
+    """Every occurrence (a shared subtree counts once per use), parents before children."""
+    out: list[Node] = []
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        out.append(node)
+        stack.extend(node.children)
+    return out
+
+
 def substitute(root: Node, mapping: dict[Node, Node]) -> Node:
     """Replace subtrees by value (used to inline or name intermediates)."""
     memo: dict[Node, Node] = {}

@@ -1,0 +1,333 @@
+"""Simplifying constructors: every derivative is built through these, so results stay textbook.
+
+Why constructors rather than a rewrite pass: the rules produce many trivial pieces (I·x, 1·G,
+(xᵀ)ᵀ, −(−a), 0 + a), and removing them as they are built keeps intermediate results small,
+which is what keeps derivations of deep networks linear in size. The rules here are all exact
+algebraic identities; none depends on values.
+
+- identities: I x = x, 1 ∘ x = x, 0 + x = x, (xᵀ)ᵀ = x, −(−x) = x, scalarᵀ = scalar;
+- constants are collected into one leading factor, and negations float to the top;
+- like terms are collected (x + x = 2x, x − x = 0);
+- a common right factor is pulled out of a sum: Ax + Aᵀx = (A + Aᵀ)x;
+- transposes are pushed through products and sums down to the leaves: (Wᵀδ)ᵀ = δᵀW.
+"""
+
+from __future__ import annotations
+
+import sympy as sp
+
+from ..expr import nodes as N
+from ..expr import shapes as S
+from ..expr.shapes import Shape
+
+
+def const(value: sp.Expr | int | float) -> N.Const:
+    return N.Const(value)
+
+
+def is_const(node: N.Node, value: int | None = None) -> bool:
+    if not isinstance(node, N.Const):
+        return False
+    return value is None or node.value == value
+
+
+def is_zero(node: N.Node) -> bool:
+    return isinstance(node, N.Zeros) or is_const(node, 0)
+
+
+def zeros(shape: Shape) -> N.Node:
+    return N.Const(0) if S.is_scalar(shape) else N.Zeros(shape)
+
+
+def ones(shape: Shape) -> N.Node:
+    return N.Const(1) if S.is_scalar(shape) else N.Ones(shape)
+
+
+def _broadcast_shape(nodes: list[N.Node]) -> Shape:
+    shape = S.SCALAR
+    for n in nodes:
+        if not n.is_scalar:
+            shape = n.shape
+    return shape
+
+
+def _fit(node: N.Node, shape: Shape) -> N.Node:
+    """Broadcast a scalar result back to ``shape`` when simplification lost the array shape."""
+    if node.shape == shape:
+        return node
+    assert node.is_scalar, (node.shape, shape)
+    return N.Mul(node, N.Ones(shape)) if not is_const(node, 1) else N.Ones(shape)
+
+
+def split_coefficient(node: N.Node) -> tuple[sp.Expr, N.Node]:
+    """node = c · rest with c a number (or dimension expression)."""
+    if isinstance(node, N.Neg):
+        c, rest = split_coefficient(node.children[0])
+        return -c, rest
+    if isinstance(node, N.Mul) and isinstance(node.children[0], N.Const):
+        rest = node.children[1:]
+        body = rest[0] if len(rest) == 1 else N.Mul(*rest)
+        return node.children[0].value, body
+    if isinstance(node, N.Const):
+        return node.value, N.Const(1)
+    return sp.Integer(1), node
+
+
+def scale(c: sp.Expr, node: N.Node) -> N.Node:
+    """c · node, keeping the sign outside (−2x prints as −2x, not (−2)x)."""
+    c = sp.nsimplify(c) if isinstance(c, sp.Float) else c
+    if c == 0:
+        return zeros(node.shape)
+    if c == 1:
+        return node
+    if c == -1:
+        return neg(node)
+    if is_const(node, 1):
+        return N.Const(c)
+    if isinstance(node, N.Const):
+        return N.Const(c * node.value)
+    if c.could_extract_minus_sign():
+        return N.Neg(scale(-c, node))
+    if isinstance(node, N.Mul):
+        return N.Mul(N.Const(c), *node.children)
+    return N.Mul(N.Const(c), node)
+
+
+def add(*terms: N.Node) -> N.Node:
+    shape = _broadcast_shape(list(terms))
+    flat: list[N.Node] = []
+    for t in terms:
+        if isinstance(t, N.Add):
+            flat.extend(t.children)
+        elif not is_zero(t):
+            flat.append(t)
+    # Collect like terms: c1·x + c2·x = (c1 + c2)·x, keeping first-appearance order.
+    coefficients: dict[N.Node, sp.Expr] = {}
+    constant = sp.Integer(0)
+    for t in flat:
+        c, rest = split_coefficient(t)
+        if is_const(rest, 1):
+            constant += c
+            continue
+        coefficients[rest] = coefficients.get(rest, sp.Integer(0)) + c
+    collected = [scale(c, rest) for rest, c in coefficients.items() if c != 0]
+    collected = [t for t in collected if not is_zero(t)]
+    if constant != 0:
+        collected.append(N.Const(constant))
+    collected = _factor_common_right(collected)
+    collected.sort(key=_term_order)
+    if not collected:
+        return zeros(shape)
+    if len(collected) == 1:
+        return _fit(collected[0], shape)
+    return _fit(N.Add(*collected), shape)
+
+
+def _term_order(node: N.Node) -> tuple[int, int]:
+    """Positive terms first (1 − tanh²z), plain before transposed (A + Aᵀ), else as built."""
+    c, rest = split_coefficient(node)
+    negative = 1 if c.could_extract_minus_sign() else 0
+    transposed = 1 if isinstance(rest, N.Transpose) else 0
+    return (negative, transposed)
+
+
+def _factor_common_right(terms: list[N.Node]) -> list[N.Node]:
+    """Ax + Bx -> (A + B)x when every term multiplies the same right factor."""
+    if len(terms) < 2 or not all(isinstance(t, N.MatMul) for t in terms):
+        return terms
+    right = terms[0].children[1]
+    if all(t.children[1] == right for t in terms) and not right.is_scalar:
+        lefts = [t.children[0] for t in terms]
+        if all(left.shape == lefts[0].shape for left in lefts):
+            return [matmul(add(*lefts), right)]
+    return terms
+
+
+def neg(a: N.Node) -> N.Node:
+    if isinstance(a, N.Neg):
+        return a.children[0]
+    if is_zero(a):
+        return a
+    if isinstance(a, N.Const):
+        return N.Const(-a.value)
+    c, rest = split_coefficient(a)
+    if c != 1:
+        return scale(-c, rest)
+    if isinstance(a, N.Add) and all(split_coefficient(t)[0].could_extract_minus_sign() for t in a.children):
+        return add(*(neg(t) for t in a.children))
+    return N.Neg(a)
+
+
+def mul(*factors: N.Node) -> N.Node:
+    """Elementwise product; scalar factors scale. Constants lead, signs float out."""
+    shape = _broadcast_shape(list(factors))
+    flat: list[N.Node] = []
+    coefficient = sp.Integer(1)
+    for f in factors:
+        parts = f.children if isinstance(f, N.Mul) else (f,)
+        for p in parts:
+            c, rest = split_coefficient(p)
+            coefficient *= c
+            if is_zero(rest):
+                return zeros(shape)
+            if not is_const(rest, 1):
+                flat.append(rest)
+    if coefficient == 0:
+        return zeros(shape)
+    # All-ones arrays are neutral once some other factor carries the shape.
+    if any(not f.is_scalar and not isinstance(f, N.Ones) for f in flat):
+        flat = [f for f in flat if not isinstance(f, N.Ones)]
+    # Repeated factors become powers: a ∘ a = a².
+    merged: list[N.Node] = []
+    for f in flat:
+        if f in merged and not isinstance(f, N.Ones):
+            i = merged.index(f)
+            merged[i] = power(f, N.Const(2))
+        else:
+            merged.append(f)
+    # Scalars first (they read as coefficients), then arrays, in order.
+    merged.sort(key=lambda f: 0 if f.is_scalar else 1)
+    if not merged:
+        body: N.Node = N.Const(1)
+    elif len(merged) == 1:
+        body = merged[0]
+    else:
+        body = N.Mul(*merged)
+    return _fit(scale(coefficient, body), shape)
+
+
+def div(a: N.Node, b: N.Node) -> N.Node:
+    shape = _broadcast_shape([a, b])
+    if is_const(b, 1):
+        return _fit(a, shape)
+    if is_zero(a):
+        return zeros(shape)
+    if isinstance(b, N.Const):
+        return _fit(mul(N.Const(1 / b.value), a), shape)
+    c, rest = split_coefficient(a)
+    if c != 1 and not is_const(rest, 1):
+        return scale(c, div(rest, b))
+    return N.Div(a, b)
+
+
+def power(a: N.Node, p: N.Node) -> N.Node:
+    if is_const(p, 1):
+        return a
+    if is_const(p, 0):
+        return ones(a.shape)
+    if isinstance(a, N.Const) and isinstance(p, N.Const):
+        return N.Const(a.value**p.value)
+    if is_const(p, -1):
+        return div(N.Const(1), a)
+    if isinstance(p, N.Const) and p.value == sp.Rational(1, 2):
+        return N.Apply("sqrt", a)
+    return N.Apply("pow", a, p)
+
+
+def transpose(a: N.Node) -> N.Node:
+    if a.is_scalar:
+        return a
+    if isinstance(a, N.Transpose):
+        return a.children[0]
+    if isinstance(a, N.Identity | N.Diag):
+        return a
+    if isinstance(a, N.Zeros):
+        return N.Zeros(S.transpose(a.shape))
+    if isinstance(a, N.Ones):
+        return N.Ones(S.transpose(a.shape))
+    if isinstance(a, N.Neg):
+        return neg(transpose(a.children[0]))
+    if isinstance(a, N.MatMul):
+        return matmul(transpose(a.children[1]), transpose(a.children[0]))
+    if isinstance(a, N.Add):
+        return add(*(transpose(t) for t in a.children))
+    c, rest = split_coefficient(a)
+    if c != 1:
+        return scale(c, transpose(rest))
+    if isinstance(a, N.Mul) and sum(not f.is_scalar for f in a.children) == 1:
+        return mul(*(f if f.is_scalar else transpose(f) for f in a.children))
+    return N.Transpose(a)
+
+
+def matmul(a: N.Node, b: N.Node) -> N.Node:
+    assert a.shape[1] == b.shape[0], (a, b)
+    out_shape = (a.shape[0], b.shape[1])
+    if is_zero(a) or is_zero(b):
+        return zeros(out_shape)
+    if isinstance(a, N.Identity):
+        return b
+    if isinstance(b, N.Identity):
+        return a
+    # A product with a 1×1 factor is a scaling: G hᵀ with G scalar is G·hᵀ.
+    if a.is_scalar or b.is_scalar:
+        return mul(a, b)
+    # diag(a) diag(b) = diag(a ∘ b), also at the head of a longer product.
+    if isinstance(a, N.Diag) and isinstance(b, N.Diag):
+        return diag(mul(a.children[0], b.children[0]))
+    if isinstance(a, N.Diag) and isinstance(b, N.MatMul) and isinstance(b.children[0], N.Diag):
+        return matmul(diag(mul(a.children[0], b.children[0].children[0])), b.children[1])
+    # Pull scalar coefficients out of products: (2A)B = 2(AB).
+    ca, ra = split_coefficient(a)
+    cb, rb = split_coefficient(b)
+    if ca != 1 or cb != 1:
+        return scale(ca * cb, matmul(ra, rb))
+    scalar_a = [f for f in a.children if f.is_scalar] if isinstance(a, N.Mul) else []
+    if scalar_a and len(scalar_a) == len(a.children) - 1:
+        (array,) = [f for f in a.children if not f.is_scalar]
+        return mul(*scalar_a, matmul(array, b))
+    scalar_b = [f for f in b.children if f.is_scalar] if isinstance(b, N.Mul) else []
+    if scalar_b and len(scalar_b) == len(b.children) - 1:
+        (array,) = [f for f in b.children if not f.is_scalar]
+        return mul(*scalar_b, matmul(a, array))
+    return N.MatMul(a, b)
+
+
+def apply(fn: str, *args: N.Node) -> N.Node:
+    if fn == "pow":
+        return power(*args)
+    return N.Apply(fn, *args)
+
+
+def sum_(a: N.Node) -> N.Node:
+    if a.is_scalar:
+        return a
+    if is_zero(a):
+        return N.Const(0)
+    if isinstance(a, N.Neg):
+        return neg(sum_(a.children[0]))
+    c, rest = split_coefficient(a)
+    if c != 1:
+        return scale(c, sum_(rest))
+    if isinstance(a, N.Ones):
+        return N.Const(S.length(a.shape))
+    return N.Sum(a)
+
+
+def diag(v: N.Node) -> N.Node:
+    if isinstance(v, N.Ones) and S.is_column(v.shape):
+        return N.Identity(v.shape[0])
+    c, rest = split_coefficient(v)
+    if c != 1:
+        return scale(c, diag(rest))
+    return N.Diag(v)
+
+
+def concat(*parts: N.Node) -> N.Node:
+    if all(is_zero(p) for p in parts):
+        rows = sp.Add(*(p.shape[0] for p in parts))
+        return zeros((rows, parts[0].shape[1]))
+    return parts[0] if len(parts) == 1 else N.Concat(*parts)
+
+
+def slice_rows(a: N.Node, start: sp.Expr, stop: sp.Expr) -> N.Node:
+    if sp.simplify(start) == 0 and sp.simplify(stop - a.shape[0]) == 0:
+        return a
+    if is_zero(a):
+        return zeros((sp.simplify(stop - start), a.shape[1]))
+    if isinstance(a, N.Concat):  # a block of a stacked array is the part itself
+        offset = sp.Integer(0)
+        for part in a.children:
+            if sp.simplify(offset - start) == 0 and sp.simplify(offset + part.shape[0] - stop) == 0:
+                return part
+            offset += part.shape[0]
+    return N.Slice(a, start, stop)

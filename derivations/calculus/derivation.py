@@ -1,0 +1,199 @@
+"""Everything a derivation computes symbolically, before printing or verification.
+
+For a scalar output: gradients by reverse mode (shape convention), Hessians by forward mode over
+the gradient (matrix form for scalar/vector variables) or by reverse mode with basis seeds (index
+form for matrices). For a vector or matrix output: Jacobians by forward mode where a matrix form
+exists, otherwise elementwise partials by reverse mode with a basis seed e_i, whose (j, k) entry
+is ∂y_i/∂W_jk. The same seeded reverse pass gives every pair its index form.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import sympy as sp
+
+from ..errors import ChainruleError
+from ..expr import nodes as N
+from ..expr import shapes as S
+from ..expr.program import Definition, TypedProgram
+from . import algebra as A
+from .forward import jacobian
+from .reverse import Backward, backward, depends
+from .rules import NoMatrixForm
+
+INDEX_LETTERS = "ijklpqrs"
+
+
+@dataclass
+class Seeded:
+    """A reverse pass seeded with a basis element: entry (vars) of ``node`` is the partial."""
+
+    output_indices: tuple[str, ...]
+    var_indices: tuple[str, ...]
+    node: N.Node
+
+
+@dataclass
+class Item:
+    wrt: str
+    kind: str  # gradient | jacobian | partials | hessian
+    shape: list[str]
+    layout: str
+    matrix: N.Node | None  # the matrix form, when one exists
+    seeded: Seeded | None = None  # the index form's source when there is no matrix form
+
+
+@dataclass
+class Derivation:
+    program: TypedProgram
+    wrt: list[str]
+    output_symbol: str  # identifier for the output in ∂s/∂x (the output's name, or f)
+    backward: Backward | None  # the gradient's adjoint definitions (scalar outputs)
+    items: list[Item] = field(default_factory=list)
+
+    @property
+    def scalar_output(self) -> bool:
+        return self.program.output.is_scalar
+
+    def adjoint_definitions(self) -> list[Definition]:
+        return self.backward.definitions if self.backward else []
+
+    def extended_definitions(self) -> list[Definition]:
+        """Forward intermediates, then the adjoints computed from them."""
+        return [*self.program.definitions, *self.adjoint_definitions()]
+
+
+def _indices(count: int, used: set[str]) -> tuple[str, ...]:
+    free = [c for c in INDEX_LETTERS if c not in used]
+    return tuple(free[:count])
+
+
+def basis_seed(shape: S.Shape, names: tuple[str, ...]) -> N.Node:
+    """e_i for a column, e_iᵀ for a row, e_i e_jᵀ for a matrix."""
+    if S.is_scalar(shape):
+        return N.Const(1)
+    if S.is_column(shape):
+        return N.Basis(names[0], shape[0])
+    if S.is_row(shape):
+        return N.Transpose(N.Basis(names[0], shape[1]))
+    return N.MatMul(N.Basis(names[0], shape[0]), N.Transpose(N.Basis(names[1], shape[1])))
+
+
+def index_count(shape: S.Shape) -> int:
+    return 0 if S.is_scalar(shape) else (1 if S.is_vector(shape) else 2)
+
+
+def seeded_partials(
+    definitions: list[Definition], output: N.Node, wrt: N.Var, taken: set[str], used: set[str] = frozenset()
+) -> Seeded:
+    out_idx = _indices(index_count(output.shape), set(used))
+    var_idx = _indices(index_count(wrt.shape), set(used) | set(out_idx))
+    seed = basis_seed(output.shape, out_idx)
+    result = backward(definitions, output, seed, [wrt.name], taken, name_adjoints=False)
+    node = result.adjoints.get(wrt.name) or A.zeros(wrt.shape)
+    return Seeded(out_idx, var_idx, node)
+
+
+def derive_program(program: TypedProgram, wrt: list[str] | None, hessian: bool) -> Derivation:
+    names = list(program.inputs)
+    wrt = list(wrt) if wrt else names
+    for w in wrt:
+        if w not in program.inputs:
+            intermediate = program.definition(w) is not None or w == program.output_name
+            raise ChainruleError(
+                "not_a_variable",
+                f"cannot differentiate by {w!r}: it is "
+                + ("an intermediate, not a declared variable" if intermediate else "not declared"),
+                hint="differentiate by declared variables: " + ", ".join(names)
+                if names
+                else "declare the variables with --var",
+                details={"wrt": w},
+            )
+    if len(set(wrt)) != len(wrt):
+        raise ChainruleError("not_a_variable", "a variable is listed twice in wrt", hint="list each once")
+    taken = set(program.inputs) | {d.name for d in program.definitions}
+    if program.output_name:
+        taken.add(program.output_name)
+    symbol = program.output_name or "f"
+    out = program.output
+    defs = program.definitions
+    if hessian and not out.is_scalar:
+        raise ChainruleError(
+            "shape_mismatch",
+            f"Hessians need a scalar output; this program's output is {S.describe(out.shape)}",
+            hint="sum or project it to a scalar first, e.g. sum(...) or u.T @ (...)",
+        )
+    if out.is_scalar:
+        bw = backward(defs, out, N.Const(1), wrt, taken)
+        _rename_single_delta(bw, taken)
+        derivation = Derivation(program, wrt, symbol, bw)
+        for w in wrt:
+            var = program.inputs[w]
+            grad = bw.adjoints.get(w) or A.zeros(var.shape)
+            derivation.items.append(
+                Item(w, "gradient", S.user_shape(var.shape), "shape convention: the gradient has the variable's shape", grad)
+            )
+        if hessian:
+            taken_ext = taken | {d.name for d in bw.definitions}
+            ext = derivation.extended_definitions()
+            for w in wrt:
+                derivation.items.append(_hessian_item(derivation, ext, w, taken_ext))
+        return derivation
+    derivation = Derivation(program, wrt, symbol, None)
+    for w in wrt:
+        var = program.inputs[w]
+        shape = S.user_shape(out.shape) + S.user_shape(var.shape)
+        matrix = None
+        if not S.is_matrix(out.shape) and not S.is_matrix(var.shape):
+            try:
+                matrix = jacobian(defs, out, var) if w in depends(defs, {w}) else None
+                if matrix is None:
+                    matrix = A.zeros((_entries(out.shape), _entries(var.shape)))
+            except NoMatrixForm:
+                matrix = None
+        if matrix is not None:
+            derivation.items.append(
+                Item(w, "jacobian", shape, "numerator layout: rows are output entries, columns variable entries", matrix)
+            )
+        else:
+            seeded = seeded_partials(defs, out, var, taken)
+            derivation.items.append(
+                Item(w, "partials", shape, "index notation: output indices first, then the variable's", None, seeded)
+            )
+    return derivation
+
+
+def _entries(shape: S.Shape) -> sp.Expr:
+    return sp.Integer(1) if S.is_scalar(shape) else S.vector_length(shape)
+
+
+def _hessian_item(derivation: Derivation, ext: list[Definition], w: str, taken: set[str]) -> Item:
+    program = derivation.program
+    var = program.inputs[w]
+    grad = next(i.matrix for i in derivation.items if i.wrt == w and i.kind == "gradient")
+    assert grad is not None
+    shape = S.user_shape(var.shape) * 2
+    if not S.is_matrix(var.shape):
+        try:
+            h = jacobian(ext, grad, var)
+            if h is None:
+                n = _entries(var.shape)
+                h = A.zeros((n, n))
+            return Item(w, "hessian", shape, "matrix form: H_ij = ∂²f/∂x_i∂x_j (symmetric)", h)
+        except NoMatrixForm:
+            pass
+    seeded = seeded_partials(ext, grad, var, taken)
+    return Item(w, "hessian", shape, "index notation: ∂²f/∂W_ij∂W_kl", None, seeded)
+
+
+def _rename_single_delta(bw: Backward, taken: set[str]) -> None:
+    """A derivation with one δ calls it plain δ, as the lecture does."""
+    if len(bw.definitions) != 1 or "delta" in taken:
+        return
+    old = bw.definitions[0]
+    new_ref = N.Var("delta", old.node.shape, "adjoint")
+    old_ref = N.Var(old.name, old.node.shape, "adjoint")
+    bw.definitions[0] = Definition("delta", old.node)
+    for k, v in bw.adjoints.items():
+        bw.adjoints[k] = N.substitute(v, {old_ref: new_ref})

@@ -1,0 +1,370 @@
+"""Forward/backward pairs ("gates"): one per node class, one per elementwise function.
+
+Why hand-written: the engine is the *independent* numeric check of the symbolic rules in
+``derivations.calculus``; deriving these gates from the same SymPy table would check the rules
+against themselves. Every backward is the lecture's recipe, downstream = upstream × local.
+
+Convention inside the engine: every value is a 2-D float64 array whose shape matches the
+symbolic (rows, cols) shape, a scalar being (1, 1). Elementwise ops broadcast a (1, 1) operand,
+and such an operand's gradient is the sum of the broadcast gradient (``unbroadcast``).
+
+A forward is ``forward(params, inputs) -> array``; a backward is
+``backward(params, upstream, output, inputs, needs) -> [gradient or None per input]`` and only
+computes the entries whose ``needs`` flag is set, so pruned branches cost nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..expr import nodes as N
+
+Array = np.ndarray
+Grads = list[Array | None]
+Forward = Callable[[tuple, Sequence[Array]], Array]
+Backward = Callable[[tuple, Array, Array, Sequence[Array], Sequence[bool]], Grads]
+
+
+class UnknownOpError(NotImplementedError):
+    """An op with no gate: the engine cannot evaluate or differentiate it."""
+
+
+@dataclass(frozen=True)
+class Gate:
+    forward: Forward
+    backward: Backward | None  # None: a leaf (nothing flows further back)
+
+
+@dataclass(frozen=True)
+class FunctionGate:
+    """An elementwise function; ``backward`` returns partials in the output's (broadcast) shape."""
+
+    forward: Callable[..., Array]
+    backward: Callable[[Array, Array, Sequence[Array], Sequence[bool]], Grads]
+
+
+def unbroadcast(grad: Array, shape: tuple[int, ...]) -> Array:
+    """Sum a gradient back to a broadcast (1, 1) operand's shape (scalars broadcast only)."""
+    if grad.shape == shape:
+        return grad
+    if shape == (1, 1):
+        return np.sum(grad).reshape(1, 1)
+    return np.broadcast_to(grad, shape)
+
+
+def _sigmoid(x: Array) -> Array:
+    # exp(-log(1 + e^-x)) never overflows, unlike 1 / (1 + exp(-x)) for very negative x.
+    return np.exp(-np.logaddexp(0.0, -x))
+
+
+def _zero(g: Array) -> Array:
+    return np.zeros_like(g)
+
+
+def _pow_forward(a: Array, p: Array) -> Array:
+    return np.power(a, p)
+
+
+def _pow_backward(g: Array, out: Array, ins: Sequence[Array], needs: Sequence[bool]) -> Grads:
+    a, p = ins
+    da = g * p * np.power(a, p - 1.0) if needs[0] else None
+    dp = None
+    if needs[1]:
+        # d a^p / dp = a^p log a; at a == 0 the limit is 0, for a < 0 it does not exist (nan).
+        safe = np.where(a > 0, a, 1.0)
+        dp = np.where(a > 0, g * out * np.log(safe), np.where(a == 0, 0.0, np.nan))
+    return [da, dp]
+
+
+def _unary(forward: Callable[[Array], Array], local: Callable[[Array, Array], Array]) -> FunctionGate:
+    """A one-argument function whose local derivative is ``local(x, y)``."""
+
+    def backward(g: Array, out: Array, ins: Sequence[Array], needs: Sequence[bool]) -> Grads:
+        return [g * local(ins[0], out)]
+
+    return FunctionGate(forward, backward)
+
+
+def _indicator(forward: Callable[..., Array], arity: int) -> FunctionGate:
+    """Indicators and sign: piecewise constant, so the gradient is zero everywhere it exists."""
+
+    def backward(g: Array, out: Array, ins: Sequence[Array], needs: Sequence[bool]) -> Grads:
+        return [_zero(g) if need else None for need in needs[:arity]]
+
+    return FunctionGate(forward, backward)
+
+
+def _max_backward(g: Array, out: Array, ins: Sequence[Array], needs: Sequence[bool]) -> Grads:
+    a, b = ins  # ties route to a: d/da = 1[a >= b], d/db = 1[b > a]
+    return [g * (a >= b) if needs[0] else None, g * (b > a) if needs[1] else None]
+
+
+def _min_backward(g: Array, out: Array, ins: Sequence[Array], needs: Sequence[bool]) -> Grads:
+    a, b = ins  # ties route to a: d/da = 1[b >= a], d/db = 1[a > b]
+    return [g * (b >= a) if needs[0] else None, g * (a > b) if needs[1] else None]
+
+
+def _leaky_relu_forward(x: Array, alpha: Array) -> Array:
+    return np.where(x > 0, x, alpha * x)
+
+
+def _leaky_relu_backward(g: Array, out: Array, ins: Sequence[Array], needs: Sequence[bool]) -> Grads:
+    x, alpha = ins
+    dx = g * np.where(x > 0, 1.0, alpha) if needs[0] else None
+    dalpha = g * np.minimum(x, 0.0) if needs[1] else None
+    return [dx, dalpha]
+
+
+def _leaky_step_forward(x: Array, alpha: Array) -> Array:
+    return np.where(x > 0, 1.0, alpha + np.zeros_like(x))
+
+
+def _leaky_step_backward(g: Array, out: Array, ins: Sequence[Array], needs: Sequence[bool]) -> Grads:
+    x, _ = ins  # zero in x almost everywhere; in α it is the indicator 1[x <= 0]
+    return [_zero(g) if needs[0] else None, g * (x <= 0) if needs[1] else None]
+
+
+FUNCTION_GATES: dict[str, FunctionGate] = {
+    "exp": _unary(np.exp, lambda x, y: y),
+    "log": _unary(np.log, lambda x, y: 1.0 / x),
+    "sqrt": _unary(np.sqrt, lambda x, y: 0.5 / y),
+    "abs": _unary(np.abs, lambda x, y: np.sign(x)),
+    "sin": _unary(np.sin, lambda x, y: np.cos(x)),
+    "cos": _unary(np.cos, lambda x, y: -np.sin(x)),
+    "tanh": _unary(np.tanh, lambda x, y: 1.0 - y * y),
+    "sigmoid": _unary(_sigmoid, lambda x, y: y * (1.0 - y)),
+    "relu": _unary(lambda x: np.maximum(x, 0.0), lambda x, y: x > 0),
+    "softplus": _unary(lambda x: np.logaddexp(0.0, x), lambda x, y: _sigmoid(x)),
+    "leaky_relu": FunctionGate(_leaky_relu_forward, _leaky_relu_backward),
+    "max": FunctionGate(np.maximum, _max_backward),
+    "min": FunctionGate(np.minimum, _min_backward),
+    "pow": FunctionGate(_pow_forward, _pow_backward),
+    "gt": _indicator(lambda a, b: (a > b).astype(np.float64), 2),
+    "ge": _indicator(lambda a, b: (a >= b).astype(np.float64), 2),
+    "sign": _indicator(np.sign, 1),
+    "leaky_step": FunctionGate(_leaky_step_forward, _leaky_step_backward),
+}
+
+
+# --- node gates ----------------------------------------------------------------------------
+
+
+def _leaf(forward: Forward) -> Gate:
+    return Gate(forward, None)
+
+
+def _var_forward(params: tuple, ins: Sequence[Array]) -> Array:
+    # Inputs are fed by the graph; a Var with one input aliases an intermediate (z = x).
+    return ins[0]
+
+
+def _const_forward(params: tuple, ins: Sequence[Array]) -> Array:
+    return np.full((1, 1), float(params[0]))
+
+
+def _basis_forward(params: tuple, ins: Sequence[Array]) -> Array:
+    index, n = params
+    e = np.zeros((n, 1))
+    e[index, 0] = 1.0
+    return e
+
+
+def _add_forward(params: tuple, ins: Sequence[Array]) -> Array:
+    out = ins[0] + ins[1]
+    for x in ins[2:]:
+        out = out + x
+    return out
+
+
+def _add_backward(params, g, out, ins, needs) -> Grads:
+    return [unbroadcast(g, x.shape) if need else None for x, need in zip(ins, needs, strict=True)]
+
+
+def _mul_forward(params: tuple, ins: Sequence[Array]) -> Array:
+    out = ins[0] * ins[1]
+    for x in ins[2:]:
+        out = out * x
+    return out
+
+
+def _mul_backward(params, g, out, ins, needs) -> Grads:
+    grads: Grads = []
+    for k, (x, need) in enumerate(zip(ins, needs, strict=True)):
+        if not need:
+            grads.append(None)
+            continue
+        # The product of the other factors (not out / x, which fails where x == 0).
+        local = g
+        for j, other in enumerate(ins):
+            if j != k:
+                local = local * other
+        grads.append(unbroadcast(local, x.shape))
+    return grads
+
+
+def _div_backward(params, g, out, ins, needs) -> Grads:
+    a, b = ins
+    da = unbroadcast(g / b, a.shape) if needs[0] else None
+    db = unbroadcast(-g * out / b, b.shape) if needs[1] else None
+    return [da, db]
+
+
+def _apply_forward(params: tuple, ins: Sequence[Array]) -> Array:
+    return FUNCTION_GATES[params[0]].forward(*ins)
+
+
+def _apply_backward(params, g, out, ins, needs) -> Grads:
+    parts = FUNCTION_GATES[params[0]].backward(g, out, ins, needs)
+    return [
+        None if p is None else unbroadcast(np.broadcast_to(p, out.shape), x.shape)
+        for p, x in zip(parts, ins, strict=True)
+    ]
+
+
+def _matmul_backward(params, g, out, ins, needs) -> Grads:
+    a, b = ins
+    return [g @ b.T if needs[0] else None, a.T @ g if needs[1] else None]
+
+
+def _inverse_backward(params, g, out, ins, needs) -> Grads:
+    # d(A⁻¹) = -A⁻¹ dA A⁻¹  =>  dA = -A⁻ᵀ G A⁻ᵀ
+    return [-out.T @ g @ out.T]
+
+
+def _det_forward(params: tuple, ins: Sequence[Array]) -> Array:
+    return np.linalg.det(ins[0]).reshape(1, 1)
+
+
+def _det_backward(params, g, out, ins, needs) -> Grads:
+    return [g * out * np.linalg.inv(ins[0]).T]
+
+
+def _logdet_forward(params: tuple, ins: Sequence[Array]) -> Array:
+    _, logabs = np.linalg.slogdet(ins[0])
+    return np.reshape(logabs, (1, 1))
+
+
+def _logdet_backward(params, g, out, ins, needs) -> Grads:
+    return [g * np.linalg.inv(ins[0]).T]  # log|det A| has gradient A⁻ᵀ for either sign
+
+
+def _trace_backward(params, g, out, ins, needs) -> Grads:
+    return [g * np.eye(ins[0].shape[0])]
+
+
+def _diag_forward(params: tuple, ins: Sequence[Array]) -> Array:
+    return np.diag(ins[0].ravel())
+
+
+def _diag_backward(params, g, out, ins, needs) -> Grads:
+    return [np.diag(g).reshape(ins[0].shape).copy()]
+
+
+def _diagpart_backward(params, g, out, ins, needs) -> Grads:
+    return [np.diag(g.ravel())]
+
+
+def _sum_backward(params, g, out, ins, needs) -> Grads:
+    return [np.broadcast_to(g, ins[0].shape)]
+
+
+def _mean_backward(params, g, out, ins, needs) -> Grads:
+    return [np.broadcast_to(g / ins[0].size, ins[0].shape)]
+
+
+def _norm_backward(params, g, out, ins, needs) -> Grads:
+    norm = out[0, 0]
+    # At 0 the norm has no gradient; 0 is the minimum-norm subgradient.
+    return [g * ins[0] / norm if norm > 0 else np.zeros_like(ins[0])]
+
+
+def _softmax(x: Array) -> Array:
+    e = np.exp(x - np.max(x))
+    return e / np.sum(e)
+
+
+def _logsumexp(x: Array) -> float:
+    m = np.max(x)
+    return float(m + np.log(np.sum(np.exp(x - m))))
+
+
+def _softmax_backward(params, g, out, ins, needs) -> Grads:
+    return [out * (g - np.sum(g * out))]
+
+
+def _log_softmax_backward(params, g, out, ins, needs) -> Grads:
+    return [g - np.exp(out) * np.sum(g)]
+
+
+def _logsumexp_backward(params, g, out, ins, needs) -> Grads:
+    return [g * _softmax(ins[0])]
+
+
+def _concat_backward(params, g, out, ins, needs) -> Grads:
+    grads: Grads = []
+    start = 0
+    for x, need in zip(ins, needs, strict=True):
+        stop = start + x.shape[0]
+        grads.append(g[start:stop] if need else None)
+        start = stop
+    return grads
+
+
+def _slice_backward(params, g, out, ins, needs) -> Grads:
+    start, stop = params
+    full = np.zeros_like(ins[0])
+    full[start:stop] = g
+    return [full]
+
+
+GATES: dict[type[N.Node], Gate] = {
+    N.Var: Gate(_var_forward, lambda p, g, out, ins, needs: [g]),
+    N.Const: _leaf(_const_forward),
+    N.Zeros: _leaf(lambda p, ins: np.zeros(p[0])),
+    N.Ones: _leaf(lambda p, ins: np.ones(p[0])),
+    N.Identity: _leaf(lambda p, ins: np.eye(p[0])),
+    N.Basis: _leaf(_basis_forward),
+    N.Add: Gate(_add_forward, _add_backward),
+    N.Neg: Gate(lambda p, ins: -ins[0], lambda p, g, out, ins, needs: [-g]),
+    N.Mul: Gate(_mul_forward, _mul_backward),
+    N.Div: Gate(lambda p, ins: ins[0] / ins[1], _div_backward),
+    N.Apply: Gate(_apply_forward, _apply_backward),
+    N.MatMul: Gate(lambda p, ins: ins[0] @ ins[1], _matmul_backward),
+    N.Transpose: Gate(lambda p, ins: ins[0].T, lambda p, g, out, ins, needs: [g.T]),
+    N.Inverse: Gate(lambda p, ins: np.linalg.inv(ins[0]), _inverse_backward),
+    N.Det: Gate(_det_forward, _det_backward),
+    N.LogDet: Gate(_logdet_forward, _logdet_backward),
+    N.Trace: Gate(lambda p, ins: np.trace(ins[0]).reshape(1, 1), _trace_backward),
+    N.Diag: Gate(_diag_forward, _diag_backward),
+    N.DiagPart: Gate(lambda p, ins: np.diag(ins[0]).reshape(-1, 1), _diagpart_backward),
+    N.Sum: Gate(lambda p, ins: np.sum(ins[0]).reshape(1, 1), _sum_backward),
+    N.Mean: Gate(lambda p, ins: np.mean(ins[0]).reshape(1, 1), _mean_backward),
+    N.Norm2: Gate(lambda p, ins: np.sqrt(np.sum(ins[0] ** 2)).reshape(1, 1), _norm_backward),
+    N.Softmax: Gate(lambda p, ins: _softmax(ins[0]), _softmax_backward),
+    N.LogSoftmax: Gate(lambda p, ins: ins[0] - _logsumexp(ins[0]), _log_softmax_backward),
+    N.LogSumExp: Gate(lambda p, ins: np.full((1, 1), _logsumexp(ins[0])), _logsumexp_backward),
+    N.Concat: Gate(lambda p, ins: np.concatenate(ins, axis=0), _concat_backward),
+    N.Slice: Gate(lambda p, ins: ins[0][p[0] : p[1]], _slice_backward),
+}
+
+# Ops whose operands broadcast elementwise (a (1, 1) operand against any shape).
+ELEMENTWISE: frozenset[type[N.Node]] = frozenset({N.Add, N.Mul, N.Div, N.Apply})
+
+
+def gate_for(op: type[N.Node], fn: str | None = None) -> Gate:
+    """The gate of an op, or a clear error naming what is missing."""
+    gate = GATES.get(op)
+    if gate is None:
+        raise UnknownOpError(
+            f"the engine has no gate for op {getattr(op, '__name__', op)!r}; "
+            "add a forward/backward pair to derivations/engine/gates.py::GATES"
+        )
+    if op is N.Apply and fn not in FUNCTION_GATES:
+        raise UnknownOpError(
+            f"the engine has no gate for function {fn!r}; "
+            "add a forward/backward pair to derivations/engine/gates.py::FUNCTION_GATES"
+        )
+    return gate

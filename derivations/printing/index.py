@@ -1,0 +1,306 @@
+"""Index notation: the (r, c) entry of a matrix expression, as a textbook writes it.
+
+The node is turned into a SymPy scalar expression over indexed symbols, Kronecker deltas and
+sums; sums over a delta are contracted (Σ_k A_ik δ_kj = A_ij); SymPy's LaTeX printer, with
+textbook names, prints it. This gives ∂z_i/∂W_jk = δ_ij x_k for every pair that has no matrix
+form, and the entrywise reading of every matrix form.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+
+import sympy as sp
+from sympy.printing.latex import LatexPrinter as _SympyLatex
+
+from ..expr import nodes as N
+from ..expr import shapes as S
+from .latex import LatexPrinter
+from .names import latex_name
+
+
+class _Opaque(sp.Symbol):
+    """A scalar printed verbatim (det(X), or an entry of a compound like (X⁻¹)_ij)."""
+
+    def __new__(cls, text: str) -> _Opaque:
+        obj = super().__new__(cls, f"opaque{abs(hash(text))}")
+        obj.text = text
+        return obj
+
+    def _latex(self, printer: object, exp: str | None = None) -> str:
+        return f"{{{self.text}}}^{{{exp}}}" if exp else self.text
+
+
+class _Entry(sp.Function):
+    """base[indices] of a named array, printed W_{ij} (plain, as in the lecture)."""
+
+    nargs = (2, 3)
+
+    def _latex(self, printer: _SympyLatex, exp: str | None = None) -> str:
+        base = self.args[0].text
+        idx = "".join(printer.doprint(a) for a in self.args[1:])
+        power = f"^{{{exp}}}" if exp else ""
+        m = re.fullmatch(r"(.+)_\{([^{}]*)\}", base)
+        if m:  # h_{1} at index j is h_{1,j}, never the invalid h_{1}_{j}
+            return f"{m.group(1)}_{{{m.group(2)},{idx}}}{power}"
+        if base.startswith(r"\left("):
+            return f"{base}_{{{idx}}}{power}"
+        return f"{{{base}}}_{{{idx}}}{power}" if "_" in base else f"{base}_{{{idx}}}{power}"
+
+
+class _Fn(sp.Function):
+    """f(x) for an elementwise function, printed in the LaTeX printer's textbook form."""
+
+    def _latex(self, printer: _SympyLatex, exp: str | None = None) -> str:
+        name = self.args[0].text
+        args = ", ".join(printer.doprint(a) for a in self.args[1:])
+        power = f"^{{{exp}}}" if exp else ""
+        return f"{name}{power}\\left({args}\\right)"
+
+
+_FN_TEXT = {
+    "exp": r"\exp", "log": r"\log", "sin": r"\sin", "cos": r"\cos", "tanh": r"\tanh",
+    "sigmoid": r"\sigma", "relu": r"\operatorname{ReLU}", "softplus": r"\operatorname{softplus}",
+    "sign": r"\operatorname{sign}", "abs": r"\operatorname{abs}", "max": r"\max", "min": r"\min",
+    "leaky_relu": r"\operatorname{LeakyReLU}", "leaky_step": r"\operatorname{LeakyReLU}'",
+}  # fmt: skip
+
+
+class _Printer(_SympyLatex):
+    """SymPy's printer with textbook δ_ij and factors in index order (δ_i x_j, not x_j δ_i)."""
+
+    def _print_KroneckerDelta(self, expr: sp.KroneckerDelta, exp: object = None) -> str:
+        i, j = sorted((self._print(a) for a in expr.args))
+        return rf"\delta_{{{i}{j}}}"
+
+    def _print_Mul(self, expr: sp.Mul) -> str:
+        coeff, factors = expr.as_coeff_mul()
+        if coeff < 0:
+            return "- " + self._print(-expr)
+        if any(f.is_Pow and f.exp.is_negative for f in factors) or not factors:
+            return super()._print_Mul(expr)
+
+        def key(f: sp.Expr) -> tuple[int, str]:
+            if isinstance(f, sp.KroneckerDelta):
+                return (0, "")
+            if isinstance(f, _Entry):
+                return (2, "".join(str(a) for a in f.args[1:]))
+            return (1, "")
+
+        parts = []
+        for f in sorted(factors, key=key):
+            text = self._print(f)
+            parts.append(rf"\left({text}\right)" if f.is_Add else text)
+        head = "" if coeff == 1 else self._print(coeff) + " "
+        return head + " ".join(parts)
+
+
+class IndexBuilder:
+    def __init__(self, names: dict[str, str], used: set[str]) -> None:
+        self.names = names
+        self.latex = LatexPrinter(names)
+        self.letters = (c for c in itertools.chain("klpqrstabcuvw", (f"k_{{{i}}}" for i in itertools.count(1))) if c not in used)
+
+    def fresh(self) -> sp.Symbol:
+        """A summation index no free index or dimension uses."""
+        return sp.Symbol(next(self.letters), integer=True)
+
+    def entry(self, node: N.Node, r: sp.Expr, c: sp.Expr) -> sp.Expr:
+        method = getattr(self, f"_e_{type(node).__name__}", None)
+        if method is None:
+            return self._opaque_entry(node, r, c)
+        return method(node, r, c)
+
+    # -- helpers ---------------------------------------------------------------------------
+
+    def _named(self, text: str, node: N.Node, r: sp.Expr, c: sp.Expr) -> sp.Expr:
+        if node.is_scalar:
+            return _Opaque(text)
+        base = _Opaque(text)
+        if S.is_column(node.shape):
+            return _Entry(base, r)
+        if S.is_row(node.shape):
+            return _Entry(base, c)
+        return _Entry(base, r, c)
+
+    def _opaque_entry(self, node: N.Node, r: sp.Expr, c: sp.Expr) -> sp.Expr:
+        text, prec = self.latex.print(node)
+        if not (isinstance(node, N.Var) or prec >= 100) and not node.is_scalar:
+            text = rf"\left({text}\right)"
+        return self._named(text, node, r, c)
+
+    # -- leaves ----------------------------------------------------------------------------
+
+    def _e_Var(self, node: N.Var, r: sp.Expr, c: sp.Expr) -> sp.Expr:
+        return self._named(self.latex.name(node.name), node, r, c)
+
+    def _e_Const(self, node: N.Const, r: sp.Expr, c: sp.Expr) -> sp.Expr:
+        return node.value
+
+    def _e_Zeros(self, node: N.Node, r: sp.Expr, c: sp.Expr) -> sp.Expr:
+        return sp.Integer(0)
+
+    def _e_Ones(self, node: N.Node, r: sp.Expr, c: sp.Expr) -> sp.Expr:
+        return sp.Integer(1)
+
+    def _e_Identity(self, node: N.Node, r: sp.Expr, c: sp.Expr) -> sp.Expr:
+        return sp.KroneckerDelta(r, c)
+
+    def _e_Basis(self, node: N.Basis, r: sp.Expr, c: sp.Expr) -> sp.Expr:
+        return sp.KroneckerDelta(sp.Symbol(node.index, integer=True), r)
+
+    # -- elementwise -----------------------------------------------------------------------
+
+    def _at(self, child: N.Node, r: sp.Expr, c: sp.Expr) -> sp.Expr:
+        one = sp.Integer(1)
+        return self.entry(child, one, one) if child.is_scalar else self.entry(child, r, c)
+
+    def _e_Add(self, node: N.Node, r: sp.Expr, c: sp.Expr) -> sp.Expr:
+        return sp.Add(*(self._at(t, r, c) for t in node.children))
+
+    def _e_Neg(self, node: N.Node, r: sp.Expr, c: sp.Expr) -> sp.Expr:
+        return -self._at(node.children[0], r, c)
+
+    def _e_Mul(self, node: N.Node, r: sp.Expr, c: sp.Expr) -> sp.Expr:
+        return sp.Mul(*(self._at(f, r, c) for f in node.children))
+
+    def _e_Div(self, node: N.Node, r: sp.Expr, c: sp.Expr) -> sp.Expr:
+        a, b = node.children
+        return self._at(a, r, c) / self._at(b, r, c)
+
+    def _e_Apply(self, node: N.Apply, r: sp.Expr, c: sp.Expr) -> sp.Expr:
+        args = [self._at(a, r, c) for a in node.children]
+        if node.fn == "pow":
+            return args[0] ** args[1]
+        if node.fn == "sqrt":
+            return sp.sqrt(args[0], evaluate=False)
+        if node.fn in ("gt", "ge"):
+            rel = ">" if node.fn == "gt" else r"\geq"
+            a, b = (_SafePrinter().doprint(x) for x in args)
+            return _Opaque(rf"\mathbb{{1}}\left[{a} {rel} {b}\right]")
+        return _Fn(_Opaque(_FN_TEXT[node.fn]), *args)
+
+    # -- products --------------------------------------------------------------------------
+
+    def _e_MatMul(self, node: N.Node, r: sp.Expr, c: sp.Expr) -> sp.Expr:
+        a, b = node.children
+        inner = a.shape[1]
+        if inner == 1:
+            return self.entry(a, r, sp.Integer(1)) * self.entry(b, sp.Integer(1), c)
+        k = self.fresh()
+        left, left_limits = _parts(self.entry(a, r, k))
+        right, right_limits = _parts(self.entry(b, k, c))
+        return contract_sum(left * right, [*left_limits, *right_limits, (k, 1, inner)])
+
+    def _e_Transpose(self, node: N.Node, r: sp.Expr, c: sp.Expr) -> sp.Expr:
+        return self.entry(node.children[0], c, r)
+
+    def _e_Diag(self, node: N.Node, r: sp.Expr, c: sp.Expr) -> sp.Expr:
+        return sp.KroneckerDelta(r, c) * self.entry(node.children[0], r, sp.Integer(1))
+
+    def _e_DiagPart(self, node: N.Node, r: sp.Expr, c: sp.Expr) -> sp.Expr:
+        return self.entry(node.children[0], r, r)
+
+
+class _SafePrinter(_Printer):
+    pass
+
+
+def _parts(expr: sp.Expr) -> tuple[sp.Expr, list[tuple]]:
+    """A sum's body and limits (nested sums flattened), or the expression and no limits."""
+    limits: list[tuple] = []
+    while isinstance(expr, sp.Sum):
+        limits = [*expr.limits, *limits]
+        expr = expr.function
+    return expr, limits
+
+
+def _delta_for(term: sp.Expr, k: sp.Symbol) -> sp.KroneckerDelta | None:
+    for f in sp.Mul.make_args(term):
+        if isinstance(f, sp.KroneckerDelta) and k in f.args and f.args[0] != f.args[1]:
+            return f
+    return None
+
+
+def contract_sum(body: sp.Expr, limits: list[tuple]) -> sp.Expr:
+    """Σ over ``limits`` of ``body``, eliminating every index that meets a Kronecker delta.
+
+    Terms are expanded only where a delta hides inside a bracket, so that factors such as
+    (1 − tanh²(z_i)) stay intact.
+    """
+    out = []
+    for term in sp.Add.make_args(body):
+        remaining = []
+        for k, lo, hi in limits:
+            delta = _delta_for(term, k)
+            if delta is None and any(
+                isinstance(d, sp.KroneckerDelta) and k in d.args for d in term.atoms(sp.KroneckerDelta)
+            ):
+                expanded = sp.expand(term)
+                if expanded != term:
+                    rest = [lim for lim in limits if lim not in remaining]
+                    out.append(_wrap(contract_sum(expanded, rest), remaining))
+                    term = None
+                    break
+            if delta is None:
+                remaining.append((k, lo, hi))
+                continue
+            other = delta.args[1] if delta.args[0] == k else delta.args[0]
+            rest_factors = [f for f in sp.Mul.make_args(term) if f is not delta]
+            term = sp.Mul(*rest_factors).xreplace({k: other})
+        if term is None:
+            continue
+        out.append(_wrap(term, remaining))
+    return sp.Add(*out)
+
+
+def _wrap(term: sp.Expr, limits: list[tuple]) -> sp.Expr:
+    kept = [lim for lim in limits if term.has(lim[0])]
+    for k, lo, hi in limits:
+        if (k, lo, hi) not in kept:
+            term = term * (hi - lo + 1)
+    return sp.Sum(term, *kept) if kept else term
+
+
+def index_latex(node: N.Node, indices: tuple[str, ...], names: dict[str, str] | None = None) -> str:
+    """LaTeX of the entry of ``node`` at the given index letters (0, 1 or 2 of them)."""
+    used = set(indices) | {str(s) for d in _dims(node) for s in d.free_symbols}
+    builder = IndexBuilder(names or {}, used)
+    syms = [sp.Symbol(i, integer=True) for i in indices]
+    one = sp.Integer(1)
+    if S.is_scalar(node.shape):
+        r, c = one, one
+    elif S.is_column(node.shape):
+        r, c = syms[0], one
+    elif S.is_row(node.shape):
+        r, c = one, syms[0]
+    else:
+        r, c = syms[0], syms[1]
+    expr = builder.entry(node, r, c)
+    return _Printer({"mul_symbol": None}).doprint(expr)
+
+
+def _dims(node: N.Node) -> list[sp.Expr]:
+    return [d for n in N.walk(node) for d in n.shape]
+
+
+def partial_lhs(
+    output: str, out_indices: tuple[str, ...], var: str, var_indices: tuple[str, ...], order: int = 1
+) -> str:
+    """∂s/∂W_{ij}, ∂z_{i}/∂W_{jk}, or ∂²s/∂W_{ij}∂W_{kl} (``order`` 2 splits var indices)."""
+    out = output + (f"_{{{''.join(out_indices)}}}" if out_indices else "")
+    if order == 1:
+        v = var + (f"_{{{''.join(var_indices)}}}" if var_indices else "")
+        return rf"\frac{{\partial {out}}}{{\partial {v}}}"
+    half = len(var_indices) // 2
+    first, second = var_indices[:half], var_indices[half:]
+    v1 = var + (f"_{{{''.join(first)}}}" if first else "")
+    v2 = var + (f"_{{{''.join(second)}}}" if second else "")
+    if v1 == v2:
+        return rf"\frac{{\partial^{{2}} {out}}}{{\partial {v1}^{{2}}}}"
+    return rf"\frac{{\partial^{{2}} {out}}}{{\partial {v1} \, \partial {v2}}}"
+
+
+def var_latex(name: str, names: dict[str, str] | None = None) -> str:
+    return (names or {}).get(name) or latex_name(name)

@@ -1,0 +1,45 @@
+"""Identifiers as a textbook writes them: ``lam`` -> λ, ``W1`` -> W₁, ``delta_z`` -> δ_z."""
+
+from __future__ import annotations
+
+import re
+
+GREEK = {
+    "alpha": r"\alpha", "beta": r"\beta", "gamma": r"\gamma", "delta": r"\delta",
+    "epsilon": r"\epsilon", "eps": r"\epsilon", "zeta": r"\zeta", "eta": r"\eta",
+    "theta": r"\theta", "iota": r"\iota", "kappa": r"\kappa", "lam": r"\lambda",
+    "lambda_": r"\lambda", "lmbda": r"\lambda", "mu": r"\mu", "nu": r"\nu", "xi": r"\xi",
+    "pi": r"\pi", "rho": r"\rho", "sigma": r"\sigma", "tau": r"\tau", "upsilon": r"\upsilon",
+    "phi": r"\phi", "chi": r"\chi", "psi": r"\psi", "omega": r"\omega",
+    "Gamma": r"\Gamma", "Delta": r"\Delta", "Theta": r"\Theta", "Lambda": r"\Lambda",
+    "Xi": r"\Xi", "Pi": r"\Pi", "Sigma": r"\Sigma", "Phi": r"\Phi", "Psi": r"\Psi",
+    "Omega": r"\Omega",
+}  # fmt: skip
+
+
+def _base(word: str) -> str:
+    if word in GREEK:
+        return GREEK[word]
+    if len(word) == 1:
+        return word
+    return rf"\mathrm{{{word}}}"
+
+
+def _subscript(word: str) -> str:
+    if word in GREEK:
+        return GREEK[word]
+    if len(word) <= 2 or word.isdigit():
+        return word
+    return rf"\text{{{word}}}"
+
+
+def latex_name(identifier: str) -> str:
+    """``W1`` -> ``W_{1}``; ``b_2`` -> ``b_{2}``; ``x_museums`` -> ``x_{\\text{museums}}``;
+    ``lam`` -> ``\\lambda``; ``delta_z`` -> ``\\delta_{z}``; ``U_neg`` -> ``U_{\\text{neg}}``."""
+    head, sep, tail = identifier.partition("_")
+    if sep and head and tail:
+        return f"{latex_name(head)}_{{{_subscript(tail)}}}"
+    m = re.fullmatch(r"([A-Za-z]+?)(\d+)", identifier)
+    if m:
+        return f"{_base(m.group(1))}_{{{m.group(2)}}}"
+    return _base(identifier.strip("_") or identifier)
