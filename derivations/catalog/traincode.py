@@ -162,7 +162,8 @@ def generate(
         "Gradients come from chainrule's derivation (value_and_grad below), not written by hand.",
         '"""',
         "",
-        *future,
+        "from __future__ import annotations",
+        *(line for line in future if line.strip() != "from __future__ import annotations"),
         "",
         "import numpy as np",
     ]

@@ -79,7 +79,9 @@ def _pow_backward(g: Array, out: Array, ins: Sequence[Array], needs: Sequence[bo
     return [da, dp]
 
 
-def _unary(forward: Callable[[Array], Array], local: Callable[[Array, Array], Array]) -> FunctionGate:
+def _unary(
+    forward: Callable[[Array], Array], local: Callable[[Array, Array], Array]
+) -> FunctionGate:
     """A one-argument function whose local derivative is ``local(x, y)``."""
 
     def backward(g: Array, out: Array, ins: Sequence[Array], needs: Sequence[bool]) -> Grads:
@@ -111,7 +113,9 @@ def _leaky_relu_forward(x: Array, alpha: Array) -> Array:
     return np.where(x > 0, x, alpha * x)
 
 
-def _leaky_relu_backward(g: Array, out: Array, ins: Sequence[Array], needs: Sequence[bool]) -> Grads:
+def _leaky_relu_backward(
+    g: Array, out: Array, ins: Sequence[Array], needs: Sequence[bool]
+) -> Grads:
     x, alpha = ins
     dx = g * np.where(x > 0, 1.0, alpha) if needs[0] else None
     dalpha = g * np.minimum(x, 0.0) if needs[1] else None
@@ -122,7 +126,9 @@ def _leaky_step_forward(x: Array, alpha: Array) -> Array:
     return np.where(x > 0, 1.0, alpha + np.zeros_like(x))
 
 
-def _leaky_step_backward(g: Array, out: Array, ins: Sequence[Array], needs: Sequence[bool]) -> Grads:
+def _leaky_step_backward(
+    g: Array, out: Array, ins: Sequence[Array], needs: Sequence[bool]
+) -> Grads:
     x, _ = ins  # zero in x almost everywhere; in α it is the indicator 1[x <= 0]
     return [_zero(g) if needs[0] else None, g * (x <= 0) if needs[1] else None]
 

@@ -132,7 +132,9 @@ def to_api(value: Array, kind: str | None) -> float | Array:
     """Internal 2-D value -> float (scalar), 1-D (vector, row or column) or 2-D (matrix)."""
     if kind is None:  # hand-built graphs: read the kind off the runtime shape
         r, c = value.shape
-        kind = "scalar" if (r, c) == (1, 1) else "column" if c == 1 else "row" if r == 1 else "matrix"
+        kind = (
+            "scalar" if (r, c) == (1, 1) else "column" if c == 1 else "row" if r == 1 else "matrix"
+        )
     if kind == "scalar":
         return float(value[0, 0])
     if kind in ("column", "row"):
@@ -166,9 +168,14 @@ class Graph:
         gate = gate_for(op, fn)
         arity = FUNCTIONS[fn].arity if fn is not None else op.arity
         if arity is not None and len(inputs) != arity and not (op is N.Var and len(inputs) <= 1):
-            raise ValueError(f"{op.__name__}{f' {fn}' if fn else ''} takes {arity} inputs, got {len(inputs)}")
+            raise ValueError(
+                f"{op.__name__}{f' {fn}' if fn else ''} takes {arity} inputs, got {len(inputs)}"
+            )
         kids = [(self.nodes[i].label, self.nodes[i].strength) for i in inputs]
-        kids = [(k[0], labels.ATOM) if self.nodes[i].name else k for k, i in zip(kids, inputs, strict=True)]
+        kids = [
+            (k[0], labels.ATOM) if self.nodes[i].name else k
+            for k, i in zip(kids, inputs, strict=True)
+        ]
         label, strength = labels.describe(op, params, kids)
         node = GraphNode(
             id=len(self.nodes),
@@ -204,7 +211,9 @@ class Graph:
     def const(self, value: float) -> Ref:
         return Ref(self._add(N.Const, (), (float(value),)))
 
-    def op(self, op: type[N.Node], *args: Ref | float, params: tuple = (), name: str | None = None) -> Ref:
+    def op(
+        self, op: type[N.Node], *args: Ref | float, params: tuple = (), name: str | None = None
+    ) -> Ref:
         """Any op from the gate table, e.g. ``g.op(N.LogSumExp, x)``."""
         return Ref(self._add(op, [self._ref(a) for a in args], params, name=name))
 
@@ -367,7 +376,9 @@ class Graph:
                     _check_broadcast(node, ins)
                 values[i] = node.gate.forward(params.get(i, node.params), ins)
 
-    def _backward(self, run: Run, plan: _Plan, seed: Array, params: dict[int, tuple]) -> dict[int, Array]:
+    def _backward(
+        self, run: Run, plan: _Plan, seed: Array, params: dict[int, tuple]
+    ) -> dict[int, Array]:
         values = run.values
         nodes = self.nodes
         grads: dict[int, Array] = {self.output: seed}

@@ -56,7 +56,11 @@ def _fmt(value: float | np.ndarray | None, width: int = 36) -> str:
     if value.ndim == 1:
         text = "[" + ", ".join(_fmt_number(v) for v in value) + "]"
     else:
-        text = "[" + ", ".join("[" + ", ".join(_fmt_number(v) for v in row) + "]" for row in value) + "]"
+        text = (
+            "["
+            + ", ".join("[" + ", ".join(_fmt_number(v) for v in row) + "]" for row in value)
+            + "]"
+        )
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
@@ -129,7 +133,10 @@ class TraceResult:
                 )
             )
         widths = [max(len(r[c]) for r in rows) for c in range(len(rows[0]))]
-        lines = ["  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip() for r in rows]
+        lines = [
+            "  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip()
+            for r in rows
+        ]
         lines.insert(1, "  ".join("-" * w for w in widths))
         if self.seed == "ones":
             lines.append("(non-scalar output: gradients are those of the sum of its entries)")
@@ -151,7 +158,9 @@ def _check_sizes(graph: Graph, env: Mapping, limits: Limits) -> None:
             )
 
 
-def _first_nonfinite(graph: Graph, order: list[int], arrays: Mapping[int, np.ndarray]) -> GraphNode | None:
+def _first_nonfinite(
+    graph: Graph, order: list[int], arrays: Mapping[int, np.ndarray]
+) -> GraphNode | None:
     for node_id in order:
         value = arrays.get(node_id)
         if value is not None and not np.all(np.isfinite(value)):

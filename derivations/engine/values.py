@@ -74,7 +74,9 @@ def bind_dims(declared: Mapping[str, Shape], shapes: Mapping[str, tuple[int, ...
                 hint=f"give {name} {_describe_kind(kind)}",
                 details={"variable": name, "declared": S.user_shape(shape), "got": list(got)},
             )
-        dims = [] if kind == "scalar" else [S.vector_length(shape)] if len(got) == 1 else list(shape)
+        dims = (
+            [] if kind == "scalar" else [S.vector_length(shape)] if len(got) == 1 else list(shape)
+        )
         for axis, (dim, size) in enumerate(zip(dims, got, strict=True)):
             where = ("rows", "columns")[axis] if kind == "matrix" else "length"
             if isinstance(dim, sp.Symbol) and dim not in env:
@@ -90,7 +92,12 @@ def bind_dims(declared: Mapping[str, Shape], shapes: Mapping[str, tuple[int, ...
                     "value",
                     f"{name} has {where} {size} but its declared {where} {dim} is {want}{origin}",
                     hint=f"make the {where} of {name} equal {want}, or resize the other values",
-                    details={"variable": name, "dimension": str(dim), "expected": int(want), "got": size},
+                    details={
+                        "variable": name,
+                        "dimension": str(dim),
+                        "expected": int(want),
+                        "got": size,
+                    },
                 )
     return env
 
@@ -215,6 +222,10 @@ def coerce_values(
             hint="declare them (--var) or drop their values",
             details={"extra": [str(e) for e in extra]},
         )
-    arrays = {name: coerce_value(name, var.shape, values[name], limits) for name, var in inputs.items()}
-    env = bind_dims({n: v.shape for n, v in inputs.items()}, {n: np.shape(a) for n, a in arrays.items()})
+    arrays = {
+        name: coerce_value(name, var.shape, values[name], limits) for name, var in inputs.items()
+    }
+    env = bind_dims(
+        {n: v.shape for n, v in inputs.items()}, {n: np.shape(a) for n, a in arrays.items()}
+    )
     return arrays, env

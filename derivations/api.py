@@ -1,0 +1,57 @@
+"""The one entry point the CLI, the catalog and the service call: derive() and trace()."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from .calculus.derivation import derive_program
+from .errors import ChainruleError
+from .language.elaborate import elaborate
+from .limits import DEFAULT_LIMITS, Limits
+from .result import DerivationResult, make_result
+
+VariableSpec = Mapping[str, Sequence[str | int] | str | int | None]
+
+
+def derive(
+    program: str,
+    variables: VariableSpec,
+    wrt: Sequence[str] | str | None = None,
+    hessian: bool = False,
+    verify: bool = True,
+    limits: Limits | None = None,
+) -> DerivationResult:
+    """Derive gradients (scalar output), Jacobians or partials (array output), and Hessians.
+
+    Every result is verified three ways unless ``verify=False``: finite differences on the
+    generated code, the independent NumPy backprop engine, and exact SymPy differentiation of
+    each entry at tiny sizes. A result that fails verification is returned, marked failed.
+    """
+    limits = limits or DEFAULT_LIMITS
+    if isinstance(wrt, str):
+        wrt = [wrt]
+    typed = elaborate(program, variables, limits)
+    if wrt is not None:
+        wrt = list(wrt)
+        if not wrt:
+            raise ChainruleError("not_a_variable", "wrt is empty", hint="omit it to differentiate by every variable")
+    derivation = derive_program(typed, wrt, hessian)
+    result = make_result(derivation, hessian)
+    if verify:
+        from .verify.run import verify_result
+
+        result.verification = verify_result(result, variables, limits)
+    return result
+
+
+def trace(
+    program: str,
+    variables: VariableSpec,
+    values: Mapping[str, Any],
+    limits: Limits | None = None,
+) -> Any:
+    """Run the backprop engine forward and backward, returning every node's value and gradient."""
+    from .engine.trace import trace as engine_trace
+
+    return engine_trace(program, variables, values, limits=limits or DEFAULT_LIMITS)

@@ -1,0 +1,205 @@
+"""The derivation result: one object for the Python API, the CLI and (as JSON) the service."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from .calculus.derivation import Derivation, Item
+from .expr import nodes as N
+from .expr import shapes as S
+from .printing.index import index_latex, partial_lhs
+from .printing.latex import LatexPrinter
+from .printing.module import generate_module
+from .printing.numpy_code import NumpyPrinter
+from .printing.steps import steps_for
+
+
+@dataclass
+class DerivationResult:
+    derivation: Derivation
+    hessian: bool
+    code: dict[str, str]
+    verification: dict[str, Any] | None = None
+    _dict: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    @property
+    def verification_passed(self) -> bool | None:
+        return None if self.verification is None else self.verification["passed"]
+
+    # -- the dict ------------------------------------------------------------------------------
+
+    def to_dict(self) -> dict[str, Any]:
+        if not self._dict:
+            self._dict = build_dict(self)
+        out = dict(self._dict)
+        out["verification"] = self.verification or {"passed": None, "checks": [], "skipped": "verify=False"}
+        return out
+
+    # -- text forms ----------------------------------------------------------------------------
+
+    def text(self) -> str:
+        d = self.to_dict()
+        lines = [f"program: {d['expression']}"]
+        lines.append("variables: " + ", ".join(f"{k} {tuple(v)}" for k, v in d["variables"].items()))
+        lines.append(f"output: {d['output']['latex']}  shape {tuple(d['output']['shape'])}")
+        if d["definitions"]:
+            lines.append("\ndefinitions:")
+            for defn in d["definitions"]:
+                lines.append(f"  {defn['symbol']} = {defn['latex']}    [{defn['role']}]")
+        lines.append("\nderivatives:")
+        for item in d["derivatives"]:
+            lines.append(f"  {item['kind']} wrt {item['wrt']}  shape {tuple(item['shape'])}")
+            lines.append(f"    {item['equation']}")
+            if item["index_latex"] != item["equation"]:
+                lines.append(f"    {item['index_latex']}")
+        if d["steps"]:
+            lines.append("\nchain-rule steps:")
+            for wrt, steps in d["steps"].items():
+                lines.append(f"  {wrt}:")
+                lines.extend(f"    {s}" for s in steps)
+        v = d["verification"]
+        lines.append("\nverification: " + _verdict(v))
+        for check in v.get("checks", []):
+            status = "skipped" if check.get("skipped") else ("passed" if check["passed"] else "FAILED")
+            err = check.get("max_rel_error")
+            err_text = f"  max rel error {err:.2e}" if isinstance(err, float) else ""
+            lines.append(f"  {check['method']}: {status}{err_text}  sizes {check.get('sizes', {})}")
+            if check.get("detail"):
+                lines.append(f"    {check['detail']}")
+        return "\n".join(lines)
+
+    def latex_document(self) -> str:
+        d = self.to_dict()
+        body = [r"\begin{align*}"]
+        body += [f"  {line} \\\\" for line in d["program_latex"]]
+        body.append(r"\end{align*}")
+        for item in d["derivatives"]:
+            body += [r"\begin{align*}", f"  {item['equation']} \\\\", f"  {item['index_latex']}", r"\end{align*}"]
+        for wrt, steps in d["steps"].items():
+            body.append(f"% chain-rule steps for {wrt}")
+            body += [r"\begin{align*}", *(f"  {s} \\\\" for s in steps), r"\end{align*}"]
+        return "\n".join(
+            [r"\documentclass{article}", r"\usepackage{amsmath,amssymb}", r"\begin{document}", *body, r"\end{document}"]
+        )
+
+
+def _verdict(v: dict[str, Any]) -> str:
+    if v.get("passed") is None:
+        return "not run" + (f" ({v['skipped']})" if v.get("skipped") else "")
+    return "PASSED" if v["passed"] else "FAILED — do not trust this result"
+
+
+def _item_dict(derivation: Derivation, item: Item, printer: LatexPrinter, code: NumpyPrinter) -> dict[str, Any]:
+    program = derivation.program
+    out_name = printer.name(derivation.output_symbol)
+    var = program.inputs[item.wrt]
+    w = printer.name(item.wrt)
+    out_shape = program.output.shape
+    if item.kind == "gradient":
+        indices = ("i", "j")[: _count(var.shape)]
+        lhs = partial_lhs(out_name, (), w, indices)
+        equation = rf"\frac{{\partial {out_name}}}{{\partial {w}}} = {printer.doprint(item.matrix)}"
+        index = f"{lhs} = {index_latex(item.matrix, indices, printer.names)}"
+    elif item.kind == "jacobian":
+        oi = ("i",)[: _count(out_shape)]
+        vi = ("j",)[: _count(var.shape)]
+        lhs = partial_lhs(out_name, oi, w, vi)
+        equation = rf"\frac{{\partial {out_name}}}{{\partial {w}}} = {printer.doprint(item.matrix)}"
+        index = f"{lhs} = {index_latex(item.matrix, oi + vi, printer.names)}"
+    elif item.kind == "hessian" and item.matrix is not None:
+        indices = ("i", "j")[: 2 * _count(var.shape)]
+        lhs = partial_lhs(out_name, (), w, indices, order=2)
+        equation = rf"\frac{{\partial^{{2}} {out_name}}}{{\partial {w}^{{2}}}} = {printer.doprint(item.matrix)}"
+        index = f"{lhs} = {index_latex(item.matrix, indices, printer.names)}"
+    else:
+        seeded = item.seeded
+        assert seeded is not None
+        order = 2 if item.kind == "hessian" else 1
+        if order == 2:
+            lhs = partial_lhs(out_name, (), w, seeded.output_indices + seeded.var_indices, order=2)
+        else:
+            lhs = partial_lhs(out_name, seeded.output_indices, w, seeded.var_indices)
+        index = f"{lhs} = {index_latex(seeded.node, seeded.var_indices, printer.names)}"
+        equation = index
+    matrix_latex = printer.doprint(item.matrix) if item.matrix is not None else None
+    numpy_expr = code.doprint(item.matrix) if item.matrix is not None else _numpy_call(item)
+    return {
+        "wrt": item.wrt,
+        "kind": item.kind,
+        "shape": item.shape,
+        "layout": item.layout,
+        "latex": matrix_latex if matrix_latex is not None else index,
+        "matrix_form": item.matrix is not None,
+        "equation": equation,
+        "index_latex": index,
+        "numpy": numpy_expr,
+    }
+
+
+def _numpy_call(item: Item) -> str:
+    if item.kind == "hessian":
+        return f'hessian(**inputs)["{item.wrt}"]'
+    return f'jacobian(**inputs)["{item.wrt}"]'
+
+
+def _count(shape: S.Shape) -> int:
+    return 0 if S.is_scalar(shape) else (1 if S.is_vector(shape) else 2)
+
+
+def build_dict(result: DerivationResult) -> dict[str, Any]:
+    derivation = result.derivation
+    program = derivation.program
+    printer = LatexPrinter()
+    code = NumpyPrinter()
+    out_symbol = printer.name(derivation.output_symbol)
+    definitions = [
+        {
+            "name": d.name,
+            "symbol": printer.name(d.name),
+            "shape": S.user_shape(d.node.shape),
+            "latex": printer.doprint(d.node),
+            "role": "intermediate",
+        }
+        for d in program.definitions
+    ]
+    meaning = {}
+    if derivation.backward:
+        intermediates = {d.name for d in program.definitions}
+        for name, adj in derivation.backward.adjoints.items():
+            if name in intermediates and isinstance(adj, N.Var) and adj.role == "adjoint":
+                meaning[adj.name] = rf"\frac{{\partial {out_symbol}}}{{\partial {printer.name(name)}}}"
+    for d in derivation.adjoint_definitions():
+        definitions.append(
+            {
+                "name": d.name,
+                "symbol": printer.name(d.name),
+                "shape": S.user_shape(d.node.shape),
+                "latex": printer.doprint(d.node),
+                "role": "adjoint",
+                "meaning": meaning.get(d.name, ""),
+            }
+        )
+    program_latex = [f"{printer.name(d.name)} = {printer.doprint(d.node)}" for d in program.definitions]
+    program_latex.append(f"{out_symbol} = {printer.doprint(program.output)}")
+    steps = {}
+    if program.output.is_scalar:
+        steps = {w: steps_for(derivation, w, printer) for w in derivation.wrt}
+    return {
+        "expression": program.source,
+        "variables": {name: S.user_shape(v.shape) for name, v in program.inputs.items()},
+        "output": {
+            "name": program.output_name,
+            "shape": S.user_shape(program.output.shape),
+            "latex": printer.doprint(program.output),
+        },
+        "program_latex": program_latex,
+        "definitions": definitions,
+        "derivatives": [_item_dict(derivation, item, printer, code) for item in derivation.items],
+        "steps": steps,
+        "code": dict(result.code),
+    }
+
+
+def make_result(derivation: Derivation, hessian: bool) -> DerivationResult:
+    return DerivationResult(derivation, hessian, {"numpy": generate_module(derivation, hessian)})
