@@ -115,7 +115,7 @@ def derive_program(program: TypedProgram, wrt: list[str] | None, hessian: bool) 
     taken = set(program.inputs) | {d.name for d in program.definitions}
     if program.output_name:
         taken.add(program.output_name)
-    symbol = program.output_name or "f"
+    symbol = program.output_name or next(n for n in ("f", "F", "f_out", "out") if n not in taken)
     out = program.output
     defs = program.definitions
     if hessian and not out.is_scalar:

@@ -99,7 +99,11 @@ def render(entry: dict[str, Any]) -> str:
         out += ["", f"verification: passed={verification.get('passed')}"]
         for c in verification.get("checks", []):
             state = "skipped" if c.get("skipped") else ("ok" if c.get("passed") else "FAILED")
-            out.append(f"  {c['method']}: {state} (max rel. error {c.get('max_rel_error'):.2e})")
+            err = c.get("max_rel_error")
+            size = (
+                f"max rel. error {err:.2e}" if isinstance(err, int | float) else "no error measured"
+            )
+            out.append(f"  {c['method']}: {state} ({size})")
     technique = entry.get("technique")
     if technique:
         out += ["", "technique: " + technique["formula"], "  code: " + technique["implementation"]]

@@ -269,6 +269,13 @@ class Graph:
     # -- planning -------------------------------------------------------------------------
 
     def _plan(self, wrt: Sequence[str]) -> _Plan:
+        for name in wrt:
+            if name not in self.inputs:
+                raise ChainruleError(
+                    "value",
+                    f"cannot differentiate with respect to {name!r}: it is not an input",
+                    hint="inputs are: " + ", ".join(self.inputs),
+                )
         key = (self.output, tuple(sorted(wrt)))
         plan = self._plans.get(key)
         if plan is not None:
@@ -307,13 +314,6 @@ class Graph:
                 f"{', '.join(map(str, unknown))} {'is' if len(unknown) == 1 else 'are'} not an input of the graph",
                 hint="inputs are: " + ", ".join(self.inputs),
             )
-        for name in wrt:
-            if name not in self.inputs:
-                raise ChainruleError(
-                    "value",
-                    f"cannot differentiate with respect to {name!r}: it is not an input",
-                    hint="inputs are: " + ", ".join(self.inputs),
-                )
         wanted = set(wrt) | {self.nodes[i].name for i in order if self.nodes[i].is_input}
         missing = [n for n in self.inputs if n in wanted and n not in inputs]
         if missing:

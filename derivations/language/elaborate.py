@@ -23,6 +23,8 @@ from .ast import BinOp, Call, Name, Number, Pos, Program, Syntax, TransposeOp, U
 from .parser import parse
 
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+# Names users choose start with a letter: a leading '_' is kept for generated code.
+_USER_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 
 # Functions users may call, with how many arguments they take (None: one or more).
 REDUCTIONS = {
@@ -86,14 +88,17 @@ def declare(variables: Mapping[str, Sequence[str | int] | str | int | None], lim
     return out
 
 
+_RESERVED = {"np", "value", "value_and_grad", "value_and_vjp", "jacobian", "hessian", "T"}
+
+
 def _check_name(name: object, what: str, pos: Pos | None = None, source: str | None = None) -> None:
-    if not isinstance(name, str) or not _IDENT.match(name) or keyword.iskeyword(name):
+    if not isinstance(name, str) or not _USER_NAME.match(name) or keyword.iskeyword(name) or name in _RESERVED:
         raise ChainruleError(
             "declaration",
             f"{name!r} is not a valid {what} name",
             pos.line if pos else None,
             pos.column if pos else None,
-            "names start with a letter or '_' and contain letters, digits and '_'",
+            "names start with a letter and contain letters, digits and '_' (not np, value, T)",
             source,
         )
     if name in USER_FUNCTIONS:
@@ -125,11 +130,36 @@ def _dimension(var: str, raw: str | int, limits: Limits) -> sp.Expr:
         return S.dim(raw)
     if isinstance(raw, str) and _IDENT.match(raw.strip()):
         return S.dim(raw.strip())
+    if isinstance(raw, str) and _DIM_EXPR.match(raw.strip()):
+        return _dimension_expression(var, raw.strip(), limits)
     raise ChainruleError(
         "declaration",
         f"dimension {raw!r} of {var!r} is neither a positive integer nor a name",
-        hint='write dimensions as names ("n") or positive integers (3)',
+        hint='write dimensions as names ("n"), positive integers (3), or sums of products ("5*d")',
     )
+
+
+_DIM_EXPR = re.compile(r"^[A-Za-z0-9_]+(\s*[*+]\s*[A-Za-z0-9_]+)*$")
+
+
+def _dimension_expression(var: str, text: str, limits: Limits) -> sp.Expr:
+    """``5*d`` or ``d + k``: the size of a concatenation, built without sympify."""
+    terms = []
+    for term in text.split("+"):
+        factors = []
+        for factor in term.split("*"):
+            factor = factor.strip()
+            if factor.isdigit():
+                factors.append(sp.Integer(int(factor)))
+            elif _IDENT.match(factor):
+                factors.append(S.dim(factor))
+            else:  # pragma: no cover - excluded by _DIM_EXPR
+                raise ChainruleError("declaration", f"bad dimension {text!r} of {var!r}")
+        terms.append(sp.Mul(*factors))
+    value = sp.Add(*terms)
+    if value.is_Integer:
+        return _dimension(var, int(value), limits)
+    return value
 
 
 class _Elaborator:

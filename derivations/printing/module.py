@@ -34,22 +34,29 @@ class ModuleWriter:
     # -- pieces ------------------------------------------------------------------------------
 
     def _prologue(self, body_text: str) -> list[str]:
-        lines = [f"    {', '.join(self.inputs)}{',' if len(self.inputs) == 1 else ''} = "
-                 f"{', '.join(f'_arr({v})' for v in self.inputs)}"]  # fmt: skip
+        lines = [f"    {', '.join(self.inputs)} = {', '.join(f'_arr({v})' for v in self.inputs)}"]
         self.printer.helpers.add("_arr")
         for dim in self.program.dims:
             name = str(dim)
-            if not _uses(body_text, name):
-                continue
-            for var in self.program.inputs.values():
-                if var.shape[0] == dim:
-                    where = f"{var.name}.shape[0]"
-                    break
-                if var.shape[1] == dim:
-                    where = f"{var.name}.shape[{0 if S.is_vector(var.shape) else 1}]"
-                    break
-            lines.append(f"    {name} = {where}")
+            if _uses(body_text, name):
+                lines.append(f"    {name} = {self._bind(dim)}")
         return lines
+
+    def _bind(self, dim: object) -> str:
+        """Read a symbolic size off an input's shape (solving 5*d = W.shape[1] if need be)."""
+        import sympy as sp
+
+        for exact in (True, False):
+            for var in self.program.inputs.values():
+                axes = [(var.shape[0], 0)] if S.is_vector(var.shape) else [(var.shape[0], 0), (var.shape[1], 1)]
+                for expr, axis in axes:
+                    if exact and expr == dim:
+                        return f"{var.name}.shape[{axis}]"
+                    if not exact and dim in expr.free_symbols and len(expr.free_symbols) == 1:
+                        size = sp.Symbol("_size")
+                        (solution,) = sp.solve(sp.Eq(expr, size), dim)
+                        return f"int({sp.pycode(solution).replace('_size', f'{var.name}.shape[{axis}]')})"
+        raise AssertionError(f"size {dim} is not readable from any input")  # pragma: no cover
 
     def _statements(self, statements: list[tuple[str, N.Node]]) -> list[str]:
         return [f"    {name} = {self.printer.doprint(node)}" for name, node in statements]
@@ -71,7 +78,7 @@ class ModuleWriter:
         return [(d.name, d.node) for d in self.program.definitions]
 
     def _output_name(self) -> str:
-        return self.program.output_name or "f"
+        return self.d.output_symbol
 
     def _params(self) -> str:
         return ", ".join(self.inputs)
@@ -110,7 +117,7 @@ class ModuleWriter:
         """Reverse mode with a runtime seed: the building block of Jacobians without matrix form."""
         out = self._output_name()
         program = self.program
-        seed = N.Var("seed", program.output.shape, "input")
+        seed = N.Var("_seed", program.output.shape, "input")
         taken = set(self.reserved) | {d.name for d in program.definitions} | {out}
         bw = backward(program.definitions, program.output, seed, self.d.wrt, taken)
         stmts = [*self._forward(), (out, program.output)]
@@ -124,8 +131,8 @@ class ModuleWriter:
             grads.append((w, self._wrap_scalar(f"vjp_{w}", node)))
         mapping = ", ".join(f'"{w}": {g}' for w, g in grads)
         ret = f"    return {out}, {{{mapping}}}"
-        doc = f"{out} and seedᵀ·∂{out}/∂v for each variable v (reverse mode with an upstream seed)."
-        return self._function(f"value_and_vjp(seed, {self._params()})", doc, stmts, ret)
+        doc = f"{out} and _seedᵀ·∂{out}/∂v for each variable v (reverse mode with an upstream seed)."
+        return self._function(f"value_and_vjp(_seed, {self._params()})", doc, stmts, ret)
 
     def jacobian(self) -> str:
         out = self._output_name()
@@ -144,17 +151,17 @@ class ModuleWriter:
         if looped:
             lines += [
                 f"    {out} = value({self._params()})",
-                "    J_loop = {"
+                "    _J = {"
                 + ", ".join(f'"{w}": np.zeros(np.shape({out}) + np.shape({w}))' for w in looped)
                 + "}",
-                f"    for index in np.ndindex(np.shape({out})):",
-                f"        seed = np.zeros(np.shape({out}))",
-                "        seed[index] = 1.0",
-                f"        _, rows = value_and_vjp(seed, {self._params()})",
-                f"        for v in {looped!r}:",
-                "            J_loop[v][index] = rows[v]",
+                f"    for _index in np.ndindex(np.shape({out})):",
+                f"        _seed = np.zeros(np.shape({out}))",
+                "        _seed[_index] = 1.0",
+                f"        _, _rows = value_and_vjp(_seed, {self._params()})",
+                f"        for _name in {looped!r}:",
+                "            _J[_name][_index] = _rows[_name]",
             ]
-            entries += [(w, f'J_loop["{w}"]') for w in looped]
+            entries += [(w, f'_J["{w}"]') for w in looped]
         mapping = ", ".join(f'"{w}": {e}' for w, e in entries)
         ret = "\n".join([*lines, f"    return {{{mapping}}}"])
         doc = f"∂{out}/∂v for each variable v, as arrays of shape {out}.shape + v.shape."
@@ -188,14 +195,14 @@ class ModuleWriter:
         var = self.program.inputs[item.wrt]
         grad = next(i.matrix for i in self.d.items if i.wrt == item.wrt and i.kind == "gradient")
         assert grad is not None
-        seed = N.Var("seed", var.shape, "input")
+        seed = N.Var("_seed", var.shape, "input")
         taken = set(self.reserved) | {d.name for d in ext}
         bw = backward(ext, grad, seed, [item.wrt], taken)
         stmts = [(d.name, d.node) for d in ext] + [(d.name, d.node) for d in bw.definitions]
         g = bw.adjoints.get(item.wrt)
         stmts.append(("hvp", g if g is not None else N.Zeros(var.shape)))
-        doc = f"Hessian-vector product: ∂/∂{item.wrt} of ⟨seed, ∂f/∂{item.wrt}⟩."
-        return self._function(f"_hvp_{item.wrt}(seed, {self._params()})", doc, stmts, "    return hvp")
+        doc = f"Hessian-vector product: ∂/∂{item.wrt} of ⟨_seed, ∂f/∂{item.wrt}⟩."
+        return self._function(f"_hvp_{item.wrt}(_seed, {self._params()})", doc, stmts, "    return hvp")
 
     # -- the module --------------------------------------------------------------------------
 

@@ -119,10 +119,11 @@ def _call(
 def _kink_values(
     kinks: KinkFunction, arrays: dict[str, np.ndarray], scalars: set[str]
 ) -> np.ndarray:
+    # Copies: a kink function may return views of the very arrays the checker perturbs next.
     out = _call(kinks, arrays, scalars)
     if isinstance(out, np.ndarray | float | int):
-        return np.ravel(np.asarray(out, dtype=np.float64))
-    parts = [np.ravel(np.asarray(p, dtype=np.float64)) for p in out]
+        return np.array(out, dtype=np.float64).ravel()
+    parts = [np.array(p, dtype=np.float64).ravel() for p in out]
     return np.concatenate(parts) if parts else np.zeros(0)
 
 

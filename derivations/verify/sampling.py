@@ -1,0 +1,128 @@
+"""Sizes and inputs for numeric checks: distinct sizes, each function's domain, away from kinks.
+
+Distinct sizes (2, 3, 4, …) make a transposition mistake change a shape or a value instead of
+hiding. Inputs that reach log, sqrt or a denominator are drawn positive; square matrices under
+inv, det and logdet are drawn well-conditioned with a positive determinant. Draws whose
+relu/abs/max arguments come close to a kink are rejected, since no derivative exists there.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import sympy as sp
+
+from ..expr import nodes as N
+from ..expr.functions import FUNCTIONS
+from ..expr.program import TypedProgram
+from ..printing.numpy_code import HELPERS, NumpyPrinter
+
+KINK_MARGIN = 1e-2  # larger than the widest finite-difference stencil (2h with h = 1e-3)
+
+
+def choose_sizes(program: TypedProgram, start: int = 2) -> dict[str, int]:
+    return {str(d): start + i for i, d in enumerate(program.dims)}
+
+
+def concrete_shape(var: N.Var, sizes: dict[str, int]) -> tuple[int, ...]:
+    def val(e: sp.Expr) -> int:
+        return int(e.subs({sp.Symbol(k, integer=True, positive=True): v for k, v in sizes.items()}))
+
+    rows, cols = (val(d) for d in var.shape)
+    if var.is_scalar:
+        return ()
+    if cols == 1 and var.shape[1] == 1:
+        return (rows,)
+    return (rows, cols)
+
+
+def _sensitive_inputs(program: TypedProgram) -> tuple[set[str], set[str]]:
+    """Inputs to draw positive, and square matrices to draw well-conditioned."""
+    positive: set[str] = set()
+    conditioned: set[str] = set()
+    root = program.inlined()
+    for node in N.walk(root):
+        if isinstance(node, N.Apply) and FUNCTIONS[node.fn].domain == "positive":
+            positive |= N.free_vars(node.children[0])
+        elif isinstance(node, N.Apply) and node.fn == "pow":
+            positive |= N.free_vars(node.children[0])
+        elif isinstance(node, N.Div):
+            positive |= N.free_vars(node.children[1])
+        elif isinstance(node, N.Inverse | N.Det | N.LogDet):
+            conditioned |= N.free_vars(node.children[0])
+        elif isinstance(node, N.Norm2):
+            positive |= N.free_vars(node.children[0])
+    return positive, conditioned
+
+
+def kink_arguments(program: TypedProgram) -> list[N.Node]:
+    """The expressions that must stay away from zero: relu/abs arguments, max/min differences."""
+    out: list[N.Node] = []
+    root = program.inlined()
+    extra = [program.inlined(d.ref) for d in program.definitions]
+    for node in [n for r in [root, *extra] for n in N.walk(r)]:
+        if isinstance(node, N.Apply):
+            kinks = FUNCTIONS[node.fn].kinks
+            if kinks == "zero":
+                out.append(node.children[0])
+            elif kinks == "tie":
+                a, b = node.children
+                out.append(N.Add(a, N.Neg(b)))
+    return out
+
+
+def compile_nodes(program: TypedProgram, nodes: list[N.Node]) -> object:
+    """A NumPy function of the inputs returning the values of ``nodes`` (our own printer's code)."""
+    printer = NumpyPrinter()
+    params = ", ".join(program.inputs)
+    lines = [f"def _evaluate({params}):"]
+    lines += [f"    {d.name} = {printer.doprint(d.node)}" for d in program.definitions]
+    lines.append("    return [" + ", ".join(printer.doprint(n) for n in nodes) + "]")
+    helpers = "\n\n".join(HELPERS[h] for h in sorted(printer.helpers))
+    namespace: dict[str, object] = {"np": np}
+    exec(compile(helpers + "\n\n" + "\n".join(lines), "<chainrule-kinks>", "exec"), namespace)  # noqa: S102 - our printer's output
+    return namespace["_evaluate"]
+
+
+def draw_inputs(
+    program: TypedProgram,
+    sizes: dict[str, int],
+    rng: np.random.Generator,
+    value_fn: object,
+    attempts: int = 50,
+) -> tuple[dict[str, np.ndarray | float] | None, str]:
+    """Inputs in every function's domain and away from kinks, or None with the reason."""
+    positive, conditioned = _sensitive_inputs(program)
+    kinks = kink_arguments(program)
+    kink_fn = compile_nodes(program, kinks) if kinks else None
+    reason = "no draw gave finite values"
+    for attempt in range(attempts):
+        inputs: dict[str, np.ndarray | float] = {}
+        for name, var in program.inputs.items():
+            shape = concrete_shape(var, sizes)
+            if name in conditioned and len(shape) == 2:
+                n = shape[0]
+                a = np.eye(n) + 0.3 * rng.standard_normal(shape) / np.sqrt(n)
+                if np.linalg.det(a) < 0.2:
+                    a[:, 0] = -a[:, 0] if np.linalg.det(a) < 0 else a[:, 0]
+                inputs[name] = a
+            elif name in positive:
+                inputs[name] = rng.uniform(0.5, 1.5, size=shape) if shape else float(rng.uniform(0.5, 1.5))
+            else:
+                # Spread away from 0 so that kinks at 0 are easy to avoid.
+                values = rng.standard_normal(shape) if shape else float(rng.standard_normal())
+                inputs[name] = values
+        with np.errstate(all="ignore"):
+            try:
+                value = np.asarray(value_fn(**inputs), dtype=float)  # type: ignore[operator]
+            except (FloatingPointError, ValueError, np.linalg.LinAlgError, ZeroDivisionError):
+                continue
+            if not np.all(np.isfinite(value)):
+                reason = "values were not finite (is the program defined on random inputs?)"
+                continue
+            if kink_fn is not None:
+                margins = [np.min(np.abs(np.asarray(v, dtype=float))) for v in kink_fn(**inputs)]  # type: ignore[operator]
+                if min(margins) < KINK_MARGIN:
+                    reason = "every draw came close to a kink of relu/abs/max/min"
+                    continue
+        return inputs, f"drawn on attempt {attempt + 1}"
+    return None, reason
