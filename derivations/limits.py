@@ -18,7 +18,7 @@ class Limits:
     max_numeric_dim: int = 10_000
     # Verification instantiates dimensions; numeric ones above this are checked at reduced
     # sizes rather than allocated (see verify/sizes.py).
-    max_verify_dim: int = 8
+    max_verify_dim: int = 16
     max_exponent: int = 64
 
 

@@ -55,6 +55,8 @@ def _sizes(entry: Entry, variables: dict[str, list[str | int]]) -> dict[str, tup
                 shape.append(int(d))
             elif d in sizes:
                 shape.append(sizes[d])
+            elif (size := _dimension_size(str(d), sizes)) is not None:
+                shape.append(size)
             else:
                 raise ChainruleError(
                     "catalog",
@@ -63,6 +65,18 @@ def _sizes(entry: Entry, variables: dict[str, list[str | int]]) -> dict[str, tup
                 )
         out[name] = tuple(shape)
     return out
+
+
+def _dimension_size(text: str, sizes: dict[str, int]) -> int | None:
+    """The size of a dimension expression such as ``5*d``, or None if a name has no size."""
+    from ..language.elaborate import dimension_expression
+
+    try:
+        expr = dimension_expression(text)
+    except ChainruleError:
+        return None
+    value = expr.subs({s: sizes[str(s)] for s in expr.free_symbols if str(s) in sizes})
+    return int(value) if value.is_Integer else None
 
 
 def _split_future(source: str) -> tuple[list[str], str]:

@@ -79,13 +79,18 @@ def bind_dims(declared: Mapping[str, Shape], shapes: Mapping[str, tuple[int, ...
         )
         for axis, (dim, size) in enumerate(zip(dims, got, strict=True)):
             where = ("rows", "columns")[axis] if kind == "matrix" else "length"
-            if isinstance(dim, sp.Symbol) and dim not in env:
-                env[dim] = int(size)
-                source[dim] = f"the {where} of {name}"
-                continue
-            want = dim.subs(env) if dim.free_symbols else dim
-            if want.free_symbols:
-                continue  # a compound dimension not yet determined; checked once bound
+            if isinstance(dim, sp.Symbol):
+                if dim not in env:
+                    env[dim] = int(size)
+                    source[dim] = f"the {where} of {name}"
+                    continue
+                want = env[dim]  # no subs: this runs on every engine call
+            elif dim.is_Integer:
+                want = int(dim)
+            else:
+                want = dim.subs(env)
+                if want.free_symbols:
+                    continue  # a compound dimension not yet determined
             if int(want) != size:
                 origin = f" ({dim} = {want} from {source[dim]})" if dim in source else ""
                 raise ChainruleError(

@@ -142,6 +142,11 @@ def _dimension(var: str, raw: str | int, limits: Limits) -> sp.Expr:
 _DIM_EXPR = re.compile(r"^[A-Za-z0-9_]+(\s*[*+]\s*[A-Za-z0-9_]+)*$")
 
 
+def dimension_expression(text: str) -> sp.Expr:
+    """Parse a declared dimension (``n``, ``3``, ``5*d``, ``d + k``) into a SymPy expression."""
+    return _dimension("dimension", text, DEFAULT_LIMITS)
+
+
 def _dimension_expression(var: str, text: str, limits: Limits) -> sp.Expr:
     """``5*d`` or ``d + k``: the size of a concatenation, built without sympify."""
     terms = []
