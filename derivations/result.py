@@ -169,6 +169,8 @@ def build_dict(result: DerivationResult) -> dict[str, Any]:
         for name, adj in derivation.backward.adjoints.items():
             if name in intermediates and isinstance(adj, N.Var) and adj.role == "adjoint":
                 meaning[adj.name] = rf"\frac{{\partial {out_symbol}}}{{\partial {printer.name(name)}}}"
+        for name, node in derivation.backward.meanings.items():
+            meaning[name] = rf"\frac{{\partial {out_symbol}}}{{\partial \left({printer.doprint(node)}\right)}}"
     for d in derivation.adjoint_definitions():
         definitions.append(
             {

@@ -197,3 +197,6 @@ def _rename_single_delta(bw: Backward, taken: set[str]) -> None:
     bw.definitions[0] = Definition("delta", old.node)
     for k, v in bw.adjoints.items():
         bw.adjoints[k] = N.substitute(v, {old_ref: new_ref})
+    if old.name in bw.meanings:
+        bw.meanings["delta"] = bw.meanings.pop(old.name)
+    bw.order = ["delta" if k == old.name else k for k in bw.order]

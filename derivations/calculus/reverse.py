@@ -23,6 +23,11 @@ class Backward:
 
     definitions: list[Definition] = field(default_factory=list)
     adjoints: dict[str, N.Node] = field(default_factory=dict)  # input or intermediate -> adjoint
+    # A δ named inside an expression (no intermediate of the user's) -> the subexpression it
+    # is the gradient with respect to, so that it can be shown as ∂s/∂(Wx + b).
+    meanings: dict[str, N.Node] = field(default_factory=dict)
+    # Intermediates and expression-level δs in the order the backward pass reached them.
+    order: list[str] = field(default_factory=list)
 
 
 def _is_atomic(node: N.Node) -> bool:
@@ -39,26 +44,18 @@ _PLACEHOLDER = "__upstream__"
 
 
 def _fan_out(node: N.Node, live: set[str]) -> int:
-    """How many times a definition's adjoint is reused by the adjoints it sends to its inputs.
+    """How many of a node's inputs receive its adjoint (the upstream gradient).
 
-    An adjoint used once (h = tanh(z) sends G ∘ f′(z) to z) is written inline, which gives the
-    lecture's recursion δ₁ = (W₂ᵀδ₂) ∘ f′(z₁); one used several times (z = Wx + b sends G to W, x
-    and b) is named, which is the "compute shared parts once" of backprop.
+    An adjoint passed to one input (h = tanh(z) sends G ∘ f′(z) to z) is written inline, which
+    gives the lecture's recursion δ₁ = (W₂ᵀδ₂) ∘ f′(z₁); one passed to several (Wx + b sends it
+    to Wx and to b) is named, which is the "compute shared parts once" of backprop.
     """
     placeholder = N.Var(_PLACEHOLDER, node.shape, "adjoint")
     count = 0
-    stack = [(node, placeholder)]
-    while stack:
-        current, g = stack.pop()
-        if isinstance(current, N.Var):
-            if current.name in live:
-                count += sum(1 for n in N.walk_all(g) if n == placeholder)
+    for child, contribution in zip(node.children, vjp(node, placeholder), strict=False):
+        if contribution is None or A.is_zero(contribution) or not (N.free_vars(child) & live):
             continue
-        if not (N.free_vars(current) & live):
-            continue
-        for child, contribution in zip(current.children, vjp(current, g), strict=False):
-            if contribution is not None and not A.is_zero(contribution):
-                stack.append((child, contribution))
+        count += sum(1 for n in N.walk_all(contribution) if n == placeholder)
     return count
 
 
@@ -97,6 +94,7 @@ def backward(
     contributions: dict[str, list[N.Node]] = {}
     result = Backward()
     taken = set(taken)
+    inner: list[str] = []  # δs named inside expressions, outermost first
 
     def flow(node: N.Node, g: N.Node) -> None:
         # Iterative over the expression tree; an explicit stack keeps deep trees safe.
@@ -109,6 +107,15 @@ def backward(
                 continue
             if not (N.free_vars(current) & live):
                 continue
+            if name_adjoints and not _is_atomic(adjoint) and _fan_out(current, live) > 1:
+                # The same upstream gradient feeds several inputs (Wx + b sends it to W, x
+                # and b): name it once, as backprop computes it once.
+                name = f"__inner{len(inner)}"
+                inner.append(name)
+                result.definitions.append(Definition(name, adjoint))
+                result.meanings[name] = current
+                result.order.append(name)
+                adjoint = N.Var(name, adjoint.shape, "adjoint")
             for child, contribution in zip(current.children, vjp(current, adjoint), strict=False):
                 if contribution is not None and not A.is_zero(contribution):
                     stack.append((child, contribution))
@@ -126,8 +133,33 @@ def backward(
         else:
             adjoint = total
         result.adjoints[d.name] = adjoint
+        result.order.append(d.name)
         flow(d.node, adjoint)
     for name in wrt:
         if name in contributions:
             result.adjoints[name] = A.add(*contributions[name])
+    if inner:
+        _number_inner(result, inner, taken)
     return result
+
+
+def _number_inner(result: Backward, inner: list[str], taken: set[str]) -> None:
+    """Give expression-level δs the lecture's layer numbers: the innermost is δ₁."""
+    mapping: dict[N.Node, N.Node] = {}
+    names: dict[str, str] = {}
+    for position, temp in enumerate(inner):
+        k = len(inner) - position
+        name, j = f"delta{k}", 2
+        while name in taken:
+            name, j = f"delta{k}_{j}", j + 1
+        taken.add(name)
+        names[temp] = name
+    for d in result.definitions:
+        if d.name in names:
+            mapping[N.Var(d.name, d.node.shape, "adjoint")] = N.Var(names[d.name], d.node.shape, "adjoint")
+    result.definitions = [
+        Definition(names.get(d.name, d.name), N.substitute(d.node, mapping)) for d in result.definitions
+    ]
+    result.adjoints = {k: N.substitute(v, mapping) for k, v in result.adjoints.items()}
+    result.meanings = {names[k]: v for k, v in result.meanings.items()}
+    result.order = [names.get(k, k) for k in result.order]

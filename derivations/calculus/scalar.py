@@ -60,6 +60,8 @@ def from_sympy(expr: sp.Expr, mapping: dict[sp.Symbol, N.Node]) -> N.Node:
                 denominator.append(from_sympy(base**-exponent, mapping))
             else:
                 numerator.append(from_sympy(factor, mapping))
+        # Function applications first: σ(z) ∘ (1 − σ(z)), as textbooks write it.
+        numerator.sort(key=lambda n: 0 if isinstance(n, N.Apply) else 1)
         top = A.mul(*numerator) if numerator else N.Const(1)
         if not denominator:
             return top

@@ -230,6 +230,13 @@ def _apply_backward(params, g, out, ins, needs) -> Grads:
     ]
 
 
+def _matmul_forward(params: tuple, ins: Sequence[Array]) -> Array:
+    a, b = ins
+    if a.shape[1] == 1:  # an outer product (b 1ᵀ broadcasts a bias): BLAS is slow at k = 1
+        return a * b
+    return a @ b
+
+
 def _matmul_backward(params, g, out, ins, needs) -> Grads:
     a, b = ins
     return [g @ b.T if needs[0] else None, a.T @ g if needs[1] else None]
@@ -338,7 +345,7 @@ GATES: dict[type[N.Node], Gate] = {
     N.Mul: Gate(_mul_forward, _mul_backward),
     N.Div: Gate(lambda p, ins: ins[0] / ins[1], _div_backward),
     N.Apply: Gate(_apply_forward, _apply_backward),
-    N.MatMul: Gate(lambda p, ins: ins[0] @ ins[1], _matmul_backward),
+    N.MatMul: Gate(_matmul_forward, _matmul_backward),
     N.Transpose: Gate(lambda p, ins: ins[0].T, lambda p, g, out, ins, needs: [g.T]),
     N.Inverse: Gate(lambda p, ins: np.linalg.inv(ins[0]), _inverse_backward),
     N.Det: Gate(_det_forward, _det_backward),

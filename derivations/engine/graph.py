@@ -377,15 +377,17 @@ class Graph:
                 values[i] = node.gate.forward(params.get(i, node.params), ins)
 
     def _backward(
-        self, run: Run, plan: _Plan, seed: Array, params: dict[int, tuple]
+        self, run: Run, plan: _Plan, seed: Array, params: dict[int, tuple], keep: bool = True
     ) -> dict[int, Array]:
+        """Upstream gradients by node id; ``keep=False`` drops each once it has been passed on
+        (inputs' excepted), so large intermediates are freed early and memory is reused."""
         values = run.values
         nodes = self.nodes
         grads: dict[int, Array] = {self.output: seed}
         with np.errstate(all="ignore"):
             for i, needs in plan.backward:
-                g = grads.get(i)
                 node = nodes[i]
+                g = grads.get(i) if keep or node.is_input else grads.pop(i, None)
                 if g is None or node.gate.backward is None or not any(needs):
                     continue
                 ins = [values[j] for j in node.inputs]
@@ -432,23 +434,33 @@ class Graph:
         wrt: Sequence[str],
         seed: Any = None,
         indices: Mapping[str, int] | None = None,
+        keep: bool = True,
     ) -> Run:
-        """Forward and backward, keeping every node's value and upstream gradient."""
+        """Forward and backward, keeping every node's value and (if ``keep``) upstream gradient."""
         plan = self._plan(wrt)
         run, env = self._feed(inputs, plan.order, wrt)
         params = self._params(env, {**self.indices, **(indices or {})})
         self._forward(run, plan, params)
-        run.grads = self._backward(run, plan, self._seed(run.values[self.output], seed), params)
+        seed_array = self._seed(run.values[self.output], seed)
+        run.grads = self._backward(run, plan, seed_array, params, keep)
         return run
 
-    def _gradient(self, run: Run, name: str) -> float | Array:
+    def _gradient(self, run: Run, name: str, handed_out: set[int] | None = None) -> float | Array:
         node_id = self.inputs[name]
         g = run.grads.get(node_id)
         if g is None:
             g = np.zeros_like(run.values[node_id])
         if run.given_scalar[name]:
             return float(g.reshape(-1)[0])
-        return np.array(g, dtype=np.float64).reshape(run.given_shapes[name])
+        shape = run.given_shapes[name]
+        # Hand out a gate's fresh array as is; copy views, read-only broadcasts, and arrays
+        # already handed out under another name (an add passes one array to both operands).
+        owned = g.flags.owndata and g.flags.writeable and g.base is None
+        if handed_out is None or not owned or id(g) in handed_out:
+            g = np.array(g, dtype=np.float64)
+        if handed_out is not None:
+            handed_out.add(id(g))
+        return g.reshape(shape)
 
     def backward(
         self,
@@ -462,9 +474,10 @@ class Graph:
         ``seed`` defaults to 1.0 for a scalar output; a non-scalar output needs a seed of its
         shape, and the result is then the vector-Jacobian product seedᵀ J.
         """
-        run = self.run(inputs, wrt, seed, indices)
+        run = self.run(inputs, wrt, seed, indices, keep=False)
         value = to_api(run.values[self.output], self.nodes[self.output].kind)
-        return value, {name: self._gradient(run, name) for name in wrt}
+        handed_out: set[int] = {id(v) for v in run.values.values()}  # never alias a value
+        return value, {name: self._gradient(run, name, handed_out) for name in wrt}
 
     def jacobian(
         self, inputs: Feed, wrt: Sequence[str], indices: Mapping[str, int] | None = None

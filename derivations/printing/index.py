@@ -38,15 +38,21 @@ class _Entry(sp.Function):
     nargs = (2, 3)
 
     def _latex(self, printer: _SympyLatex, exp: str | None = None) -> str:
-        base = self.args[0].text
         idx = "".join(printer.doprint(a) for a in self.args[1:])
         power = f"^{{{exp}}}" if exp else ""
-        m = re.fullmatch(r"(.+)_\{([^{}]*)\}", base)
-        if m:  # h_{1} at index j is h_{1,j}, never the invalid h_{1}_{j}
-            return f"{m.group(1)}_{{{m.group(2)},{idx}}}{power}"
-        if base.startswith(r"\left("):
-            return f"{base}_{{{idx}}}{power}"
-        return f"{{{base}}}_{{{idx}}}{power}" if "_" in base else f"{base}_{{{idx}}}{power}"
+        return subscript(self.args[0].text, idx) + power
+
+
+def subscript(base: str, idx: str) -> str:
+    """h_{1} at index j is h_{1,j} (never the invalid h_{1}_{j}); W at ij is W_{ij}."""
+    if not idx:
+        return base
+    m = re.fullmatch(r"(.+)_\{([^{}]*)\}", base)
+    if m:
+        return f"{m.group(1)}_{{{m.group(2)},{idx}}}"
+    if base.startswith(r"\left(") or "_" not in base:
+        return f"{base}_{{{idx}}}"
+    return f"{{{base}}}_{{{idx}}}"
 
 
 class _Fn(sp.Function):
@@ -289,14 +295,14 @@ def partial_lhs(
     output: str, out_indices: tuple[str, ...], var: str, var_indices: tuple[str, ...], order: int = 1
 ) -> str:
     """∂s/∂W_{ij}, ∂z_{i}/∂W_{jk}, or ∂²s/∂W_{ij}∂W_{kl} (``order`` 2 splits var indices)."""
-    out = output + (f"_{{{''.join(out_indices)}}}" if out_indices else "")
+    out = subscript(output, "".join(out_indices))
     if order == 1:
-        v = var + (f"_{{{''.join(var_indices)}}}" if var_indices else "")
+        v = subscript(var, "".join(var_indices))
         return rf"\frac{{\partial {out}}}{{\partial {v}}}"
     half = len(var_indices) // 2
     first, second = var_indices[:half], var_indices[half:]
-    v1 = var + (f"_{{{''.join(first)}}}" if first else "")
-    v2 = var + (f"_{{{''.join(second)}}}" if second else "")
+    v1 = subscript(var, "".join(first))
+    v2 = subscript(var, "".join(second))
     if v1 == v2:
         return rf"\frac{{\partial^{{2}} {out}}}{{\partial {v1}^{{2}}}}"
     return rf"\frac{{\partial^{{2}} {out}}}{{\partial {v1} \, \partial {v2}}}"

@@ -99,8 +99,12 @@ class LatexPrinter:
     def _print_Mul(self, node: N.Mul) -> tuple[str, int]:
         scalars = [c for c in node.children if c.is_scalar]
         arrays = [c for c in node.children if not c.is_scalar]
-        if not arrays:  # all scalars: plain juxtaposition
-            return " ".join(self.wrap(c, MUL + 1) for c in node.children), MUL
+        if not arrays:  # all scalars: plain juxtaposition; a trailing Σ needs no brackets
+            last = len(node.children) - 1
+            return " ".join(
+                self.wrap(c, MUL if i == last and isinstance(c, N.Sum) else MUL + 1)
+                for i, c in enumerate(node.children)
+            ), MUL
         head = " ".join(self.wrap(c, MUL + 1) for c in scalars)
         body = r" \circ ".join(self.wrap(c, MUL + 1) for c in arrays)
         if head and len(arrays) > 1:

@@ -52,28 +52,49 @@ def steps_for(derivation: Derivation, wrt: str, printer: LatexPrinter) -> list[s
     path = _path(derivation, wrt)
     if path:
         lines.extend(_jacobian_chain(derivation, wrt, path, printer))
-    # The backward pass in the shape convention, for the intermediates this variable needs.
+    # The backward pass in the shape convention, in the order backprop reaches each node.
     bw = derivation.backward
     assert bw is not None
+    grad = next(i.matrix for i in derivation.items if i.wrt == wrt and i.kind == "gradient")
+    assert grad is not None
+    needed = _needed_deltas(derivation, grad)
     live = depends(program.definitions, {wrt})
     named = {d.name: d for d in bw.definitions}
-    for d in reversed(program.definitions):
-        if d.name not in live or d.name not in bw.adjoints:
+    for key in bw.order:
+        if key in bw.meanings:  # a δ named inside an expression
+            if key in needed:
+                inner = printer.doprint(bw.meanings[key])
+                lhs = rf"\frac{{\partial {out}}}{{\partial \left({inner}\right)}}"
+                lines.append(f"{printer.name(key)} = {lhs} = {printer.doprint(named[key].node)}")
             continue
-        adjoint = bw.adjoints[d.name]
-        lhs = _frac(out, printer.name(d.name))
+        if key not in live:
+            continue
+        adjoint = bw.adjoints[key]
+        lhs = _frac(out, printer.name(key))
         if isinstance(adjoint, N.Var) and adjoint.name in named:
             body = printer.doprint(named[adjoint.name].node)
             lines.append(f"{printer.name(adjoint.name)} = {lhs} = {body}")
         else:
             lines.append(f"{lhs} = {printer.doprint(adjoint)}")
-    grad = next(i.matrix for i in derivation.items if i.wrt == wrt and i.kind == "gradient")
-    assert grad is not None
     result = f"{_frac(out, w)} = {printer.doprint(grad)}"
     if not var.is_scalar:
         result += r" \quad \text{(shape convention: the shape of } " + w + ")"
     lines.append(result)
     return lines
+
+
+def _needed_deltas(derivation: Derivation, grad: N.Node) -> set[str]:
+    """The adjoint definitions a gradient refers to, directly or through other δs."""
+    definitions = {d.name: d.node for d in derivation.adjoint_definitions()}
+    needed: set[str] = set()
+    frontier = list(N.free_vars(grad) & set(definitions))
+    while frontier:
+        name = frontier.pop()
+        if name in needed:
+            continue
+        needed.add(name)
+        frontier.extend(N.free_vars(definitions[name]) & set(definitions))
+    return needed
 
 
 def _jacobian_chain(derivation: Derivation, wrt: str, path: list[str], printer: LatexPrinter) -> list[str]:
