@@ -14,7 +14,7 @@ class Limits:
     max_expression_length: int = 20_000
     max_depth: int = 200
     max_statements: int = 500
-    max_variables: int = 64
+    max_variables: int = 256
     max_numeric_dim: int = 10_000
     # Verification instantiates dimensions; numeric ones above this are checked at reduced
     # sizes rather than allocated (see verify/sizes.py).

@@ -174,6 +174,7 @@ def mul(*factors: N.Node) -> N.Node:
                 flat.append(rest)
     if coefficient == 0:
         return zeros(shape)
+    flat = _cancel_reciprocals(flat)
     # All-ones arrays are neutral once some other factor carries the shape.
     if any(not f.is_scalar and not isinstance(f, N.Ones) for f in flat):
         flat = [f for f in flat if not isinstance(f, N.Ones)]
@@ -194,6 +195,21 @@ def mul(*factors: N.Node) -> N.Node:
     else:
         body = N.Mul(*merged)
     return _fit(scale(coefficient, body), shape)
+
+
+def _cancel_reciprocals(factors: list[N.Node]) -> list[N.Node]:
+    """x ∘ (1/x) = 1: the chain rule through log σ gives (1/σ) ∘ σ(1 − σ) = 1 − σ."""
+    out = list(factors)
+    changed = True
+    while changed:
+        changed = False
+        for f in out:
+            if isinstance(f, N.Div) and is_const(f.children[0], 1) and f.children[1] in out:
+                out.remove(f)
+                out.remove(f.children[1])
+                changed = True
+                break
+    return out
 
 
 def div(a: N.Node, b: N.Node) -> N.Node:

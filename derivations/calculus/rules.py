@@ -297,9 +297,7 @@ def _jac_matmul(node: N.Node, js: list[N.Node | None], n: int) -> N.Node | None:
     if ja is not None:
         if S.is_matrix(a.shape):
             raise NoMatrixForm("MatMul")
-        if S.is_row(a.shape) and S.is_column(b.shape):  # aᵀb: ∂ = bᵀ ∂a
-            terms.append(A.matmul(A.transpose(b), ja))
-        elif S.is_row(a.shape) and S.is_matrix(b.shape):  # aᵀB, a row: ∂ = Bᵀ ∂a
+        if S.is_row(a.shape) and S.is_column(b.shape) or S.is_row(a.shape) and S.is_matrix(b.shape):  # aᵀb: ∂ = bᵀ ∂a
             terms.append(A.matmul(A.transpose(b), ja))
         else:  # pragma: no cover - other vector products are outer products (matrices)
             raise NoMatrixForm("MatMul")

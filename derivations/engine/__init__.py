@@ -6,5 +6,15 @@ Independent of ``derivations.calculus`` by design, so that it can check the symb
 from .compile import compile_program
 from .gates import FUNCTION_GATES, GATES, UnknownOpError
 from .graph import Graph, Ref
+from .trace import TraceResult, trace
 
-__all__ = ["FUNCTION_GATES", "GATES", "Graph", "Ref", "UnknownOpError", "compile_program"]
+__all__ = [
+    "FUNCTION_GATES",
+    "GATES",
+    "Graph",
+    "Ref",
+    "TraceResult",
+    "UnknownOpError",
+    "compile_program",
+    "trace",
+]

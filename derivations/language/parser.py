@@ -172,12 +172,12 @@ def parse(text: str, limits: Limits = DEFAULT_LIMITS) -> Program:
         elif ch == ")":
             depth -= 1
     if deepest > limits.max_depth:
-        index = 0
-        depth = 0
-        for index, ch in enumerate(text):
+        index = depth = 0
+        for position, ch in enumerate(text):
             depth += ch == "("
             depth -= ch == ")"
             if depth > limits.max_depth:
+                index = position
                 break
         line = text.count("\n", 0, index) + 1
         column = index - (text.rfind("\n", 0, index) + 1) + 1

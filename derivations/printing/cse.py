@@ -16,9 +16,7 @@ from ..expr import nodes as N
 def _trivial(node: N.Node) -> bool:
     if not node.children:
         return True
-    if isinstance(node, N.Transpose | N.Neg) and not node.children[0].children:
-        return True
-    return False
+    return isinstance(node, N.Transpose | N.Neg) and not node.children[0].children
 
 
 def eliminate(

@@ -77,7 +77,7 @@ class _Printer(_SympyLatex):
     """SymPy's printer with textbook δ_ij and factors in index order (δ_i x_j, not x_j δ_i)."""
 
     def _print_KroneckerDelta(self, expr: sp.KroneckerDelta, exp: object = None) -> str:
-        i, j = sorted((self._print(a) for a in expr.args))
+        i, j = sorted(self._print(a) for a in expr.args)
         return rf"\delta_{{{i}{j}}}"
 
     def _print_Mul(self, expr: sp.Mul) -> str:

@@ -67,6 +67,13 @@ def _shape_text(shape: S.Shape) -> str:
 class NumpyPrinter:
     def __init__(self) -> None:
         self.helpers: set[str] = set()
+        # Statements already emitted, so that log(p) with p = σ(t) still prints stably.
+        self.definitions: dict[str, N.Node] = {}
+
+    def _resolve(self, node: N.Node) -> N.Node:
+        while isinstance(node, N.Var) and node.name in self.definitions:
+            node = self.definitions[node.name]
+        return node
 
     def doprint(self, node: N.Node) -> str:
         return self.print(node)[0]
@@ -131,11 +138,12 @@ class NumpyPrinter:
     def _print_Apply(self, node: N.Apply) -> tuple[str, int]:
         fn, args = node.fn, node.children
         a = [self.doprint(x) for x in args]
-        if fn == "log" and isinstance(args[0], N.Apply) and args[0].fn == "sigmoid":
-            inner = self.wrap(args[0].children[0], POW)
+        inner_arg = self._resolve(args[0]) if fn == "log" else args[0]
+        if fn == "log" and isinstance(inner_arg, N.Apply) and inner_arg.fn == "sigmoid":
+            inner = self.wrap(inner_arg.children[0], POW)
             return f"-np.logaddexp(0.0, -{inner})", UNARY
-        if fn == "log" and isinstance(args[0], N.Softmax):
-            return f"{self.helper('_log_softmax')}({self.doprint(args[0].children[0])})", ATOM
+        if fn == "log" and isinstance(inner_arg, N.Softmax):
+            return f"{self.helper('_log_softmax')}({self.doprint(inner_arg.children[0])})", ATOM
         simple = {"exp": "np.exp", "log": "np.log", "sqrt": "np.sqrt", "abs": "np.abs",
                   "sin": "np.sin", "cos": "np.cos", "tanh": "np.tanh", "sign": "np.sign"}  # fmt: skip
         if fn in simple:

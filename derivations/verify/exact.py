@@ -35,7 +35,9 @@ def _symbols(derivation: Derivation, sizes: dict[str, int]) -> dict[str, sp.Matr
         elif len(shape) == 1:
             env[name] = sp.Matrix([sp.Symbol(f"{name}_{i}", real=True) for i in range(shape[0])])
         else:
-            env[name] = sp.Matrix(shape[0], shape[1], lambda i, j: sp.Symbol(f"{name}_{i}_{j}", real=True))
+            env[name] = sp.Matrix(
+                shape[0], shape[1], lambda i, j, name=name: sp.Symbol(f"{name}_{i}_{j}", real=True)
+            )
     return env
 
 

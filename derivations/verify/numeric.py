@@ -25,15 +25,23 @@ def load_module(source: str) -> dict[str, Any]:
     return namespace
 
 
-def rel_error(a: np.ndarray, n: np.ndarray, floor: float = FLOOR) -> tuple[float, tuple[int, ...]]:
-    """Largest |a − n| / max(|a|, |n|, floor) and the index where it occurs."""
+def rel_error(
+    a: np.ndarray, n: np.ndarray, floor: float = FLOOR, value_scale: float = 1.0
+) -> tuple[float, tuple[int, ...]]:
+    """Largest |a − n| / max(|a|, |n|, floor) and the index where it occurs.
+
+    The floor scales with the array's largest entry and with the function's magnitude: finite
+    differences of f carry a rounding error of about 1e-13·|f|, so an entry far below that
+    scale (an exact zero, say) is compared at the scale where it can be resolved.
+    """
     a = np.asarray(a, dtype=float)
     n = np.asarray(n, dtype=float)
     if a.shape != n.shape:
         return float("inf"), ()
     if a.size == 0:
         return 0.0, ()
-    err = np.abs(a - n) / np.maximum(np.maximum(np.abs(a), np.abs(n)), floor)
+    scale = max(1.0, float(np.max(np.abs(n))), float(np.max(np.abs(a))), value_scale)
+    err = np.abs(a - n) / np.maximum(np.maximum(np.abs(a), np.abs(n)), floor * scale)
     worst = np.unravel_index(int(np.argmax(err)), err.shape) if err.shape else ()
     return float(np.max(err)), tuple(int(i) for i in worst)
 

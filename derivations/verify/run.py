@@ -55,21 +55,23 @@ def finite_difference_check(derivation: Derivation, module: dict[str, Any], inpu
         return np.asarray(value(**kw), dtype=float)
 
     errors = []
+    scale = float(np.max(np.abs(f(inputs)), initial=0.0))
     if derivation.scalar_output:
         _, grads = module["value_and_grad"](**inputs)
         for w in derivation.wrt:
-            errors.append((w, *rel_error(grads[w], five_point(f, inputs, w))))
+            errors.append((w, *rel_error(grads[w], five_point(f, inputs, w), value_scale=scale)))
         if hessian:
             hess = module["hessian"](**inputs)
             for w in derivation.wrt:
                 def g(kw: dict[str, Any], w: str = w) -> np.ndarray:
                     return np.asarray(module["value_and_grad"](**kw)[1][w], dtype=float)
 
-                errors.append((f"{w} (Hessian)", *rel_error(hess[w], five_point(g, inputs, w))))
+                gscale = float(np.max(np.abs(g(inputs)), initial=0.0))
+                errors.append((f"{w} (Hessian)", *rel_error(hess[w], five_point(g, inputs, w), value_scale=gscale)))
     else:
         jac = module["jacobian"](**inputs)
         for w in derivation.wrt:
-            errors.append((w, *rel_error(jac[w], five_point(f, inputs, w))))
+            errors.append((w, *rel_error(jac[w], five_point(f, inputs, w), value_scale=scale)))
     return _check("finite_differences", errors, TOLERANCE, sizes, "five-point central differences, h = 1e-3")
 
 
@@ -88,7 +90,8 @@ def engine_check(derivation: Derivation, module: dict[str, Any], inputs: dict[st
                 def g(kw: dict[str, Any], w: str = w) -> np.ndarray:
                     return np.asarray(graph.backward(kw, [w])[1][w], dtype=float)
 
-                errors.append((f"{w} (Hessian)", *rel_error(hess[w], five_point(g, inputs, w))))
+                gscale = float(np.max(np.abs(g(inputs)), initial=0.0))
+                errors.append((f"{w} (Hessian)", *rel_error(hess[w], five_point(g, inputs, w), value_scale=gscale)))
         tol = TOLERANCE if hessian else ENGINE_TOLERANCE
     else:
         ours = module["jacobian"](**inputs)

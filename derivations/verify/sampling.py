@@ -41,9 +41,7 @@ def _sensitive_inputs(program: TypedProgram) -> tuple[set[str], set[str]]:
     conditioned: set[str] = set()
     root = program.inlined()
     for node in N.walk(root):
-        if isinstance(node, N.Apply) and FUNCTIONS[node.fn].domain == "positive":
-            positive |= N.free_vars(node.children[0])
-        elif isinstance(node, N.Apply) and node.fn == "pow":
+        if isinstance(node, N.Apply) and FUNCTIONS[node.fn].domain == "positive" or isinstance(node, N.Apply) and node.fn == "pow":
             positive |= N.free_vars(node.children[0])
         elif isinstance(node, N.Div):
             positive |= N.free_vars(node.children[1])
