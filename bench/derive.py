@@ -83,8 +83,10 @@ def hand_written(X, o, params):
 
 def main() -> None:
     quick = "--quick" in sys.argv
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
-          f"NumPy {np.__version__}, BLAS threads 1")
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+        f"NumPy {np.__version__}, BLAS threads 1"
+    )
 
     print("\n## 1. Lecture network s = uᵀ tanh(Wx + b)")
     print("| verification | median derive time |")
@@ -101,17 +103,22 @@ def main() -> None:
         program, variables = mlp(layers)
         t = median_time(lambda p=program, v=variables: derive(p, v, verify=False), 3)
         d = derive(program, variables, verify=False).to_dict()
-        latex = sum(len(x["latex"]) for x in d["derivatives"]) + sum(len(x["latex"]) for x in d["definitions"])
+        latex = sum(len(x["latex"]) for x in d["derivatives"]) + sum(
+            len(x["latex"]) for x in d["definitions"]
+        )
         code = len(d["code"]["numpy"])
         results[layers] = (t, latex, code)
         print(f"| {layers} | {t * 1000:.0f} ms | {latex} | {code} | {t / layers * 1000:.1f} ms |")
     t8, t64 = results[8][0], results[64][0]
-    print(f"\nt(64)/t(8) = {t64 / t8:.2f} (target ≤ 10; linear would be 8); "
-          f"LaTeX(64)/LaTeX(8) = {results[64][1] / results[8][1]:.2f}; code(64)/code(8) = {results[64][2] / results[8][2]:.2f}")
+    print(
+        f"\nt(64)/t(8) = {t64 / t8:.2f} (target ≤ 10; linear would be 8); "
+        f"LaTeX(64)/LaTeX(8) = {results[64][1] / results[8][1]:.2f}; code(64)/code(8) = {results[64][2] / results[8][2]:.2f}"
+    )
 
     print("\n## 3. Generated code on a 4-layer MLP, width 256, batch 64")
     program, variables = batch_mlp()
-    module = load_module(derive(program, variables, verify=False).code["numpy"])
+    parameters = [f"{p}{k}" for k in range(1, 5) for p in ("W", "b")]
+    module = load_module(derive(program, variables, wrt=parameters, verify=False).code["numpy"])
     rng = np.random.default_rng(0)
     d, batch = 256, 64
     inputs = {"X": rng.standard_normal((d, batch)), "o": np.ones(batch)}
@@ -135,10 +142,11 @@ def main() -> None:
     print("|---|---|---|")
     print(f"| generated value | {mv:.2f} ms | 1.00 |")
     print(f"| generated value_and_grad | {mg:.2f} ms | {mg / mv:.2f}× value (target ≤ 3.5) |")
-    print(f"| hand-written NumPy forward+backward | {mh:.2f} ms | generated is {mg / mh:.2f}× it (target ≤ 1.2) |")
+    print(
+        f"| hand-written NumPy forward+backward | {mh:.2f} ms | generated is {mg / mh:.2f}× it (target ≤ 1.2) |"
+    )
     print(f"\nmax |generated − hand-written| over dW: {err:.1e}")
-    print("Note: the derivation computes gradients for every input, X and o included; the "
-          "hand-written pass computes dW and db only.")
+    print("Both compute dW and db for the four layers from one forward pass.")
 
 
 if __name__ == "__main__":

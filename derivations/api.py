@@ -35,7 +35,9 @@ def derive(
     if wrt is not None:
         wrt = list(wrt)
         if not wrt:
-            raise ChainruleError("not_a_variable", "wrt is empty", hint="omit it to differentiate by every variable")
+            raise ChainruleError(
+                "not_a_variable", "wrt is empty", hint="omit it to differentiate by every variable"
+            )
     derivation = derive_program(typed, wrt, hessian)
     result = make_result(derivation, hessian)
     if verify:

@@ -30,7 +30,9 @@ def _declarations(items: Sequence[str] | None) -> dict[str, list[str]]:
     for item in items or []:
         name, shape = parse_var(item)
         if name in out:
-            raise ChainruleError("declaration", f"variable {name!r} is declared twice", hint="give each --var once")
+            raise ChainruleError(
+                "declaration", f"variable {name!r} is declared twice", hint="give each --var once"
+            )
         out[name] = shape
     return out
 
@@ -84,8 +86,15 @@ def build_parser() -> tuple[argparse.ArgumentParser, argparse._SubParsersAction]
 
     d = sub.add_parser("derive", help="derive gradients, Jacobians and Hessians of a program")
     d.add_argument("program", help="e.g. 'z = W @ x + b; h = tanh(z); s = u.T @ h'")
-    d.add_argument("--var", action="append", metavar="NAME[=DIMS]", help="declare a variable: W=n,m  x=m  lam")
-    d.add_argument("--wrt", action="append", metavar="NAME", help="differentiate by NAME (default: every variable)")
+    d.add_argument(
+        "--var", action="append", metavar="NAME[=DIMS]", help="declare a variable: W=n,m  x=m  lam"
+    )
+    d.add_argument(
+        "--wrt",
+        action="append",
+        metavar="NAME",
+        help="differentiate by NAME (default: every variable)",
+    )
     d.add_argument("--hessian", action="store_true", help="also derive Hessians of a scalar output")
     d.add_argument("--no-verify", action="store_true", help="skip the numeric and exact checks")
     fmt = d.add_mutually_exclusive_group()

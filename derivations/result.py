@@ -33,7 +33,11 @@ class DerivationResult:
         if not self._dict:
             self._dict = build_dict(self)
         out = dict(self._dict)
-        out["verification"] = self.verification or {"passed": None, "checks": [], "skipped": "verify=False"}
+        out["verification"] = self.verification or {
+            "passed": None,
+            "checks": [],
+            "skipped": "verify=False",
+        }
         return out
 
     # -- text forms ----------------------------------------------------------------------------
@@ -41,7 +45,9 @@ class DerivationResult:
     def text(self) -> str:
         d = self.to_dict()
         lines = [f"program: {d['expression']}"]
-        lines.append("variables: " + ", ".join(f"{k} {tuple(v)}" for k, v in d["variables"].items()))
+        lines.append(
+            "variables: " + ", ".join(f"{k} {tuple(v)}" for k, v in d["variables"].items())
+        )
         lines.append(f"output: {d['output']['latex']}  shape {tuple(d['output']['shape'])}")
         if d["definitions"]:
             lines.append("\ndefinitions:")
@@ -61,7 +67,9 @@ class DerivationResult:
         v = d["verification"]
         lines.append("\nverification: " + _verdict(v))
         for check in v.get("checks", []):
-            status = "skipped" if check.get("skipped") else ("passed" if check["passed"] else "FAILED")
+            status = (
+                "skipped" if check.get("skipped") else ("passed" if check["passed"] else "FAILED")
+            )
             err = check.get("max_rel_error")
             err_text = f"  max rel error {err:.2e}" if isinstance(err, float) else ""
             lines.append(f"  {check['method']}: {status}{err_text}  sizes {check.get('sizes', {})}")
@@ -75,12 +83,23 @@ class DerivationResult:
         body += [f"  {line} \\\\" for line in d["program_latex"]]
         body.append(r"\end{align*}")
         for item in d["derivatives"]:
-            body += [r"\begin{align*}", f"  {item['equation']} \\\\", f"  {item['index_latex']}", r"\end{align*}"]
+            body += [
+                r"\begin{align*}",
+                f"  {item['equation']} \\\\",
+                f"  {item['index_latex']}",
+                r"\end{align*}",
+            ]
         for wrt, steps in d["steps"].items():
             body.append(f"% chain-rule steps for {wrt}")
             body += [r"\begin{align*}", *(f"  {s} \\\\" for s in steps), r"\end{align*}"]
         return "\n".join(
-            [r"\documentclass{article}", r"\usepackage{amsmath,amssymb}", r"\begin{document}", *body, r"\end{document}"]
+            [
+                r"\documentclass{article}",
+                r"\usepackage{amsmath,amssymb}",
+                r"\begin{document}",
+                *body,
+                r"\end{document}",
+            ]
         )
 
 
@@ -90,7 +109,9 @@ def _verdict(v: dict[str, Any]) -> str:
     return "PASSED" if v["passed"] else "FAILED — do not trust this result"
 
 
-def _item_dict(derivation: Derivation, item: Item, printer: LatexPrinter, code: NumpyPrinter) -> dict[str, Any]:
+def _item_dict(
+    derivation: Derivation, item: Item, printer: LatexPrinter, code: NumpyPrinter
+) -> dict[str, Any]:
     program = derivation.program
     out_name = printer.name(derivation.output_symbol)
     var = program.inputs[item.wrt]
@@ -168,9 +189,13 @@ def build_dict(result: DerivationResult) -> dict[str, Any]:
         intermediates = {d.name for d in program.definitions}
         for name, adj in derivation.backward.adjoints.items():
             if name in intermediates and isinstance(adj, N.Var) and adj.role == "adjoint":
-                meaning[adj.name] = rf"\frac{{\partial {out_symbol}}}{{\partial {printer.name(name)}}}"
+                meaning[adj.name] = (
+                    rf"\frac{{\partial {out_symbol}}}{{\partial {printer.name(name)}}}"
+                )
         for name, node in derivation.backward.meanings.items():
-            meaning[name] = rf"\frac{{\partial {out_symbol}}}{{\partial \left({printer.doprint(node)}\right)}}"
+            meaning[name] = (
+                rf"\frac{{\partial {out_symbol}}}{{\partial \left({printer.doprint(node)}\right)}}"
+            )
     for d in derivation.adjoint_definitions():
         definitions.append(
             {
@@ -182,7 +207,9 @@ def build_dict(result: DerivationResult) -> dict[str, Any]:
                 "meaning": meaning.get(d.name, ""),
             }
         )
-    program_latex = [f"{printer.name(d.name)} = {printer.doprint(d.node)}" for d in program.definitions]
+    program_latex = [
+        f"{printer.name(d.name)} = {printer.doprint(d.node)}" for d in program.definitions
+    ]
     program_latex.append(f"{out_symbol} = {printer.doprint(program.output)}")
     steps = {}
     if program.output.is_scalar:

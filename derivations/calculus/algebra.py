@@ -153,7 +153,9 @@ def neg(a: N.Node) -> N.Node:
     c, rest = split_coefficient(a)
     if c != 1:
         return scale(-c, rest)
-    if isinstance(a, N.Add) and all(split_coefficient(t)[0].could_extract_minus_sign() for t in a.children):
+    if isinstance(a, N.Add) and all(
+        split_coefficient(t)[0].could_extract_minus_sign() for t in a.children
+    ):
         return add(*(neg(t) for t in a.children))
     return N.Neg(a)
 

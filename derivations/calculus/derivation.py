@@ -85,7 +85,11 @@ def index_count(shape: S.Shape) -> int:
 
 
 def seeded_partials(
-    definitions: list[Definition], output: N.Node, wrt: N.Var, taken: set[str], used: set[str] = frozenset()
+    definitions: list[Definition],
+    output: N.Node,
+    wrt: N.Var,
+    taken: set[str],
+    used: set[str] = frozenset(),
 ) -> Seeded:
     out_idx = _indices(index_count(output.shape), set(used))
     var_idx = _indices(index_count(wrt.shape), set(used) | set(out_idx))
@@ -111,7 +115,9 @@ def derive_program(program: TypedProgram, wrt: list[str] | None, hessian: bool) 
                 details={"wrt": w},
             )
     if len(set(wrt)) != len(wrt):
-        raise ChainruleError("not_a_variable", "a variable is listed twice in wrt", hint="list each once")
+        raise ChainruleError(
+            "not_a_variable", "a variable is listed twice in wrt", hint="list each once"
+        )
     taken = set(program.inputs) | {d.name for d in program.definitions}
     if program.output_name:
         taken.add(program.output_name)
@@ -132,7 +138,13 @@ def derive_program(program: TypedProgram, wrt: list[str] | None, hessian: bool) 
             var = program.inputs[w]
             grad = bw.adjoints.get(w) or A.zeros(var.shape)
             derivation.items.append(
-                Item(w, "gradient", S.user_shape(var.shape), "shape convention: the gradient has the variable's shape", grad)
+                Item(
+                    w,
+                    "gradient",
+                    S.user_shape(var.shape),
+                    "shape convention: the gradient has the variable's shape",
+                    grad,
+                )
             )
         if hessian:
             taken_ext = taken | {d.name for d in bw.definitions}
@@ -154,12 +166,25 @@ def derive_program(program: TypedProgram, wrt: list[str] | None, hessian: bool) 
                 matrix = None
         if matrix is not None:
             derivation.items.append(
-                Item(w, "jacobian", shape, "numerator layout: rows are output entries, columns variable entries", matrix)
+                Item(
+                    w,
+                    "jacobian",
+                    shape,
+                    "numerator layout: rows are output entries, columns variable entries",
+                    matrix,
+                )
             )
         else:
             seeded = seeded_partials(defs, out, var, taken)
             derivation.items.append(
-                Item(w, "partials", shape, "index notation: output indices first, then the variable's", None, seeded)
+                Item(
+                    w,
+                    "partials",
+                    shape,
+                    "index notation: output indices first, then the variable's",
+                    None,
+                    seeded,
+                )
             )
     return derivation
 

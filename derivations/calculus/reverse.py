@@ -156,9 +156,12 @@ def _number_inner(result: Backward, inner: list[str], taken: set[str]) -> None:
         names[temp] = name
     for d in result.definitions:
         if d.name in names:
-            mapping[N.Var(d.name, d.node.shape, "adjoint")] = N.Var(names[d.name], d.node.shape, "adjoint")
+            mapping[N.Var(d.name, d.node.shape, "adjoint")] = N.Var(
+                names[d.name], d.node.shape, "adjoint"
+            )
     result.definitions = [
-        Definition(names.get(d.name, d.name), N.substitute(d.node, mapping)) for d in result.definitions
+        Definition(names.get(d.name, d.name), N.substitute(d.node, mapping))
+        for d in result.definitions
     ]
     result.adjoints = {k: N.substitute(v, mapping) for k, v in result.adjoints.items()}
     result.meanings = {names[k]: v for k, v in result.meanings.items()}

@@ -231,7 +231,9 @@ def _local(node: N.Node, d: N.Node, j: N.Node) -> N.Node:
         return A.mul(d, j)
     if d.is_scalar:  # the same partial for every entry
         child_scalar = j.shape[0] == 1 and _entries(node) != 1
-        return A.matmul(A.mul(d, N.Ones(S.column(_entries(node)))), j) if child_scalar else A.mul(d, j)
+        return (
+            A.matmul(A.mul(d, N.Ones(S.column(_entries(node)))), j) if child_scalar else A.mul(d, j)
+        )
     d = _as_column(d)
     if j.shape[0] == 1 and _entries(node) != 1:  # scalar child broadcast into a vector
         return A.matmul(d, j)
@@ -244,9 +246,7 @@ def _sum_jacobians(node: N.Node, terms: list[N.Node | None]) -> N.Node | None:
 
 
 def _jac_add(node: N.Node, js: list[N.Node | None], n: int) -> N.Node | None:
-    return _sum_jacobians(
-        node, [None if j is None else _local(node, N.Const(1), j) for j in js]
-    )
+    return _sum_jacobians(node, [None if j is None else _local(node, N.Const(1), j) for j in js])
 
 
 def _jac_neg(node: N.Node, js: list[N.Node | None], n: int) -> N.Node | None:
@@ -297,7 +297,9 @@ def _jac_matmul(node: N.Node, js: list[N.Node | None], n: int) -> N.Node | None:
     if ja is not None:
         if S.is_matrix(a.shape):
             raise NoMatrixForm("MatMul")
-        if S.is_row(a.shape) and S.is_column(b.shape) or S.is_row(a.shape) and S.is_matrix(b.shape):  # aᵀb: ∂ = bᵀ ∂a
+        if (
+            S.is_row(a.shape) and S.is_column(b.shape) or S.is_row(a.shape) and S.is_matrix(b.shape)
+        ):  # aᵀb: ∂ = bᵀ ∂a
             terms.append(A.matmul(A.transpose(b), ja))
         else:  # pragma: no cover - other vector products are outer products (matrices)
             raise NoMatrixForm("MatMul")

@@ -28,7 +28,9 @@ def scalar_partial(fn: str, arity: int, k: int) -> sp.Expr:
 
 
 @lru_cache(maxsize=1024)
-def _specialised(fn: str, arity: int, k: int, constants: tuple[tuple[int, sp.Expr], ...]) -> sp.Expr:
+def _specialised(
+    fn: str, arity: int, k: int, constants: tuple[tuple[int, sp.Expr], ...]
+) -> sp.Expr:
     """The partial with constant arguments substituted and powers tidied: x² gives 2x."""
     expr = scalar_partial(fn, arity, k)
     expr = expr.subs({_PLACEHOLDERS[i]: v for i, v in constants})

@@ -226,13 +226,16 @@ FUNCTIONS: dict[str, ElementwiseFunction] = {
         ElementwiseFunction("ge", 2, ge, kinks="tie", analytic=False, user_facing=False),
         ElementwiseFunction("sign", 1, sign, kinks="zero", analytic=False, user_facing=False),
         ElementwiseFunction(
-            "leaky_step", 2, leaky_step, kinks="zero", analytic=False, user_facing=False,
+            "leaky_step",
+            2,
+            leaky_step,
+            kinks="zero",
+            analytic=False,
+            user_facing=False,
             scalar_params=True,
         ),
     ]
 }
 
 # SymPy function class -> table name, for turning SymPy derivatives back into nodes.
-SYMPY_TO_NAME: dict[object, str] = {
-    f.sympy: f.name for f in FUNCTIONS.values() if f.name != "pow"
-}
+SYMPY_TO_NAME: dict[object, str] = {f.sympy: f.name for f in FUNCTIONS.values() if f.name != "pow"}

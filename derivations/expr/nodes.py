@@ -20,6 +20,18 @@ from .functions import FUNCTIONS
 from .shapes import ONE, SCALAR, Shape
 
 
+def as_expr(value: sp.Expr | int | float) -> sp.Expr:
+    """A number as a SymPy expression, without parsing any text."""
+    if isinstance(value, bool):
+        raise TypeError("a boolean is not a number here")
+    if isinstance(value, int):
+        return sp.Integer(value)
+    if isinstance(value, float):
+        return sp.nsimplify(value, rational=True) if value == int(value) else sp.Float(value)
+    assert isinstance(value, sp.Basic), value
+    return value
+
+
 class Node:
     __slots__ = ("children", "params", "shape", "_hash")
     arity: ClassVar[int | None] = None  # None: any number of children
@@ -107,7 +119,7 @@ class Const(Node):
     __slots__ = ()
 
     def __init__(self, value: sp.Expr | int | float) -> None:
-        super().__init__((), (sp.sympify(value),))
+        super().__init__((), (as_expr(value),))
 
     @property
     def value(self) -> sp.Expr:
@@ -428,7 +440,7 @@ class Slice(Node):
     __slots__ = ()
 
     def __init__(self, operand: Node, start: sp.Expr, stop: sp.Expr) -> None:
-        super().__init__((operand,), (sp.sympify(start), sp.sympify(stop)))
+        super().__init__((operand,), (as_expr(start), as_expr(stop)))
 
     def _shape(self) -> Shape:
         start, stop = self.params

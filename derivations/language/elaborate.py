@@ -10,6 +10,7 @@ import difflib
 import keyword
 import re
 from collections.abc import Callable, Mapping, Sequence
+from fractions import Fraction
 
 import sympy as sp
 
@@ -38,10 +39,16 @@ USER_FUNCTIONS: dict[str, int | None] = {
 }
 
 
-def declare(variables: Mapping[str, Sequence[str | int] | str | int | None], limits: Limits) -> dict[str, N.Var]:
+def declare(
+    variables: Mapping[str, Sequence[str | int] | str | int | None], limits: Limits
+) -> dict[str, N.Var]:
     """Turn ``{"W": ("n", "m"), "x": ("m",), "lam": ()}`` into typed input variables."""
     if not isinstance(variables, Mapping):
-        raise ChainruleError("declaration", "variables must map names to shapes", hint='e.g. {"W": ["n", "m"], "x": ["m"]}')
+        raise ChainruleError(
+            "declaration",
+            "variables must map names to shapes",
+            hint='e.g. {"W": ["n", "m"], "x": ["m"]}',
+        )
     if len(variables) > limits.max_variables:
         raise ChainruleError(
             "limit",
@@ -92,7 +99,12 @@ _RESERVED = {"np", "value", "value_and_grad", "value_and_vjp", "jacobian", "hess
 
 
 def _check_name(name: object, what: str, pos: Pos | None = None, source: str | None = None) -> None:
-    if not isinstance(name, str) or not _USER_NAME.match(name) or keyword.iskeyword(name) or name in _RESERVED:
+    if (
+        not isinstance(name, str)
+        or not _USER_NAME.match(name)
+        or keyword.iskeyword(name)
+        or name in _RESERVED
+    ):
         raise ChainruleError(
             "declaration",
             f"{name!r} is not a valid {what} name",
@@ -119,7 +131,11 @@ def _dimension(var: str, raw: str | int, limits: Limits) -> sp.Expr:
         raw = int(raw.strip())
     if isinstance(raw, int):
         if raw < 1:
-            raise ChainruleError("declaration", f"dimension {raw} of {var!r} is not positive", hint="dimensions are positive integers or names like n")
+            raise ChainruleError(
+                "declaration",
+                f"dimension {raw} of {var!r} is not positive",
+                hint="dimensions are positive integers or names like n",
+            )
         if raw > limits.max_numeric_dim:
             raise ChainruleError(
                 "limit",
@@ -177,10 +193,14 @@ class _Elaborator:
 
     # -- errors ---------------------------------------------------------------------------
 
-    def error(self, kind: str, message: str, pos: Pos, hint: str | None = None, **details: object) -> ChainruleError:
+    def error(
+        self, kind: str, message: str, pos: Pos, hint: str | None = None, **details: object
+    ) -> ChainruleError:
         return ChainruleError(kind, message, pos.line, pos.column, hint, self.source, dict(details))
 
-    def shape_error(self, message: str, pos: Pos, hint: str | None, *operands: N.Node) -> ChainruleError:
+    def shape_error(
+        self, message: str, pos: Pos, hint: str | None, *operands: N.Node
+    ) -> ChainruleError:
         return self.error(
             "shape_mismatch",
             message,
@@ -232,7 +252,12 @@ class _Elaborator:
         assert output is not None
         all_shapes = [v.shape for v in self.inputs.values()]
         return TypedProgram(
-            self.source, dict(self.inputs), definitions, output, output_name, S.free_dims(all_shapes)
+            self.source,
+            dict(self.inputs),
+            definitions,
+            output,
+            output_name,
+            S.free_dims(all_shapes),
         )
 
     # -- expressions ----------------------------------------------------------------------
@@ -241,7 +266,8 @@ class _Elaborator:
         if isinstance(syn, Name):
             return self.name(syn)
         if isinstance(syn, Number):
-            return N.Const(sp.Rational(syn.text) if "e" not in syn.text.lower() else sp.Rational(sp.Float(syn.text, 30)))
+            exact = Fraction(syn.text)  # the lexer admits only digits, '.', 'e' and a sign
+            return N.Const(sp.Rational(exact.numerator, exact.denominator))
         if isinstance(syn, Unary):
             operand = self.expr(syn.operand)
             return N.Neg(operand) if syn.op == "-" else operand
@@ -267,7 +293,9 @@ class _Elaborator:
             hint = f"declare it with its shape, e.g. --var {syn.id}=n (a vector) or --var {syn.id} (a scalar)"
         if syn.id in USER_FUNCTIONS:
             hint = f"{syn.id} is a function: call it as {syn.id}(...)"
-        return_error = self.error("undeclared_name", f"{syn.id!r} is not declared", syn.pos, hint, name=syn.id)
+        return_error = self.error(
+            "undeclared_name", f"{syn.id!r} is not declared", syn.pos, hint, name=syn.id
+        )
         raise return_error
 
     def binop(self, syn: BinOp) -> N.Node:
@@ -285,7 +313,11 @@ class _Elaborator:
                     a,
                     b,
                 )
-            if isinstance(b, N.Const) and b.value.is_number and abs(b.value) > self.limits.max_exponent:
+            if (
+                isinstance(b, N.Const)
+                and b.value.is_number
+                and abs(b.value) > self.limits.max_exponent
+            ):
                 raise self.error(
                     "limit",
                     f"the exponent {b.value} exceeds the limit of {self.limits.max_exponent}",
@@ -296,14 +328,23 @@ class _Elaborator:
                 )
             return N.Apply("pow", a, b)
         if not (a.is_scalar or b.is_scalar or a.shape == b.shape):
-            verb = {"+": "add", "-": "subtract", "*": "multiply elementwise", "/": "divide elementwise"}[op]
+            verb = {
+                "+": "add",
+                "-": "subtract",
+                "*": "multiply elementwise",
+                "/": "divide elementwise",
+            }[op]
             hint = "elementwise operators need equal shapes (or a scalar)"
             if op == "*" and a.shape[1] == b.shape[0]:
                 hint = "for the matrix product write @ instead of *"
             elif a.shape == S.transpose(b.shape):
                 hint = "the shapes are transposes of each other: transpose one operand with .T"
             raise self.shape_error(
-                f"cannot {verb} {S.describe(a.shape)} and {S.describe(b.shape)}", syn.pos, hint, a, b
+                f"cannot {verb} {S.describe(a.shape)} and {S.describe(b.shape)}",
+                syn.pos,
+                hint,
+                a,
+                b,
             )
         if op == "+":
             return N.Add(a, b)
@@ -331,7 +372,11 @@ class _Elaborator:
             elif a.shape[1] == b.shape[1]:
                 hint = "transpose the right operand: A @ B.T"
             raise self.shape_error(
-                f"cannot multiply {S.describe(a.shape)} by {S.describe(b.shape)}", syn.pos, hint, a, b
+                f"cannot multiply {S.describe(a.shape)} by {S.describe(b.shape)}",
+                syn.pos,
+                hint,
+                a,
+                b,
             )
         return N.MatMul(a, b)
 
@@ -339,11 +384,21 @@ class _Elaborator:
         name = syn.func
         if name not in USER_FUNCTIONS:
             close = difflib.get_close_matches(name, list(USER_FUNCTIONS), n=1, cutoff=0.5)
-            hint = f"did you mean {close[0]}?" if close else "known functions: " + ", ".join(sorted(USER_FUNCTIONS))
-            raise self.error("unknown_function", f"unknown function {name!r}", syn.func_pos, hint, name=name)
+            hint = (
+                f"did you mean {close[0]}?"
+                if close
+                else "known functions: " + ", ".join(sorted(USER_FUNCTIONS))
+            )
+            raise self.error(
+                "unknown_function", f"unknown function {name!r}", syn.func_pos, hint, name=name
+            )
         arity = USER_FUNCTIONS[name]
         if (arity is None and not syn.args) or (arity is not None and len(syn.args) != arity):
-            want = "one or more arguments" if arity is None else f"{arity} argument{'s' * (arity != 1)}"
+            want = (
+                "one or more arguments"
+                if arity is None
+                else f"{arity} argument{'s' * (arity != 1)}"
+            )
             usage = {"leaky_relu": "leaky_relu(x, alpha)", "max": "max(a, b)", "min": "min(a, b)",
                      "dot": "dot(u, v)", "outer": "outer(u, v)", "concat": "concat(x1, x2, ...)"}.get(name, f"{name}(x)")  # fmt: skip
             raise self.error(
@@ -370,7 +425,9 @@ class _Elaborator:
                         f"e.g. {name}(x, 0.01)",
                         *args,
                     )
-        elif len(args) == 2 and not (args[0].is_scalar or args[1].is_scalar or args[0].shape == args[1].shape):
+        elif len(args) == 2 and not (
+            args[0].is_scalar or args[1].is_scalar or args[0].shape == args[1].shape
+        ):
             raise self.shape_error(
                 f"{name} of {S.describe(args[0].shape)} and {S.describe(args[1].shape)}: shapes must match",
                 syn.func_pos,
@@ -386,7 +443,9 @@ class _Elaborator:
             hint = f"{name} works on column vectors"
             if S.is_row(a.shape):
                 hint += f": drop the transpose, {name}(x)"
-            raise self.shape_error(f"{name} needs a vector, got {S.describe(a.shape)}", syn.func_pos, hint, a)
+            raise self.shape_error(
+                f"{name} needs a vector, got {S.describe(a.shape)}", syn.func_pos, hint, a
+            )
 
     def need_square(self, name: str, a: N.Node, syn: Call) -> None:
         if not S.is_matrix(a.shape) or a.shape[0] != a.shape[1]:

@@ -138,9 +138,7 @@ def _convert(node: Tree | Token) -> Syntax:
         args: tuple[Syntax, ...] = ()
         arg_trees = [c for c in node.children[1:] if isinstance(c, Tree)]
         if arg_trees:
-            args = tuple(
-                _convert(a) for a in arg_trees[0].children if isinstance(a, Tree)
-            )
+            args = tuple(_convert(a) for a in arg_trees[0].children if isinstance(a, Tree))
         return Call(str(name_token), args, pos, _pos(name_token))
     raise AssertionError(f"unhandled syntax node {kind}")  # pragma: no cover
 
@@ -158,7 +156,13 @@ def parse(text: str, limits: Limits = DEFAULT_LIMITS) -> Program:
             details={"limit": "max_expression_length", "value": limits.max_expression_length},
         )
     if not text.strip():
-        raise ChainruleError("syntax", "the program is empty", 1, 1, "write an expression, e.g. u.T @ tanh(W @ x + b)")
+        raise ChainruleError(
+            "syntax",
+            "the program is empty",
+            1,
+            1,
+            "write an expression, e.g. u.T @ tanh(W @ x + b)",
+        )
     # A cheap pre-check on statements and bracket depth: the parser's tree for thousands of
     # statements or nested brackets costs memory before the precise checks could run.
     separators = text.count(";") + text.count("\n")

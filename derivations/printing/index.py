@@ -106,7 +106,11 @@ class IndexBuilder:
     def __init__(self, names: dict[str, str], used: set[str]) -> None:
         self.names = names
         self.latex = LatexPrinter(names)
-        self.letters = (c for c in itertools.chain("klpqrstabcuvw", (f"k_{{{i}}}" for i in itertools.count(1))) if c not in used)
+        self.letters = (
+            c
+            for c in itertools.chain("klpqrstabcuvw", (f"k_{{{i}}}" for i in itertools.count(1)))
+            if c not in used
+        )
 
     def fresh(self) -> sp.Symbol:
         """A summation index no free index or dimension uses."""
@@ -241,7 +245,8 @@ def contract_sum(body: sp.Expr, limits: list[tuple]) -> sp.Expr:
         for k, lo, hi in limits:
             delta = _delta_for(term, k)
             if delta is None and any(
-                isinstance(d, sp.KroneckerDelta) and k in d.args for d in term.atoms(sp.KroneckerDelta)
+                isinstance(d, sp.KroneckerDelta) and k in d.args
+                for d in term.atoms(sp.KroneckerDelta)
             ):
                 expanded = sp.expand(term)
                 if expanded != term:
@@ -292,7 +297,11 @@ def _dims(node: N.Node) -> list[sp.Expr]:
 
 
 def partial_lhs(
-    output: str, out_indices: tuple[str, ...], var: str, var_indices: tuple[str, ...], order: int = 1
+    output: str,
+    out_indices: tuple[str, ...],
+    var: str,
+    var_indices: tuple[str, ...],
+    order: int = 1,
 ) -> str:
     """∂s/∂W_{ij}, ∂z_{i}/∂W_{jk}, or ∂²s/∂W_{ij}∂W_{kl} (``order`` 2 splits var indices)."""
     out = subscript(output, "".join(out_indices))

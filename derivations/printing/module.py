@@ -48,7 +48,11 @@ class ModuleWriter:
 
         for exact in (True, False):
             for var in self.program.inputs.values():
-                axes = [(var.shape[0], 0)] if S.is_vector(var.shape) else [(var.shape[0], 0), (var.shape[1], 1)]
+                axes = (
+                    [(var.shape[0], 0)]
+                    if S.is_vector(var.shape)
+                    else [(var.shape[0], 0), (var.shape[1], 1)]
+                )
                 for expr, axis in axes:
                     if exact and expr == dim:
                         return f"{var.name}.shape[{axis}]"
@@ -136,7 +140,9 @@ class ModuleWriter:
             grads.append((w, self._wrap_scalar(f"vjp_{w}", node)))
         mapping = ", ".join(f'"{w}": {g}' for w, g in grads)
         ret = f"    return {out}, {{{mapping}}}"
-        doc = f"{out} and _seedᵀ·∂{out}/∂v for each variable v (reverse mode with an upstream seed)."
+        doc = (
+            f"{out} and _seedᵀ·∂{out}/∂v for each variable v (reverse mode with an upstream seed)."
+        )
         return self._function(f"value_and_vjp(_seed, {self._params()})", doc, stmts, ret)
 
     def jacobian(self) -> str:
@@ -186,7 +192,9 @@ class ModuleWriter:
                 entries.append((item.wrt, self._wrap_scalar(f"H_{item.wrt}", item.matrix)))
             else:
                 extra.append(self._hvp(item, ext))
-                entries.append((item.wrt, f"_hessian_by_hvp(_hvp_{item.wrt}, {item.wrt}, {self._params()})"))
+                entries.append(
+                    (item.wrt, f"_hessian_by_hvp(_hvp_{item.wrt}, {item.wrt}, {self._params()})")
+                )
         mapping = ", ".join(f'"{w}": {e}' for w, e in entries)
         ret = f"    return {{{mapping}}}"
         doc = f"∂²{out}/∂v² for each variable v, as arrays of shape v.shape + v.shape."
@@ -207,7 +215,9 @@ class ModuleWriter:
         g = bw.adjoints.get(item.wrt)
         stmts.append(("hvp", g if g is not None else N.Zeros(var.shape)))
         doc = f"Hessian-vector product: ∂/∂{item.wrt} of ⟨_seed, ∂f/∂{item.wrt}⟩."
-        return self._function(f"_hvp_{item.wrt}(_seed, {self._params()})", doc, stmts, "    return hvp")
+        return self._function(
+            f"_hvp_{item.wrt}(_seed, {self._params()})", doc, stmts, "    return hvp"
+        )
 
     # -- the module --------------------------------------------------------------------------
 
@@ -231,7 +241,10 @@ class ModuleWriter:
             f"Symbolic sizes ({dims}) are read from the inputs' shapes.\n"
             f'"""\n\nimport numpy as np'
         )
-        helpers = [_HESSIAN_HELPER if h == "_hessian_by_hvp" else HELPERS[h] for h in sorted(self.printer.helpers)]
+        helpers = [
+            _HESSIAN_HELPER if h == "_hessian_by_hvp" else HELPERS[h]
+            for h in sorted(self.printer.helpers)
+        ]
         return "\n\n\n".join([header, *helpers, *parts]) + "\n"
 
 

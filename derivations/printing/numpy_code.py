@@ -20,19 +20,19 @@ HELPERS: dict[str, str] = {
     "_sigmoid": '''def _sigmoid(x):
     """σ(x) = 1 / (1 + e^{-x}) without overflow for large |x|."""
     return np.exp(-np.logaddexp(0.0, -x))''',
-    "_softmax": '''def _softmax(z):
+    "_softmax": """def _softmax(z):
     e = np.exp(z - np.max(z))
-    return e / np.sum(e)''',
-    "_log_softmax": '''def _log_softmax(z):
+    return e / np.sum(e)""",
+    "_log_softmax": """def _log_softmax(z):
     shifted = z - np.max(z)
-    return shifted - np.log(np.sum(np.exp(shifted)))''',
-    "_logsumexp": '''def _logsumexp(z):
+    return shifted - np.log(np.sum(np.exp(shifted)))""",
+    "_logsumexp": """def _logsumexp(z):
     top = np.max(z)
-    return top + np.log(np.sum(np.exp(z - top)))''',
-    "_basis": '''def _basis(n, i):
+    return top + np.log(np.sum(np.exp(z - top)))""",
+    "_basis": """def _basis(n, i):
     e = np.zeros(n)
     e[i] = 1.0
-    return e''',
+    return e""",
     "_scalar": '''def _scalar(v):
     """A 0-d or 1×1 result as a Python number (complex stays complex, for complex-step checks)."""
     return np.asarray(v).reshape(()).item()''',
@@ -155,7 +155,10 @@ class NumpyPrinter:
         if fn == "softplus":
             return f"np.logaddexp(0.0, {a[0]})", ATOM
         if fn == "leaky_relu":
-            return f"np.where({a[0]} > 0, {a[0]}, {self.wrap(args[1], MUL)} * {self.wrap(args[0], MUL + 1)})", ATOM
+            return (
+                f"np.where({a[0]} > 0, {a[0]}, {self.wrap(args[1], MUL)} * {self.wrap(args[0], MUL + 1)})",
+                ATOM,
+            )
         if fn == "leaky_step":
             return f"np.where({a[0]} > 0, 1.0, {a[1]})", ATOM
         if fn == "max":

@@ -97,7 +97,9 @@ def _needed_deltas(derivation: Derivation, grad: N.Node) -> set[str]:
     return needed
 
 
-def _jacobian_chain(derivation: Derivation, wrt: str, path: list[str], printer: LatexPrinter) -> list[str]:
+def _jacobian_chain(
+    derivation: Derivation, wrt: str, path: list[str], printer: LatexPrinter
+) -> list[str]:
     """∂s/∂h ∂h/∂z ∂z/∂b with each factor's matrix form, when every link is a vector."""
     program = derivation.program
     out = printer.name(derivation.output_symbol)
@@ -113,7 +115,9 @@ def _jacobian_chain(derivation: Derivation, wrt: str, path: list[str], printer: 
             j = jacobian([], node, ref)
             factors.append(printer.wrap(j, MUL + 1) if j is not None else "0")
         last_node = nodes[-1]
-        symbols = [_frac(printer.name(a), printer.name(b)) for a, b in zip(names, path, strict=False)]
+        symbols = [
+            _frac(printer.name(a), printer.name(b)) for a, b in zip(names, path, strict=False)
+        ]
         w = printer.name(wrt)
         symbols.append(_frac(printer.name(names[-1]), w))
         if S.is_matrix(var.shape):

@@ -41,7 +41,9 @@ def _symbols(derivation: Derivation, sizes: dict[str, int]) -> dict[str, sp.Matr
     return env
 
 
-def _point(symbols: list[sp.Symbol], positive: set[sp.Symbol], rng: random.Random) -> dict[sp.Symbol, sp.Rational]:
+def _point(
+    symbols: list[sp.Symbol], positive: set[sp.Symbol], rng: random.Random
+) -> dict[sp.Symbol, sp.Rational]:
     """Rationals of magnitude 1/2 to 3/2; positive where a log, sqrt or denominator needs it."""
     point = {}
     for s in symbols:
@@ -51,8 +53,14 @@ def _point(symbols: list[sp.Symbol], positive: set[sp.Symbol], rng: random.Rando
 
 
 class Comparer:
-    def __init__(self, symbols: list[sp.Symbol], positive: set[sp.Symbol], deadline: float,
-                 rng: random.Random, conditioned_point: dict[sp.Symbol, sp.Rational] | None = None) -> None:
+    def __init__(
+        self,
+        symbols: list[sp.Symbol],
+        positive: set[sp.Symbol],
+        deadline: float,
+        rng: random.Random,
+        conditioned_point: dict[sp.Symbol, sp.Rational] | None = None,
+    ) -> None:
         self.points = [_point(symbols, positive, rng) for _ in range(2)]
         if conditioned_point:
             self.points = [{**p, **conditioned_point} for p in self.points]
@@ -82,7 +90,9 @@ class Comparer:
         return True
 
 
-def exact_check(derivation: Derivation, sizes: dict[str, int], seconds: float, seed: int = 0) -> dict[str, Any]:
+def exact_check(
+    derivation: Derivation, sizes: dict[str, int], seconds: float, seed: int = 0
+) -> dict[str, Any]:
     start = time.monotonic()
     deadline = start + seconds
     program = derivation.program
@@ -105,11 +115,11 @@ def exact_check(derivation: Derivation, sizes: dict[str, int], seconds: float, s
     def evaluator(indices: dict[str, int] | None = None) -> Explicit:
         ex = Explicit(dict(env), sizes, indices)
         for d in derivation.extended_definitions():
-            ex.env[d.name] = ex.eval(d.node)
+            ex.env[d.name] = ex.evaluate(d.node)
         return ex
 
     base = evaluator()
-    output = base.eval(program.output)
+    output = base.evaluate(program.output)
     failures: list[str] = []
     compared = 0
     try:
@@ -117,7 +127,7 @@ def exact_check(derivation: Derivation, sizes: dict[str, int], seconds: float, s
             var = env[item.wrt]
             entries = list(var)
             if item.kind in ("gradient", "jacobian") and item.matrix is not None:
-                got = base.eval(item.matrix)
+                got = base.evaluate(item.matrix)
                 rows = list(output) if item.kind == "jacobian" else [output[0, 0]]
                 for r, out_entry in enumerate(rows):
                     for c, v in enumerate(entries):
@@ -127,7 +137,7 @@ def exact_check(derivation: Derivation, sizes: dict[str, int], seconds: float, s
                         if not comparer.equal(want, truth):
                             failures.append(f"{item.kind} {item.wrt} entry {(r, c)}")
             elif item.kind == "hessian" and item.matrix is not None:
-                got = base.eval(item.matrix)
+                got = base.evaluate(item.matrix)
                 grad = [sp.diff(output[0, 0], v) for v in entries]
                 for r, g in enumerate(grad):
                     for c, v in enumerate(entries):
@@ -190,18 +200,24 @@ def _check_seeded(
         grad = derivation_gradient(derivation, item.wrt)
         ex0 = Explicit(dict(env), sizes)
         for d in derivation.extended_definitions():
-            ex0.env[d.name] = ex0.eval(d.node)
-        targets = ex0.eval(grad)
+            ex0.env[d.name] = ex0.evaluate(d.node)
+        targets = ex0.evaluate(grad)
     else:
         targets = output
     rows, cols = targets.shape
     for r in range(rows):
         for c in range(cols):
-            indices = dict(zip(seeded.output_indices, (r, c) if len(seeded.output_indices) == 2 else (r if rows > 1 else c,), strict=False))
+            indices = dict(
+                zip(
+                    seeded.output_indices,
+                    (r, c) if len(seeded.output_indices) == 2 else (r if rows > 1 else c,),
+                    strict=False,
+                )
+            )
             ex = Explicit(dict(env), sizes, indices)
             for d in derivation.extended_definitions():
-                ex.env[d.name] = ex.eval(d.node)
-            got = ex.eval(seeded.node)
+                ex.env[d.name] = ex.evaluate(d.node)
+            got = ex.evaluate(seeded.node)
             for k, v in enumerate(var):
                 compared += 1
                 if not comparer.equal(_flat(got)[k], sp.diff(targets[r, c], v)):

@@ -18,7 +18,12 @@ def _size(expr: sp.Expr, sizes: dict[str, int]) -> int:
 
 
 class Explicit:
-    def __init__(self, env: dict[str, sp.Matrix], sizes: dict[str, int], indices: dict[str, int] | None = None):
+    def __init__(
+        self,
+        env: dict[str, sp.Matrix],
+        sizes: dict[str, int],
+        indices: dict[str, int] | None = None,
+    ):
         self.env = env
         self.sizes = sizes
         self.indices = indices or {}
@@ -30,7 +35,7 @@ class Explicit:
     def shape(self, node: N.Node) -> tuple[int, int]:
         return self.dim(node.shape[0]), self.dim(node.shape[1])
 
-    def eval(self, node: N.Node) -> sp.Matrix:
+    def evaluate(self, node: N.Node) -> sp.Matrix:
         if node in self.memo:
             return self.memo[node]
         method = getattr(self, f"_x_{type(node).__name__}", None)
@@ -48,7 +53,7 @@ class Explicit:
 
     def _elementwise(self, node: N.Node, f) -> sp.Matrix:  # type: ignore[no-untyped-def]
         shape = self.shape(node)
-        args = [self._broadcast(self.eval(c), shape) for c in node.children]
+        args = [self._broadcast(self.evaluate(c), shape) for c in node.children]
         return sp.Matrix(*shape, lambda i, j: f(*(a[i, j] for a in args)))
 
     # -- leaves ----------------------------------------------------------------------------
@@ -57,7 +62,18 @@ class Explicit:
         return self.env[node.name]
 
     def _x_Const(self, node: N.Const) -> sp.Matrix:
-        return sp.Matrix([[node.value.subs({sp.Symbol(k, integer=True, positive=True): v for k, v in self.sizes.items()})]])
+        return sp.Matrix(
+            [
+                [
+                    node.value.subs(
+                        {
+                            sp.Symbol(k, integer=True, positive=True): v
+                            for k, v in self.sizes.items()
+                        }
+                    )
+                ]
+            ]
+        )
 
     def _x_Zeros(self, node: N.Node) -> sp.Matrix:
         return sp.zeros(*self.shape(node))
@@ -79,7 +95,7 @@ class Explicit:
         return self._elementwise(node, lambda *a: sp.Add(*a))
 
     def _x_Neg(self, node: N.Node) -> sp.Matrix:
-        return -self.eval(node.children[0])
+        return -self.evaluate(node.children[0])
 
     def _x_Mul(self, node: N.Node) -> sp.Matrix:
         return self._elementwise(node, lambda *a: sp.Mul(*a))
@@ -94,62 +110,62 @@ class Explicit:
     # -- matrix algebra --------------------------------------------------------------------
 
     def _x_MatMul(self, node: N.Node) -> sp.Matrix:
-        a, b = (self.eval(c) for c in node.children)
+        a, b = (self.evaluate(c) for c in node.children)
         return a * b
 
     def _x_Transpose(self, node: N.Node) -> sp.Matrix:
-        return self.eval(node.children[0]).T
+        return self.evaluate(node.children[0]).T
 
     def _x_Inverse(self, node: N.Node) -> sp.Matrix:
-        return self.eval(node.children[0]).inv()
+        return self.evaluate(node.children[0]).inv()
 
     def _x_Det(self, node: N.Node) -> sp.Matrix:
-        return sp.Matrix([[self.eval(node.children[0]).det()]])
+        return sp.Matrix([[self.evaluate(node.children[0]).det()]])
 
     def _x_LogDet(self, node: N.Node) -> sp.Matrix:
-        return sp.Matrix([[sp.log(self.eval(node.children[0]).det())]])
+        return sp.Matrix([[sp.log(self.evaluate(node.children[0]).det())]])
 
     def _x_Trace(self, node: N.Node) -> sp.Matrix:
-        return sp.Matrix([[self.eval(node.children[0]).trace()]])
+        return sp.Matrix([[self.evaluate(node.children[0]).trace()]])
 
     def _x_Diag(self, node: N.Node) -> sp.Matrix:
-        v = self.eval(node.children[0])
+        v = self.evaluate(node.children[0])
         return sp.diag(*list(v))
 
     def _x_DiagPart(self, node: N.Node) -> sp.Matrix:
-        m = self.eval(node.children[0])
+        m = self.evaluate(node.children[0])
         return sp.Matrix([m[i, i] for i in range(m.shape[0])])
 
     # -- reductions and vector functions ---------------------------------------------------
 
     def _x_Sum(self, node: N.Node) -> sp.Matrix:
-        return sp.Matrix([[sum(self.eval(node.children[0]))]])
+        return sp.Matrix([[sum(self.evaluate(node.children[0]))]])
 
     def _x_Mean(self, node: N.Node) -> sp.Matrix:
-        m = self.eval(node.children[0])
+        m = self.evaluate(node.children[0])
         return sp.Matrix([[sum(m) / len(m)]])
 
     def _x_Norm2(self, node: N.Node) -> sp.Matrix:
-        m = self.eval(node.children[0])
+        m = self.evaluate(node.children[0])
         return sp.Matrix([[sp.sqrt(sum(e**2 for e in m))]])
 
     def _x_Softmax(self, node: N.Node) -> sp.Matrix:
-        v = self.eval(node.children[0])
+        v = self.evaluate(node.children[0])
         total = sum(sp.exp(e) for e in v)
         return v.applyfunc(lambda e: sp.exp(e) / total)
 
     def _x_LogSoftmax(self, node: N.Node) -> sp.Matrix:
-        v = self.eval(node.children[0])
+        v = self.evaluate(node.children[0])
         lse = sp.log(sum(sp.exp(e) for e in v))
         return v.applyfunc(lambda e: e - lse)
 
     def _x_LogSumExp(self, node: N.Node) -> sp.Matrix:
-        v = self.eval(node.children[0])
+        v = self.evaluate(node.children[0])
         return sp.Matrix([[sp.log(sum(sp.exp(e) for e in v))]])
 
     def _x_Concat(self, node: N.Node) -> sp.Matrix:
-        return sp.Matrix.vstack(*(self.eval(c) for c in node.children))
+        return sp.Matrix.vstack(*(self.evaluate(c) for c in node.children))
 
     def _x_Slice(self, node: N.Slice) -> sp.Matrix:
         start, stop = (self.dim(p) for p in node.params)
-        return self.eval(node.children[0])[start:stop, :]
+        return self.evaluate(node.children[0])[start:stop, :]

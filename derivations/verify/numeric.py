@@ -19,7 +19,11 @@ TOLERANCE = 1e-6
 
 
 def load_module(source: str) -> dict[str, Any]:
-    """Execute a module that chainrule's own printer generated (never user text)."""
+    """Execute a module that chainrule's own printer generated (never user text).
+
+    This is the only place chainrule executes code: the source comes from the NumPy printer,
+    whose names are identifiers the elaborator validated and whose numbers it formatted.
+    """
     namespace: dict[str, Any] = {"__name__": "chainrule_generated"}
     exec(compile(source, "<chainrule-generated>", "exec"), namespace)  # noqa: S102
     return namespace
@@ -46,7 +50,9 @@ def rel_error(
     return float(np.max(err)), tuple(int(i) for i in worst)
 
 
-def five_point(f: Callable[[dict[str, Any]], np.ndarray], inputs: dict[str, Any], name: str) -> np.ndarray:
+def five_point(
+    f: Callable[[dict[str, Any]], np.ndarray], inputs: dict[str, Any], name: str
+) -> np.ndarray:
     """∂f/∂inputs[name], entry by entry, with shape f.shape + inputs[name].shape."""
     x0 = np.asarray(inputs[name], dtype=float)
     base = np.asarray(f(inputs), dtype=float)
@@ -63,7 +69,9 @@ def five_point(f: Callable[[dict[str, Any]], np.ndarray], inputs: dict[str, Any]
         return np.asarray(f(moved), dtype=float)
 
     for index in np.ndindex(x0.shape) if x0.shape else [()]:
-        d = (-at(index, 2 * H) + 8 * at(index, H) - 8 * at(index, -H) + at(index, -2 * H)) / (12 * H)
+        d = (-at(index, 2 * H) + 8 * at(index, H) - 8 * at(index, -H) + at(index, -2 * H)) / (
+            12 * H
+        )
         if base.shape:
             out[(...,) + index] = d
         else:

@@ -26,7 +26,13 @@ EXACT_SECONDS = 20.0
 ENGINE_TOLERANCE = 1e-9
 
 
-def _check(method: str, errors: list[tuple[str, float, tuple[int, ...]]], tol: float, sizes: dict[str, int], detail: str = "") -> dict[str, Any]:
+def _check(
+    method: str,
+    errors: list[tuple[str, float, tuple[int, ...]]],
+    tol: float,
+    sizes: dict[str, int],
+    detail: str = "",
+) -> dict[str, Any]:
     worst = max(errors, key=lambda e: e[1]) if errors else ("", 0.0, ())
     passed = all(e[1] <= tol for e in errors)
     out: dict[str, Any] = {
@@ -40,15 +46,30 @@ def _check(method: str, errors: list[tuple[str, float, tuple[int, ...]]], tol: f
     }
     if errors and not passed:
         out["worst"] = {"wrt": worst[0], "index": list(worst[2])}
-        out["detail"] = (detail + "; " if detail else "") + f"largest error in ∂/∂{worst[0]} at {list(worst[2])}"
+        out["detail"] = (
+            detail + "; " if detail else ""
+        ) + f"largest error in ∂/∂{worst[0]} at {list(worst[2])}"
     return out
 
 
 def _skipped(method: str, sizes: dict[str, int], why: str) -> dict[str, Any]:
-    return {"method": method, "passed": True, "skipped": True, "max_rel_error": None, "sizes": sizes, "detail": why}
+    return {
+        "method": method,
+        "passed": True,
+        "skipped": True,
+        "max_rel_error": None,
+        "sizes": sizes,
+        "detail": why,
+    }
 
 
-def finite_difference_check(derivation: Derivation, module: dict[str, Any], inputs: dict[str, Any], sizes: dict[str, int], hessian: bool) -> dict[str, Any]:
+def finite_difference_check(
+    derivation: Derivation,
+    module: dict[str, Any],
+    inputs: dict[str, Any],
+    sizes: dict[str, int],
+    hessian: bool,
+) -> dict[str, Any]:
     value = module["value"]
 
     def f(kw: dict[str, Any]) -> np.ndarray:
@@ -63,19 +84,33 @@ def finite_difference_check(derivation: Derivation, module: dict[str, Any], inpu
         if hessian:
             hess = module["hessian"](**inputs)
             for w in derivation.wrt:
+
                 def g(kw: dict[str, Any], w: str = w) -> np.ndarray:
                     return np.asarray(module["value_and_grad"](**kw)[1][w], dtype=float)
 
                 gscale = float(np.max(np.abs(g(inputs)), initial=0.0))
-                errors.append((f"{w} (Hessian)", *rel_error(hess[w], five_point(g, inputs, w), value_scale=gscale)))
+                errors.append(
+                    (
+                        f"{w} (Hessian)",
+                        *rel_error(hess[w], five_point(g, inputs, w), value_scale=gscale),
+                    )
+                )
     else:
         jac = module["jacobian"](**inputs)
         for w in derivation.wrt:
             errors.append((w, *rel_error(jac[w], five_point(f, inputs, w), value_scale=scale)))
-    return _check("finite_differences", errors, TOLERANCE, sizes, "five-point central differences, h = 1e-3")
+    return _check(
+        "finite_differences", errors, TOLERANCE, sizes, "five-point central differences, h = 1e-3"
+    )
 
 
-def engine_check(derivation: Derivation, module: dict[str, Any], inputs: dict[str, Any], sizes: dict[str, int], hessian: bool) -> dict[str, Any]:
+def engine_check(
+    derivation: Derivation,
+    module: dict[str, Any],
+    inputs: dict[str, Any],
+    sizes: dict[str, int],
+    hessian: bool,
+) -> dict[str, Any]:
     """The generated code against the hand-written gates of the backprop engine."""
     graph = compile_program(derivation.program)
     errors = []
@@ -87,11 +122,17 @@ def engine_check(derivation: Derivation, module: dict[str, Any], inputs: dict[st
         if hessian:
             hess = module["hessian"](**inputs)
             for w in derivation.wrt:
+
                 def g(kw: dict[str, Any], w: str = w) -> np.ndarray:
                     return np.asarray(graph.backward(kw, [w])[1][w], dtype=float)
 
                 gscale = float(np.max(np.abs(g(inputs)), initial=0.0))
-                errors.append((f"{w} (Hessian)", *rel_error(hess[w], five_point(g, inputs, w), value_scale=gscale)))
+                errors.append(
+                    (
+                        f"{w} (Hessian)",
+                        *rel_error(hess[w], five_point(g, inputs, w), value_scale=gscale),
+                    )
+                )
         tol = TOLERANCE if hessian else ENGINE_TOLERANCE
     else:
         ours = module["jacobian"](**inputs)
@@ -105,7 +146,9 @@ def engine_check(derivation: Derivation, module: dict[str, Any], inputs: dict[st
     return _check("backprop_engine", errors, tol, sizes, detail)
 
 
-def _reduced(variables: Mapping[str, Any], limits: Limits) -> tuple[dict[str, Any] | None, dict[str, str]]:
+def _reduced(
+    variables: Mapping[str, Any], limits: Limits
+) -> tuple[dict[str, Any] | None, dict[str, str]]:
     """Replace numeric dimensions above the verification cap by symbols (checked at small sizes)."""
     renamed: dict[str, str] = {}
     out: dict[str, Any] = {}
@@ -123,7 +166,9 @@ def _reduced(variables: Mapping[str, Any], limits: Limits) -> tuple[dict[str, An
     return (out if renamed else None), renamed
 
 
-def verify_result(result: DerivationResult, variables: Mapping[str, Any], limits: Limits, seed: int = 0) -> dict[str, Any]:
+def verify_result(
+    result: DerivationResult, variables: Mapping[str, Any], limits: Limits, seed: int = 0
+) -> dict[str, Any]:
     started = time.monotonic()
     target = result
     note = ""
@@ -134,8 +179,19 @@ def verify_result(result: DerivationResult, variables: Mapping[str, Any], limits
 
         d = result.derivation
         try:
-            target = derive(d.program.source, reduced, wrt=d.wrt, hessian=result.hessian, verify=False, limits=limits)
-            note = "numeric sizes " + ", ".join(renamed) + f" above {limits.max_verify_dim} were checked at reduced sizes"
+            target = derive(
+                d.program.source,
+                reduced,
+                wrt=d.wrt,
+                hessian=result.hessian,
+                verify=False,
+                limits=limits,
+            )
+            note = (
+                "numeric sizes "
+                + ", ".join(renamed)
+                + f" above {limits.max_verify_dim} were checked at reduced sizes"
+            )
         except ChainruleError:
             # The sizes are tied to each other (W is (n, 20) because 20 = 5·4): checking at the
             # declared sizes is the only faithful option, so do that when it is affordable.
@@ -158,7 +214,9 @@ def verify_result(result: DerivationResult, variables: Mapping[str, Any], limits
         checks.append(_skipped("backprop_engine", sizes, why))
     else:
         with np.errstate(all="ignore"):
-            checks.append(finite_difference_check(derivation, module, inputs, sizes, target.hessian))
+            checks.append(
+                finite_difference_check(derivation, module, inputs, sizes, target.hessian)
+            )
             checks.append(engine_check(derivation, module, inputs, sizes, target.hessian))
     tiny = choose_sizes(derivation.program, start=2)
     checks.append(exact_check(derivation, tiny, EXACT_SECONDS, seed))
@@ -172,5 +230,9 @@ def verify_result(result: DerivationResult, variables: Mapping[str, Any], limits
     if note:
         out["note"] = note
     if not numeric_ran:
-        out["note"] = (out.get("note", "") + "; " if out.get("note") else "") + "numeric checks could not run: " + why
+        out["note"] = (
+            (out.get("note", "") + "; " if out.get("note") else "")
+            + "numeric checks could not run: "
+            + why
+        )
     return out

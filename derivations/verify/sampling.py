@@ -15,6 +15,7 @@ from ..expr import nodes as N
 from ..expr.functions import FUNCTIONS
 from ..expr.program import TypedProgram
 from ..printing.numpy_code import HELPERS, NumpyPrinter
+from .numeric import load_module
 
 KINK_MARGIN = 1e-2  # larger than the widest finite-difference stencil (2h with h = 1e-3)
 
@@ -41,7 +42,12 @@ def _sensitive_inputs(program: TypedProgram) -> tuple[set[str], set[str]]:
     conditioned: set[str] = set()
     root = program.inlined()
     for node in N.walk(root):
-        if isinstance(node, N.Apply) and FUNCTIONS[node.fn].domain == "positive" or isinstance(node, N.Apply) and node.fn == "pow":
+        if (
+            isinstance(node, N.Apply)
+            and FUNCTIONS[node.fn].domain == "positive"
+            or isinstance(node, N.Apply)
+            and node.fn == "pow"
+        ):
             positive |= N.free_vars(node.children[0])
         elif isinstance(node, N.Div):
             positive |= N.free_vars(node.children[1])
@@ -76,9 +82,8 @@ def compile_nodes(program: TypedProgram, nodes: list[N.Node]) -> object:
     lines += [f"    {d.name} = {printer.doprint(d.node)}" for d in program.definitions]
     lines.append("    return [" + ", ".join(printer.doprint(n) for n in nodes) + "]")
     helpers = "\n\n".join(HELPERS[h] for h in sorted(printer.helpers))
-    namespace: dict[str, object] = {"np": np}
-    exec(compile(helpers + "\n\n" + "\n".join(lines), "<chainrule-kinks>", "exec"), namespace)  # noqa: S102 - our printer's output
-    return namespace["_evaluate"]
+    source = "import numpy as np\n\n" + helpers + "\n\n" + "\n".join(lines)
+    return load_module(source)["_evaluate"]
 
 
 def draw_inputs(
@@ -104,7 +109,9 @@ def draw_inputs(
                     a[:, 0] = -a[:, 0] if np.linalg.det(a) < 0 else a[:, 0]
                 inputs[name] = a
             elif name in positive:
-                inputs[name] = rng.uniform(0.5, 1.5, size=shape) if shape else float(rng.uniform(0.5, 1.5))
+                inputs[name] = (
+                    rng.uniform(0.5, 1.5, size=shape) if shape else float(rng.uniform(0.5, 1.5))
+                )
             else:
                 # Spread away from 0 so that kinks at 0 are easy to avoid.
                 values = rng.standard_normal(shape) if shape else float(rng.standard_normal())

@@ -10,7 +10,9 @@ NET = {"W": ("n", "m"), "x": ("m",), "b": ("n",), "u": ("n",)}
 
 
 def _latex(result, wrt: str, kind: str = "gradient") -> str:
-    return next(d["latex"] for d in result.to_dict()["derivatives"] if d["wrt"] == wrt and d["kind"] == kind)
+    return next(
+        d["latex"] for d in result.to_dict()["derivatives"] if d["wrt"] == wrt and d["kind"] == kind
+    )
 
 
 def test_lecture_network_named() -> None:
@@ -42,7 +44,10 @@ def test_chain_rule_steps_read_like_the_lecture() -> None:
         r"\frac{\partial s}{\partial b} = \frac{\partial s}{\partial h} \frac{\partial h}{\partial z} "
         r"\frac{\partial z}{\partial b} = u^{T} \operatorname{diag}\left(1 - \tanh^{2}\left(z\right)\right) I"
     )
-    assert r"\delta = \frac{\partial s}{\partial z} = u \circ \left(1 - \tanh^{2}\left(z\right)\right)" in steps["b"]
+    assert (
+        r"\delta = \frac{\partial s}{\partial z} = u \circ \left(1 - \tanh^{2}\left(z\right)\right)"
+        in steps["b"]
+    )
     assert r"\frac{\partial z_{i}}{\partial W_{jk}} = \delta_{ij} x_{k}" in steps["W"]
 
 
@@ -55,7 +60,10 @@ def test_delta_recursion_in_a_two_layer_net() -> None:
     assert d["verification"]["passed"]
     adjoints = {x["symbol"]: x["latex"] for x in d["definitions"] if x["role"] == "adjoint"}
     assert adjoints[r"\delta_{2}"] == r"u \circ \left(1 - \tanh^{2}\left(z_{2}\right)\right)"
-    assert adjoints[r"\delta_{1}"] == r"\left(W_{2}^{T} \delta_{2}\right) \circ \left(1 - \tanh^{2}\left(z_{1}\right)\right)"
+    assert (
+        adjoints[r"\delta_{1}"]
+        == r"\left(W_{2}^{T} \delta_{2}\right) \circ \left(1 - \tanh^{2}\left(z_{1}\right)\right)"
+    )
     assert _latex(r, "W1") == r"\delta_{1} x^{T}"
     assert _latex(r, "W2") == r"\delta_{2} h_{1}^{T}"
 
@@ -65,10 +73,20 @@ def test_delta_recursion_in_a_two_layer_net() -> None:
     [
         ("x.T @ A @ x", {"x": ("n",), "A": ("n", "n")}, "x", r"\left(A + A^{T}\right) x"),
         ("a.T @ X @ b", {"a": ("n",), "X": ("n", "m"), "b": ("m",)}, "X", r"a b^{T}"),
-        ("trace(A @ X @ B)", {"A": ("p", "n"), "X": ("n", "m"), "B": ("m", "p")}, "X", r"A^{T} B^{T}"),
+        (
+            "trace(A @ X @ B)",
+            {"A": ("p", "n"), "X": ("n", "m"), "B": ("m", "p")},
+            "X",
+            r"A^{T} B^{T}",
+        ),
         ("det(X)", {"X": ("n", "n")}, "X", r"\det\left(X\right) X^{-T}"),
         ("logdet(X)", {"X": ("n", "n")}, "X", r"X^{-T}"),
-        ("a.T @ inv(X) @ b", {"a": ("n",), "X": ("n", "n"), "b": ("n",)}, "X", r"-X^{-T} a b^{T} X^{-T}"),
+        (
+            "a.T @ inv(X) @ b",
+            {"a": ("n",), "X": ("n", "n"), "b": ("n",)},
+            "X",
+            r"-X^{-T} a b^{T} X^{-T}",
+        ),
     ],
 )
 def test_matrix_cookbook_identities(program: str, variables: dict, wrt: str, expected: str) -> None:
@@ -105,12 +123,17 @@ def test_hessians_in_matrix_form() -> None:
 
 
 def test_hessian_by_a_matrix_is_in_index_form() -> None:
-    r = derive("z = W @ x; s = sum(z ** 2)", {"W": ("n", "m"), "x": ("m",)}, wrt=["W"], hessian=True)
+    r = derive(
+        "z = W @ x; s = sum(z ** 2)", {"W": ("n", "m"), "x": ("m",)}, wrt=["W"], hessian=True
+    )
     d = r.to_dict()
     assert d["verification"]["passed"]
     h = next(x for x in d["derivatives"] if x["kind"] == "hessian")
     assert h["shape"] == ["n", "m", "n", "m"]
-    assert h["latex"] == r"\frac{\partial^{2} s}{\partial W_{ij} \, \partial W_{kl}} = 2 \delta_{ik} x_{j} x_{l}"
+    assert (
+        h["latex"]
+        == r"\frac{\partial^{2} s}{\partial W_{ij} \, \partial W_{kl}} = 2 \delta_{ik} x_{j} x_{l}"
+    )
 
 
 def test_simplifier_collects_and_cancels() -> None:

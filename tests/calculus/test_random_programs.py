@@ -24,7 +24,9 @@ def vectors(depth: int) -> st.SearchStrategy[str]:
     return st.one_of(
         leaves,
         st.builds(lambda f, e: f"{f}({e})", st.sampled_from(UNARY), sub),
-        st.builds(lambda lhs, op, rhs: f"({lhs} {op} {rhs})", sub, st.sampled_from(["+", "-", "*"]), sub),
+        st.builds(
+            lambda lhs, op, rhs: f"({lhs} {op} {rhs})", sub, st.sampled_from(["+", "-", "*"]), sub
+        ),
         st.builds(lambda e: f"(W @ (W.T @ {e}))", sub),
         st.builds(lambda lhs, rhs: f"max({lhs}, {rhs})", sub, sub),
         st.builds(lambda e: f"({e} / (1 + {e} ** 2))", sub),
@@ -44,7 +46,9 @@ def scalars(depth: int) -> st.SearchStrategy[str]:
     )
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True)
+@settings(
+    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True
+)
 @given(scalars(3))
 def test_random_programs_match_finite_differences_and_the_engine(program: str) -> None:
     result = derive(program, VARIABLES, verify=False)

@@ -58,7 +58,9 @@ def test_op_verifies_three_ways(op: str, program: str, variables: dict, hessian:
     ("op", "node", "inputs"), NODE_PROGRAMS, ids=[op for op, *_ in NODE_PROGRAMS]
 )
 def test_derivative_only_op_verifies(op: str, node: N.Node, inputs: dict) -> None:
-    program = TypedProgram(f"<{op}>", inputs, [], node, None, free_dims([v.shape for v in inputs.values()]))
+    program = TypedProgram(
+        f"<{op}>", inputs, [], node, None, free_dims([v.shape for v in inputs.values()])
+    )
     derivation = derive_program(program, None, hessian=node.is_scalar)
     result = make_result(derivation, hessian=node.is_scalar)
     variables = {name: user_shape(v.shape) for name, v in inputs.items()}

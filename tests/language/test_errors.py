@@ -88,11 +88,16 @@ def test_declaration_errors() -> None:
 
 def test_limits_are_enforced_before_work() -> None:
     limits = Limits(max_depth=50, max_statements=10, max_expression_length=500, max_exponent=8)
-    assert _error("(" * 60 + "x" + ")" * 60, {"x": ()}, limits=limits).details["limit"] == "max_depth"
+    assert (
+        _error("(" * 60 + "x" + ")" * 60, {"x": ()}, limits=limits).details["limit"] == "max_depth"
+    )
     assert _error("-" * 80 + "x", {"x": ()}, limits=limits).details["limit"] == "max_depth"
     many = "; ".join(f"a{i} = x" for i in range(20)) + "; x"
     assert _error(many, {"x": ()}, limits=limits).details["limit"] == "max_statements"
-    assert _error("x + " * 200 + "x", {"x": ()}, limits=limits).details["limit"] == "max_expression_length"
+    assert (
+        _error("x + " * 200 + "x", {"x": ()}, limits=limits).details["limit"]
+        == "max_expression_length"
+    )
     assert _error("x ** 99999", {"x": ()}, limits=limits).details["limit"] == "max_exponent"
     assert _error("x", {"x": (100000,)}).details["limit"] == "max_numeric_dim"
 

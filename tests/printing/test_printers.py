@@ -34,7 +34,17 @@ SAMPLES: dict[type, N.Node] = {
     N.LogSumExp: N.LogSumExp(x), N.Concat: N.Concat(x, y), N.Slice: N.Slice(N.Concat(x, y), n, 2 * n),
 }  # fmt: skip
 
-INTERNALS = ("PermuteDims", "Lambda", "mapsto", "DiagMatrix", "Dummy", "_a0", "ArrayDiagonal", "Var(", "Node")
+INTERNALS = (
+    "PermuteDims",
+    "Lambda",
+    "mapsto",
+    "DiagMatrix",
+    "Dummy",
+    "_a0",
+    "ArrayDiagonal",
+    "Var(",
+    "Node",
+)
 
 
 def test_samples_cover_every_class() -> None:
@@ -48,7 +58,9 @@ def test_every_class_prints(cls: type) -> None:
     code = NumpyPrinter().doprint(node)
     assert tex and code
     assert not any(bad in tex for bad in INTERNALS)
-    idx = index_latex(node, ("i", "j")[: 0 if node.is_scalar else (1 if S.is_vector(node.shape) else 2)])
+    idx = index_latex(
+        node, ("i", "j")[: 0 if node.is_scalar else (1 if S.is_vector(node.shape) else 2)]
+    )
     assert idx and not any(bad in idx for bad in INTERNALS)
 
 
@@ -78,7 +90,9 @@ def test_names() -> None:
     assert latex_name("delta_z") == r"\delta_{z}"
 
 
-@pytest.mark.parametrize(("op", "program", "variables", "hessian"), USER_PROGRAMS, ids=[p for _, p, *_ in USER_PROGRAMS])
+@pytest.mark.parametrize(
+    ("op", "program", "variables", "hessian"), USER_PROGRAMS, ids=[p for _, p, *_ in USER_PROGRAMS]
+)
 def test_no_internals_in_results(op: str, program: str, variables: dict, hessian: bool) -> None:
     d = derive(program, variables, hessian=hessian, verify=False).to_dict()
     texts = [d["output"]["latex"], *(x["latex"] for x in d["definitions"])]
@@ -90,23 +104,36 @@ def test_no_internals_in_results(op: str, program: str, variables: dict, hessian
 
 
 def test_generated_code_imports_only_numpy_and_is_stable() -> None:
-    r = derive("-log(sigmoid(u.T @ v)) + sum(softplus(x)) - y.T @ log_softmax(x)",
-               {"u": ("n",), "v": ("n",), "x": ("n",), "y": ("n",)}, verify=False)
+    r = derive(
+        "-log(sigmoid(u.T @ v)) + sum(softplus(x)) - y.T @ log_softmax(x)",
+        {"u": ("n",), "v": ("n",), "x": ("n",), "y": ("n",)},
+        verify=False,
+    )
     source = r.code["numpy"]
     imports = [line for line in source.splitlines() if line.startswith(("import", "from"))]
     assert imports == ["import numpy as np"]
     ns: dict = {}
     exec(compile(source, "generated", "exec"), ns)  # our own printer's output
-    big = {"u": np.full(3, 30.0), "v": np.full(3, -30.0), "x": np.array([800.0, -800.0, 0.0]), "y": np.array([1.0, 0, 0])}
-    with np.errstate(over="raise", invalid="raise", divide="raise"):  # underflow to 0 is exact enough
+    big = {
+        "u": np.full(3, 30.0),
+        "v": np.full(3, -30.0),
+        "x": np.array([800.0, -800.0, 0.0]),
+        "y": np.array([1.0, 0, 0]),
+    }
+    with np.errstate(
+        over="raise", invalid="raise", divide="raise"
+    ):  # underflow to 0 is exact enough
         value, grads = ns["value_and_grad"](**big)
     assert np.isfinite(value) and all(np.all(np.isfinite(g)) for g in grads.values())
     assert "np.logaddexp" in source and "_log_softmax" in source
 
 
 def test_generated_code_is_readable() -> None:
-    r = derive("z = W @ x + b; h = tanh(z); s = u.T @ h",
-               {"W": ("n", "m"), "x": ("m",), "b": ("n",), "u": ("n",)}, verify=False)
+    r = derive(
+        "z = W @ x + b; h = tanh(z); s = u.T @ h",
+        {"W": ("n", "m"), "x": ("m",), "b": ("n",), "u": ("n",)},
+        verify=False,
+    )
     source = r.code["numpy"]
     assert "    W: (n, m)" in source and "    x: (m,)" in source
     assert "delta = u * (1.0 - h ** 2)" in source  # reuses h from the forward pass

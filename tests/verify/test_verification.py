@@ -41,7 +41,11 @@ def _missing_two(node, g):
 
 
 def _sign_error(node, g):
-    return [A.neg(A.mul(g, rules.partial(node.fn, node.children, 0)))] if isinstance(node, N.Apply) and node.fn == "tanh" else rules._vjp_apply(node, g)
+    return (
+        [A.neg(A.mul(g, rules.partial(node.fn, node.children, 0)))]
+        if isinstance(node, N.Apply) and node.fn == "tanh"
+        else rules._vjp_apply(node, g)
+    )
 
 
 @pytest.mark.parametrize(
@@ -53,21 +57,33 @@ def _sign_error(node, g):
     ],
     ids=["transposed", "missing-factor-2", "sign-error"],
 )
-def test_planted_mistakes_are_caught_three_ways(monkeypatch, cls, wrong, program, variables) -> None:
+def test_planted_mistakes_are_caught_three_ways(
+    monkeypatch, cls, wrong, program, variables
+) -> None:
     monkeypatch.setitem(rules.VJP, cls, wrong)
     result = derive(program, variables)
     assert result.verification_passed is False
-    assert _methods_failed(result) == {"finite_differences", "backprop_engine", "exact_componentwise"}
+    assert _methods_failed(result) == {
+        "finite_differences",
+        "backprop_engine",
+        "exact_componentwise",
+    }
     assert "FAILED" in result.text()
 
 
 def test_a_correct_derivation_passes_all_three() -> None:
     checks = derive(PROGRAM, NET).to_dict()["verification"]["checks"]
-    assert [c["method"] for c in checks] == ["finite_differences", "backprop_engine", "exact_componentwise"]
+    assert [c["method"] for c in checks] == [
+        "finite_differences",
+        "backprop_engine",
+        "exact_componentwise",
+    ]
     assert all(c["passed"] and not c["skipped"] for c in checks)
     assert all(c["sizes"] for c in checks)
     sizes = checks[0]["sizes"]
-    assert len(set(sizes.values())) == len(sizes), "sizes must be distinct so transposes cannot hide"
+    assert len(set(sizes.values())) == len(sizes), (
+        "sizes must be distinct so transposes cannot hide"
+    )
 
 
 def test_verify_false_skips() -> None:
@@ -76,11 +92,16 @@ def test_verify_false_skips() -> None:
 
 
 def test_large_numeric_sizes_are_checked_at_reduced_sizes() -> None:
-    v = derive("u.T @ tanh(W @ x)", {"W": (5000, 300), "x": (300,), "u": (5000,)}).to_dict()["verification"]
+    v = derive("u.T @ tanh(W @ x)", {"W": (5000, 300), "x": (300,), "u": (5000,)}).to_dict()[
+        "verification"
+    ]
     assert v["passed"] and "reduced sizes" in v["note"]
     assert max(v["checks"][0]["sizes"].values()) < 10
 
 
 def test_domains_are_respected() -> None:
-    v = derive("sum(log(W @ x)) + sqrt(a) + logdet(A)", {"W": ("n", "m"), "x": ("m",), "a": (), "A": ("k", "k")}).to_dict()
+    v = derive(
+        "sum(log(W @ x)) + sqrt(a) + logdet(A)",
+        {"W": ("n", "m"), "x": ("m",), "a": (), "A": ("k", "k")},
+    ).to_dict()
     assert v["verification"]["passed"], v["verification"]

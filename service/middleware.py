@@ -1,0 +1,207 @@
+"""Two pure-ASGI middlewares: request ids with one JSON log line each, and the body-size cap.
+
+Pure ASGI (rather than ``BaseHTTPMiddleware``) keeps the per-request overhead to a few
+microseconds, which matters for cached answers, and lets the size cap reject a body while it is
+still arriving, before anything tries to parse it as JSON.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+import uuid
+from typing import Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from .cache import ResponseCache, etag_matches
+from .problems import problem_body, render
+
+access_log = logging.getLogger("chainrule.access")
+
+_CLIENT_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+
+
+class RequestContextMiddleware:
+    """Give every request an id (echoed as ``X-Request-ID``) and log it once it has finished.
+
+    Routes add ``worker_ms`` and ``cache`` to ``scope["chainrule"]``; they end up in the line.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        incoming = ""
+        for name, value in scope.get("headers", ()):
+            if name == b"x-request-id":
+                incoming = value.decode("latin-1")
+                break
+        rid = incoming if _CLIENT_ID.match(incoming) else uuid.uuid4().hex
+        context: dict[str, Any] = {"request_id": rid}
+        scope["chainrule"] = context
+        start = time.perf_counter()
+        status = 500
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                headers = list(message.get("headers", ()))
+                if not any(k == b"x-request-id" for k, _ in headers):
+                    headers.append((b"x-request-id", rid.encode()))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            fields = {
+                "request_id": rid,
+                "method": scope.get("method"),
+                "path": scope.get("path"),
+                "status": status,
+                "total_ms": round((time.perf_counter() - start) * 1000, 3),
+            }
+            for key in ("worker_ms", "cache"):
+                if key in context:
+                    fields[key] = context[key]
+            access_log.info("request", extra={"fields": fields})
+
+
+class BodyLimitMiddleware:
+    """Answer 413 for bodies over ``max_bytes``: by Content-Length, or while counting chunks.
+
+    The body is buffered (it is small by construction) and replayed to the app, so the app never
+    sees a partial body and the 413 is sent before any response has started.
+    """
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def _reject(self, send: Send, size: int | None) -> None:
+        detail = (
+            f"the request body is {size} bytes; the limit is {self.max_bytes}"
+            if size is not None
+            else f"the request body exceeds the limit of {self.max_bytes} bytes"
+        )
+        response = render(
+            problem_body(
+                "body_too_large",
+                detail,
+                hint="send a smaller request or raise CHAINRULE_MAX_BODY_BYTES",
+                details={"limit": "max_body_bytes", "value": self.max_bytes},
+            ),
+            {"Connection": "close"},
+        )
+        await response({"type": "http"}, _no_receive, send)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope.get("method") in ("GET", "HEAD", "OPTIONS"):
+            await self.app(scope, receive, send)
+            return
+        for name, value in scope.get("headers", ()):
+            if name == b"content-length":
+                try:
+                    declared = int(value)
+                except ValueError:
+                    declared = -1
+                if declared > self.max_bytes:
+                    await self._reject(send, declared)
+                    return
+                break
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_bytes:
+                await self._reject(send, None)
+                return
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        body = b"".join(chunks)
+        context = scope.get("chainrule")
+        if isinstance(context, dict):
+            context["body"] = body
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+
+async def _no_receive() -> Message:  # pragma: no cover - the problem response never reads
+    return {"type": "http.disconnect"}
+
+
+class CachedAnswerMiddleware:
+    """Answer a repeat of an earlier successful request straight from the cache.
+
+    The body is identified by its bytes (with path and content type), so a hit skips routing,
+    JSON parsing and validation entirely; that is what makes cached answers cheap. A miss, or a
+    body never seen, goes through the app, which records the bytes' canonical key on success.
+    """
+
+    PATHS = frozenset({"/v1/derive", "/v1/trace"})
+
+    def __init__(self, app: ASGIApp, cache: ResponseCache, max_age: int) -> None:
+        self.app = app
+        self.cache = cache
+        self.cache_control = f"public, max-age={max_age}".encode()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        context = scope.get("chainrule")
+        if (
+            scope["type"] != "http"
+            or scope.get("method") != "POST"
+            or scope.get("path") not in self.PATHS
+            or not isinstance(context, dict)
+            or "body" not in context
+        ):
+            await self.app(scope, receive, send)
+            return
+        content_type = b""
+        if_none_match = None
+        for name, value in scope.get("headers", ()):
+            if name == b"content-type":
+                content_type = value
+            elif name == b"if-none-match":
+                if_none_match = value.decode("latin-1")
+        digest = self.cache.raw_digest(scope["path"], content_type, context["body"])
+        context["raw_digest"] = digest
+        found = self.cache.lookup_raw(digest)
+        if found is None:
+            await self.app(scope, receive, send)
+            return
+        key, entry = found
+        op = scope["path"].rsplit("/", 1)[1]
+        etag = self.cache.etag(op, key)
+        headers = [(b"etag", etag.encode()), (b"cache-control", self.cache_control)]
+        if etag_matches(if_none_match, etag):
+            context["cache"] = "not-modified"
+            await send({"type": "http.response.start", "status": 304, "headers": headers})
+            await send({"type": "http.response.body", "body": b""})
+            return
+        context["cache"] = "hit"
+        headers += [
+            (b"content-type", b"application/json"),
+            (b"content-length", str(len(entry.body)).encode()),
+            (b"x-cache", b"hit"),
+        ]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": entry.body})

@@ -1,0 +1,292 @@
+"""Request and response models; the responses mirror ``Derivation.to_dict()`` and friends.
+
+Requests are strict (unknown fields are rejected, dimensions are strings or integers, flags are
+booleans) so that a typo such as ``"hesian"`` is an error rather than silently ignored. Responses
+are declared for the OpenAPI document and the tests but not re-validated per request: the
+worker's JSON bytes are sent as they are, and a test checks the library's output against these
+models instead.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PlainValidator, StrictBool, StrictStr
+
+
+def _dimension(value: object) -> int | str:
+    # One validator instead of a union, so an error names the field once and plainly.
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise ValueError('a dimension is a name such as "n" or an integer such as 3')
+    return value
+
+
+def _number(value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError("expected a number")
+    if not math.isfinite(value):
+        raise ValueError("numbers must be finite (no NaN or Infinity)")
+    return float(value)
+
+
+def _values(value: object) -> float | list[float] | list[list[float]]:
+    """A scalar, a vector (list) or a matrix (list of rows) of finite numbers."""
+    if not isinstance(value, list):
+        return _number(value)
+    if all(not isinstance(v, list) for v in value):
+        return [_number(v) for v in value]
+    if all(isinstance(v, list) for v in value):
+        return [[_number(x) for x in row] for row in value]
+    raise ValueError("mixes numbers and rows: give a list of numbers or a list of rows")
+
+
+Dimension = Annotated[int | str, PlainValidator(_dimension, json_schema_input_type=int | str)]
+Shape = list[Dimension]
+Values = Annotated[
+    float | list[float] | list[list[float]],
+    PlainValidator(_values, json_schema_input_type=float | list[float] | list[list[float]]),
+]
+
+_VARIABLES_EXAMPLE = {"W": ["n", "m"], "x": ["m"], "b": ["n"], "u": ["n"]}
+_PROGRAM_EXAMPLE = "z = W @ x + b; h = tanh(z); s = u.T @ h"
+
+
+class _Request(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class DeriveRequest(_Request):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"expression": _PROGRAM_EXAMPLE, "variables": _VARIABLES_EXAMPLE, "wrt": ["W", "b"]},
+                {"expression": "0.5 * norm2(A @ x - y)", "variables": {"A": ["n", "m"], "x": ["m"], "y": ["n"]}, "hessian": True},
+            ]
+        },
+    )  # fmt: skip
+
+    expression: str = Field(description="the program: statements separated by ';' or newlines")
+    variables: dict[str, Shape] = Field(
+        description='shapes: [] scalar, ["n"] (column) vector, ["n", "m"] matrix; dims are names or integers'
+    )
+    wrt: list[StrictStr] | None = Field(None, description="differentiate by these (default: all)")
+    hessian: StrictBool = Field(False, description="also derive Hessians of a scalar output")
+    verify: StrictBool = Field(True, description="check every result numerically and exactly")
+
+
+class TraceRequest(_Request):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "expression": "z = W @ x; s = sum(tanh(z))",
+                    "variables": {"W": [2, 2], "x": [2]},
+                    "values": {"W": [[1, 2], [3, 4]], "x": [0.5, -1]},
+                }
+            ]
+        },
+    )
+
+    expression: str
+    variables: dict[str, Shape]
+    values: dict[str, Values] = Field(
+        description="a number per scalar, a list per vector, a list of rows per matrix"
+    )
+
+
+# ---------------------------------------------------------------- derive result
+
+
+class _Result(BaseModel):
+    # Unknown keys are tolerated so that the library can add fields without breaking clients.
+    model_config = ConfigDict(extra="allow")
+
+
+class Output(_Result):
+    name: str | None
+    shape: Shape
+    latex: str
+
+
+class DefinitionOut(_Result):
+    name: str
+    symbol: str
+    shape: Shape
+    latex: str
+    role: Literal["intermediate", "adjoint", "shared"]
+
+
+class Derivative(_Result):
+    wrt: str
+    kind: Literal["gradient", "jacobian", "hessian", "partials"]
+    shape: Shape
+    layout: str
+    latex: str
+    index_latex: str
+    numpy: str
+
+
+class Check(_Result):
+    method: Literal["finite_differences", "backprop_engine", "exact_componentwise"]
+    passed: bool
+    max_rel_error: float | None = Field(description="null when not finite")
+    sizes: dict[str, int]
+    skipped: bool
+    detail: str
+
+
+class Verification(_Result):
+    passed: bool | None = Field(description="null when verification was not requested")
+    checks: list[Check]
+
+
+class Code(_Result):
+    numpy: str = Field(description="a self-contained module importing only numpy")
+
+
+class DeriveResponse(_Result):
+    model_config = ConfigDict(
+        extra="allow",
+        json_schema_extra={
+            "examples": [
+                {
+                    "expression": "s = u.T @ x",
+                    "variables": {"u": ["n"], "x": ["n"]},
+                    "output": {"name": "s", "shape": [], "latex": "s = u^\\top x"},
+                    "definitions": [],
+                    "derivatives": [
+                        {
+                            "wrt": "x",
+                            "kind": "gradient",
+                            "shape": ["n"],
+                            "layout": "shape convention",
+                            "latex": "\\frac{\\partial s}{\\partial x} = u",
+                            "index_latex": "\\frac{\\partial s}{\\partial x_i} = u_i",
+                            "numpy": "u",
+                        }
+                    ],
+                    "steps": {"x": ["\\frac{\\partial s}{\\partial x} = u"]},
+                    "code": {"numpy": "import numpy as np\n..."},
+                    "verification": {
+                        "passed": True,
+                        "checks": [
+                            {
+                                "method": "finite_differences",
+                                "passed": True,
+                                "max_rel_error": 1.2e-10,
+                                "sizes": {"n": 3},
+                                "skipped": False,
+                                "detail": "central differences, h=1e-6",
+                            }
+                        ],
+                    },
+                }
+            ]
+        },
+    )
+
+    expression: str
+    variables: dict[str, Shape]
+    output: Output
+    definitions: list[DefinitionOut]
+    derivatives: list[Derivative]
+    steps: dict[str, list[str]]
+    code: Code
+    verification: Verification
+
+
+# ---------------------------------------------------------------- trace result
+
+Numeric = float | list[float] | list[list[float]]
+
+
+class TraceNode(_Result):
+    id: int | str
+    op: str
+    label: str
+    inputs: list[int | str]
+    shape: Shape
+    value: Numeric
+    grad: Numeric | None
+
+
+class TraceResponse(_Result):
+    value: Numeric
+    gradients: dict[str, Numeric]
+    nodes: list[TraceNode]
+
+
+# ---------------------------------------------------------------- catalog, health, problems
+
+
+class CatalogSummary(_Result):
+    id: str
+    title: str
+    tags: list[str]
+    summary: str
+
+
+class CatalogEntry(CatalogSummary):
+    """The full entry; its further fields are the catalog's own (program, variables, notes...)."""
+
+
+class WorkerStats(BaseModel):
+    size: int
+    alive: int
+    idle: int
+    busy: int
+    restarts: int
+
+
+class Health(BaseModel):
+    status: Literal["ok", "starting"]
+    version: str
+    workers: WorkerStats
+
+
+class Position(BaseModel):
+    line: int
+    column: int
+
+
+class FieldError(BaseModel):
+    field: str
+    message: str
+    type: str
+
+
+class ProblemDetails(BaseModel):
+    """An RFC 9457 problem; ``type`` is a URI relative to the service, e.g. /problems/syntax."""
+
+    model_config = ConfigDict(
+        extra="allow",
+        json_schema_extra={
+            "examples": [
+                {
+                    "type": "/problems/shape-mismatch",
+                    "title": "Shape mismatch",
+                    "status": 422,
+                    "detail": "cannot add a vector (n,) and a vector (m,)",
+                    "kind": "shape_mismatch",
+                    "position": {"line": 1, "column": 7},
+                    "hint": "did you mean W @ x + b?",
+                    "excerpt": "  W @ x + c\n        ^",
+                }
+            ]
+        },
+    )
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    kind: str
+    position: Position | None = None
+    hint: str | None = None
+    excerpt: str | None = None
+    details: dict[str, Any] | None = None
+    errors: list[FieldError] | None = None
+    request_id: str | None = None

@@ -1,0 +1,90 @@
+"""What runs inside a worker process: call the library and serialise its answer.
+
+Serialising to JSON here, in the worker, keeps the event loop free of the (sometimes large)
+encoding work and lets the server cache and send the exact bytes. NaN and infinity are not JSON:
+a derivation's verification error that is not finite becomes ``null``; a trace whose numbers
+overflow is the user's input going out of range and is answered as a ``value`` error.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+from derivations.errors import ChainruleError
+from derivations.limits import Limits
+
+with_library = True
+try:  # the forkserver preloads this module; importing the library here warms every worker
+    import derivations.api as _api
+except ImportError:  # pragma: no cover - only while the library is being written
+    with_library = False
+
+
+def _finite_or_none(value: Any) -> Any:
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: _finite_or_none(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite_or_none(v) for v in value]
+    return value
+
+
+def _dumps(result: dict[str, Any]) -> bytes:
+    return json.dumps(result, allow_nan=False, separators=(",", ":")).encode()
+
+
+def derive(payload: dict[str, Any], limits: Limits) -> bytes:
+    result = _api.derive(
+        payload["expression"],
+        payload["variables"],
+        wrt=payload.get("wrt"),
+        hessian=bool(payload.get("hessian", False)),
+        verify=bool(payload.get("verify", True)),
+        limits=limits,
+    ).to_dict()
+    try:
+        return _dumps(result)
+    except ValueError:  # a non-finite verification error: report it as unknown, not as NaN
+        return _dumps(_finite_or_none(result))
+
+
+def trace(payload: dict[str, Any], limits: Limits) -> bytes:
+    result = _api.trace(
+        payload["expression"], payload["variables"], payload["values"], limits=limits
+    ).to_dict()
+    try:
+        return _dumps(result)
+    except ValueError:
+        raise ChainruleError(
+            "value",
+            "the trace produced a number that is not finite (an overflow or NaN)",
+            hint="use smaller input values, e.g. exp overflows above about 709",
+        ) from None
+
+
+def catalog_entry(payload: dict[str, Any], limits: Limits) -> bytes:
+    from derivations.catalog import get_entry
+
+    result = get_entry(payload["id"])
+    try:
+        return _dumps(result)
+    except ValueError:
+        return _dumps(_finite_or_none(result))
+
+
+OPS = {"derive": derive, "trace": trace, "catalog_entry": catalog_entry}
+
+
+def run(op: str, payload: dict[str, Any], limits: Limits) -> bytes:
+    """The worker's entry point (see ``service.workers.DEFAULT_HANDLER``)."""
+    return OPS[op](payload, limits)
+
+
+def warm_up() -> None:
+    """Exercise the parser, SymPy and the printers once so the first request is not slow."""
+    if with_library:
+        variables = {"W": ["n", "m"], "x": ["m"], "b": ["n"], "u": ["n"]}
+        _api.derive("z = W @ x + b; h = tanh(z); s = u.T @ h", variables, verify=True)

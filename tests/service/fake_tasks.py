@@ -1,0 +1,37 @@
+"""A stand-in worker handler for service tests that must not depend on SymPy's speed.
+
+The program text is the command: ``sleep:2`` sleeps, ``error`` raises a ChainruleError with
+details that do not pickle, ``crash`` raises a bug, ``exit`` kills the worker, anything else is
+echoed back with the worker's pid.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from typing import Any
+
+from derivations.errors import ChainruleError
+from derivations.limits import Limits
+
+
+def run(op: str, payload: dict[str, Any], limits: Limits) -> bytes:
+    command = str(payload.get("expression", ""))
+    if command.startswith("sleep:"):
+        time.sleep(float(command.partition(":")[2]))
+    elif command == "error":
+        raise ChainruleError(
+            "shape_mismatch", "bad shapes", 1, 3, "fix it", "x + y", {"k": object()}
+        )
+    elif command == "crash":
+        raise RuntimeError("secret internal detail")
+    elif command == "exit":
+        os._exit(3)
+    elif command == "recurse":
+        raise RecursionError
+    elif command == "nan":
+        return json.dumps({"value": float("nan")}).encode()
+    return json.dumps(
+        {"op": op, "pid": os.getpid(), "max_depth": limits.max_depth, "payload": payload}
+    ).encode()
