@@ -7,6 +7,7 @@ from typing import Any
 
 from .calculus.derivation import derive_program
 from .errors import ChainruleError
+from .expr.introduce import introduce_names
 from .language.elaborate import elaborate
 from .limits import DEFAULT_LIMITS, Limits
 from .result import DerivationResult, make_result
@@ -31,7 +32,7 @@ def derive(
     limits = limits or DEFAULT_LIMITS
     if isinstance(wrt, str):
         wrt = [wrt]
-    typed = elaborate(program, variables, limits)
+    typed = introduce_names(elaborate(program, variables, limits))
     if wrt is not None:
         wrt = list(wrt)
         if not wrt:

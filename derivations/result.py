@@ -180,7 +180,7 @@ def build_dict(result: DerivationResult) -> dict[str, Any]:
             "symbol": printer.name(d.name),
             "shape": S.user_shape(d.node.shape),
             "latex": printer.doprint(d.node),
-            "role": "intermediate",
+            "role": "introduced" if d.name in program.introduced else "intermediate",
         }
         for d in program.definitions
     ]

@@ -25,6 +25,8 @@ class TypedProgram:
     output: Node
     output_name: str | None = None
     dims: list = field(default_factory=list)  # symbolic dimensions, first appearance order
+    # Names chainrule introduced (z = Wx + b, h = f(z)) in a program that named nothing itself.
+    introduced: set[str] = field(default_factory=set)
 
     def definition(self, name: str) -> Definition | None:
         for d in self.definitions:

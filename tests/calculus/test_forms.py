@@ -29,12 +29,34 @@ def test_lecture_network_named() -> None:
     assert _latex(r, "x") == r"W^{T} \delta"
 
 
-def test_lecture_network_unnamed() -> None:
+def test_lecture_network_unnamed_gets_the_lecture_names() -> None:
     r = derive("u.T @ tanh(W @ x + b)", NET)
-    assert r.to_dict()["verification"]["passed"]
-    assert _latex(r, "u") == r"\tanh\left(W x + b\right)"
+    d = r.to_dict()
+    assert d["verification"]["passed"]
+    assert d["program_latex"] == ["z = W x + b", r"h = \tanh\left(z\right)", "f = u^{T} h"]
+    assert {x["name"]: x["role"] for x in d["definitions"]} == {"z": "introduced", "h": "introduced", "delta": "adjoint"}
+    assert _latex(r, "u") == "h"
     assert _latex(r, "W") == r"\delta x^{T}"
     assert _latex(r, "x") == r"W^{T} \delta"
+
+
+def test_unnamed_deep_network_gets_numbered_layers() -> None:
+    r = derive(
+        "u.T @ tanh(W2 @ tanh(W1 @ x + b1) + b2)",
+        {"W1": ("n", "m"), "W2": ("n", "n"), "x": ("m",), "b1": ("n",), "b2": ("n",), "u": ("n",)},
+    )
+    d = r.to_dict()
+    assert d["verification"]["passed"]
+    assert d["program_latex"][:2] == ["z_{1} = W_{1} x + b_{1}", r"h_{1} = \tanh\left(z_{1}\right)"]
+    assert _latex(r, "W2") == r"\delta_{2} h_{1}^{T}"
+
+
+def test_expression_level_deltas_when_no_layer_pattern() -> None:
+    r = derive("sum(exp(x) * (A @ y + c))", {"x": ("n",), "A": ("n", "n"), "y": ("n",), "c": ("n",)})
+    d = r.to_dict()
+    assert d["verification"]["passed"]
+    adjoint = next(x for x in d["definitions"] if x["role"] == "adjoint")
+    assert adjoint["meaning"] == r"\frac{\partial f}{\partial \left(A y + c\right)}"
 
 
 def test_chain_rule_steps_read_like_the_lecture() -> None:
@@ -96,7 +118,7 @@ def test_matrix_cookbook_identities(program: str, variables: dict, wrt: str, exp
 
 
 def test_jacobian_of_a_layer() -> None:
-    r = derive("z = W @ x + b; tanh(z)", {"W": ("n", "m"), "x": ("m",), "b": ("n",)})
+    r = derive("tanh(W @ x + b)", {"W": ("n", "m"), "x": ("m",), "b": ("n",)})
     d = r.to_dict()
     assert d["verification"]["passed"]
     jx = next(x for x in d["derivatives"] if x["wrt"] == "x")
