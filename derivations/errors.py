@@ -31,6 +31,20 @@ class ChainruleError(Exception):
     def __post_init__(self) -> None:
         super().__init__(self.message)
 
+    @classmethod
+    def limit(
+        cls,
+        name: str,
+        value: int,
+        message: str,
+        hint: str,
+        line: int | None = None,
+        column: int | None = None,
+        source: str | None = None,
+    ) -> ChainruleError:
+        """A bound was exceeded: ``details`` names the limit so clients can react to it."""
+        return cls("limit", message, line, column, hint, source, {"limit": name, "value": value})
+
     @property
     def position(self) -> dict[str, int] | None:
         if self.line is None or self.column is None:

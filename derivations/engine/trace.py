@@ -150,11 +150,11 @@ def _check_sizes(graph: Graph, env: Mapping, limits: Limits) -> None:
             continue
         rows, cols = _numeric(node.shape, env)  # type: ignore[misc]
         if rows * cols > cap:
-            raise ChainruleError(
-                "limit",
+            raise ChainruleError.limit(
+                "max_entries",
+                cap,
                 f"{node.label} would have {rows * cols} entries; the limit is {cap}",
-                hint="trace a smaller example: the derivation does not depend on the size",
-                details={"limit": "max_entries", "value": cap},
+                "trace a smaller example: the derivation does not depend on the size",
             )
 
 

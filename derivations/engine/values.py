@@ -132,18 +132,18 @@ def _number(name: str, raw: object, where: str) -> float:
 def _check_size(name: str, sizes: list[int], limits: Limits) -> None:
     for size in sizes:
         if size > limits.max_numeric_dim:
-            raise ChainruleError(
-                "limit",
+            raise ChainruleError.limit(
+                "max_numeric_dim",
+                limits.max_numeric_dim,
                 f"{name} has a dimension of {size}; the limit is {limits.max_numeric_dim}",
-                hint="trace a smaller example: the derivation does not depend on the size",
-                details={"limit": "max_numeric_dim", "value": limits.max_numeric_dim},
+                "trace a smaller example: the derivation does not depend on the size",
             )
     if math.prod(sizes) > max_entries(limits):
-        raise ChainruleError(
-            "limit",
+        raise ChainruleError.limit(
+            "max_entries",
+            max_entries(limits),
             f"{name} has {math.prod(sizes)} entries; the limit is {max_entries(limits)}",
-            hint="trace a smaller example: the derivation does not depend on the size",
-            details={"limit": "max_entries", "value": max_entries(limits)},
+            "trace a smaller example: the derivation does not depend on the size",
         )
 
 

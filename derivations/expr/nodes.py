@@ -90,6 +90,28 @@ def _same_or_broadcast(children: tuple[Node, ...]) -> Shape:
     return shape
 
 
+class Unary(Node):
+    """An op of one operand; by default its value has the operand's shape."""
+
+    __slots__ = ()
+    arity = 1
+
+    def __init__(self, operand: Node) -> None:
+        super().__init__((operand,))
+
+    def _shape(self) -> Shape:
+        return self.children[0].shape
+
+
+class ScalarValued(Unary):
+    """A reduction of one operand to a scalar (sum, det, trace, …)."""
+
+    __slots__ = ()
+
+    def _shape(self) -> Shape:
+        return SCALAR
+
+
 # --- leaves ------------------------------------------------------------------------------
 
 
@@ -193,15 +215,8 @@ class Add(Node):
         return _same_or_broadcast(self.children)
 
 
-class Neg(Node):
+class Neg(Unary):
     __slots__ = ()
-    arity = 1
-
-    def __init__(self, operand: Node) -> None:
-        super().__init__((operand,))
-
-    def _shape(self) -> Shape:
-        return self.children[0].shape
 
 
 class Mul(Node):
@@ -261,85 +276,45 @@ class MatMul(Node):
         return (a.shape[0], b.shape[1])
 
 
-class Transpose(Node):
+class Transpose(Unary):
     __slots__ = ()
-    arity = 1
-
-    def __init__(self, operand: Node) -> None:
-        super().__init__((operand,))
 
     def _shape(self) -> Shape:
         return S.transpose(self.children[0].shape)
 
 
-class Inverse(Node):
+class Inverse(Unary):
     __slots__ = ()
-    arity = 1
-
-    def __init__(self, operand: Node) -> None:
-        super().__init__((operand,))
-
-    def _shape(self) -> Shape:
-        return self.children[0].shape
 
 
-class Det(Node):
+class Det(ScalarValued):
     __slots__ = ()
-    arity = 1
-
-    def __init__(self, operand: Node) -> None:
-        super().__init__((operand,))
-
-    def _shape(self) -> Shape:
-        return SCALAR
 
 
-class LogDet(Node):
+class LogDet(ScalarValued):
     """log |det A|: its gradient A⁻ᵀ holds for either sign of the determinant."""
 
     __slots__ = ()
-    arity = 1
-
-    def __init__(self, operand: Node) -> None:
-        super().__init__((operand,))
-
-    def _shape(self) -> Shape:
-        return SCALAR
 
 
-class Trace(Node):
+class Trace(ScalarValued):
     __slots__ = ()
-    arity = 1
-
-    def __init__(self, operand: Node) -> None:
-        super().__init__((operand,))
-
-    def _shape(self) -> Shape:
-        return SCALAR
 
 
-class Diag(Node):
+class Diag(Unary):
     """diag(v): a vector placed on the diagonal of a square matrix."""
 
     __slots__ = ()
-    arity = 1
-
-    def __init__(self, operand: Node) -> None:
-        super().__init__((operand,))
 
     def _shape(self) -> Shape:
         n = S.vector_length(self.children[0].shape)
         return (n, n)
 
 
-class DiagPart(Node):
+class DiagPart(Unary):
     """The diagonal of a square matrix as a column vector (what diag(v) sends back)."""
 
     __slots__ = ()
-    arity = 1
-
-    def __init__(self, operand: Node) -> None:
-        super().__init__((operand,))
 
     def _shape(self) -> Shape:
         return (self.children[0].shape[0], ONE)
@@ -348,75 +323,33 @@ class DiagPart(Node):
 # --- reductions --------------------------------------------------------------------------
 
 
-class Sum(Node):
+class Sum(ScalarValued):
     __slots__ = ()
-    arity = 1
-
-    def __init__(self, operand: Node) -> None:
-        super().__init__((operand,))
-
-    def _shape(self) -> Shape:
-        return SCALAR
 
 
-class Mean(Node):
+class Mean(ScalarValued):
     __slots__ = ()
-    arity = 1
-
-    def __init__(self, operand: Node) -> None:
-        super().__init__((operand,))
-
-    def _shape(self) -> Shape:
-        return SCALAR
 
 
-class Norm2(Node):
+class Norm2(ScalarValued):
     """The Euclidean norm of a vector, the Frobenius norm of a matrix."""
 
     __slots__ = ()
-    arity = 1
-
-    def __init__(self, operand: Node) -> None:
-        super().__init__((operand,))
-
-    def _shape(self) -> Shape:
-        return SCALAR
 
 
 # --- vector functions --------------------------------------------------------------------
 
 
-class Softmax(Node):
+class Softmax(Unary):
     __slots__ = ()
-    arity = 1
-
-    def __init__(self, operand: Node) -> None:
-        super().__init__((operand,))
-
-    def _shape(self) -> Shape:
-        return self.children[0].shape
 
 
-class LogSoftmax(Node):
+class LogSoftmax(Unary):
     __slots__ = ()
-    arity = 1
-
-    def __init__(self, operand: Node) -> None:
-        super().__init__((operand,))
-
-    def _shape(self) -> Shape:
-        return self.children[0].shape
 
 
-class LogSumExp(Node):
+class LogSumExp(ScalarValued):
     __slots__ = ()
-    arity = 1
-
-    def __init__(self, operand: Node) -> None:
-        super().__init__((operand,))
-
-    def _shape(self) -> Shape:
-        return SCALAR
 
 
 class Concat(Node):

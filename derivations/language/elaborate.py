@@ -50,11 +50,11 @@ def declare(
             hint='e.g. {"W": ["n", "m"], "x": ["m"]}',
         )
     if len(variables) > limits.max_variables:
-        raise ChainruleError(
-            "limit",
+        raise ChainruleError.limit(
+            "max_variables",
+            limits.max_variables,
             f"{len(variables)} variables are declared; the limit is {limits.max_variables}",
-            hint="declare only the variables the program uses",
-            details={"limit": "max_variables", "value": limits.max_variables},
+            "declare only the variables the program uses",
         )
     out: dict[str, N.Var] = {}
     for name, raw in variables.items():
@@ -137,11 +137,11 @@ def _dimension(var: str, raw: str | int, limits: Limits) -> sp.Expr:
                 hint="dimensions are positive integers or names like n",
             )
         if raw > limits.max_numeric_dim:
-            raise ChainruleError(
-                "limit",
+            raise ChainruleError.limit(
+                "max_numeric_dim",
+                limits.max_numeric_dim,
                 f"dimension {raw} of {var!r} exceeds the limit of {limits.max_numeric_dim}",
-                hint="use a symbolic dimension (a name like n): derivations do not depend on sizes",
-                details={"limit": "max_numeric_dim", "value": limits.max_numeric_dim},
+                "use a symbolic dimension (a name like n): derivations do not depend on sizes",
             )
         return S.dim(raw)
     if isinstance(raw, str) and _IDENT.match(raw.strip()):

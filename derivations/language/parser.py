@@ -102,14 +102,14 @@ def _check_depth(tree: Tree, limits: Limits, text: str) -> None:
         node, depth = stack.pop()
         if depth > limits.max_depth:
             pos = _pos(node)
-            raise ChainruleError(
-                "limit",
+            raise ChainruleError.limit(
+                "max_depth",
+                limits.max_depth,
                 f"the expression is nested more than {limits.max_depth} levels deep",
+                "split it into named intermediates: z = ...; h = tanh(z)",
                 pos.line,
                 pos.column,
-                "split it into named intermediates: z = ...; h = tanh(z)",
                 text,
-                {"limit": "max_depth", "value": limits.max_depth},
             )
         if isinstance(node, Tree):
             stack.extend((child, depth + 1) for child in node.children)
@@ -148,12 +148,12 @@ def parse(text: str, limits: Limits = DEFAULT_LIMITS) -> Program:
     if not isinstance(text, str):
         raise ChainruleError("syntax", "the program must be text")
     if len(text) > limits.max_expression_length:
-        raise ChainruleError(
-            "limit",
+        raise ChainruleError.limit(
+            "max_expression_length",
+            limits.max_expression_length,
             f"the program is {len(text)} characters long; the limit is "
             f"{limits.max_expression_length}",
-            hint="shorten the program or raise the limit (CHAINRULE_MAX_EXPRESSION_LENGTH)",
-            details={"limit": "max_expression_length", "value": limits.max_expression_length},
+            "shorten the program or raise the limit (CHAINRULE_MAX_EXPRESSION_LENGTH)",
         )
     if not text.strip():
         raise ChainruleError(
@@ -185,14 +185,14 @@ def parse(text: str, limits: Limits = DEFAULT_LIMITS) -> Program:
                 break
         line = text.count("\n", 0, index) + 1
         column = index - (text.rfind("\n", 0, index) + 1) + 1
-        raise ChainruleError(
-            "limit",
+        raise ChainruleError.limit(
+            "max_depth",
+            limits.max_depth,
             f"brackets are nested more than {limits.max_depth} levels deep",
+            "split the expression into named intermediates: z = ...; h = tanh(z)",
             line,
             column,
-            "split the expression into named intermediates: z = ...; h = tanh(z)",
             text,
-            {"limit": "max_depth", "value": limits.max_depth},
         )
     try:
         tree = _parser().parse(text)
@@ -213,10 +213,10 @@ def parse(text: str, limits: Limits = DEFAULT_LIMITS) -> Program:
 
 
 def _too_many_statements(count: int, limits: Limits, text: str) -> ChainruleError:
-    return ChainruleError(
-        "limit",
+    return ChainruleError.limit(
+        "max_statements",
+        limits.max_statements,
         f"the program has {count} statements; the limit is {limits.max_statements}",
-        hint="derive a smaller program or raise the limit (CHAINRULE_MAX_STATEMENTS)",
+        "derive a smaller program or raise the limit (CHAINRULE_MAX_STATEMENTS)",
         source=text,
-        details={"limit": "max_statements", "value": limits.max_statements},
     )
