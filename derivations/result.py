@@ -13,6 +13,7 @@ from .printing.latex import LatexPrinter
 from .printing.module import generate_module
 from .printing.numpy_code import NumpyPrinter
 from .printing.steps import steps_for
+from .printing.unicode import to_unicode
 
 
 @dataclass
@@ -43,6 +44,10 @@ class DerivationResult:
     # -- text forms ----------------------------------------------------------------------------
 
     def text(self) -> str:
+        """A terminal-friendly rendering (Unicode: ∂s/∂W = δ xᵀ); the dict keeps the LaTeX."""
+        return to_unicode_lines(self._text_latex())
+
+    def _text_latex(self) -> str:
         d = self.to_dict()
         lines = [f"program: {d['expression']}"]
         lines.append(
@@ -101,6 +106,18 @@ class DerivationResult:
                 r"\end{document}",
             ]
         )
+
+
+def to_unicode_lines(text: str) -> str:
+    """Render the LaTeX parts of a text report; plain lines pass through unchanged."""
+    out = []
+    for line in text.splitlines():
+        if "\\" in line or "^{" in line or "_{" in line:
+            indent = line[: len(line) - len(line.lstrip())]
+            out.append(indent + to_unicode(line.strip()))
+        else:
+            out.append(line)
+    return "\n".join(out)
 
 
 def _verdict(v: dict[str, Any]) -> str:

@@ -28,7 +28,8 @@ def test_parse_var() -> None:
 def test_derive_text(capsys) -> None:
     assert main(["derive", *NET]) == 0
     out = capsys.readouterr().out
-    assert r"\frac{\partial s}{\partial W} = \delta x^{T}" in out
+    assert "∂s/∂W = δ xᵀ" in out
+    assert "δ = ∂s/∂z = u ∘ (1 - tanh²(z))" in out
     assert "verification: PASSED" in out
 
 

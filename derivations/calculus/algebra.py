@@ -177,6 +177,12 @@ def mul(*factors: N.Node) -> N.Node:
     if coefficient == 0:
         return zeros(shape)
     flat = _cancel_reciprocals(flat)
+    # c ∘ (1/d) ∘ x = c x / d: a reciprocal factor becomes the denominator.
+    reciprocals = [f for f in flat if isinstance(f, N.Div) and is_const(f.children[0], 1)]
+    if len(reciprocals) == 1 and len(flat) > 1:
+        (r,) = reciprocals
+        rest = [f for f in flat if f is not r]
+        return _fit(scale(coefficient, div(mul(*rest), r.children[1])), shape)
     # All-ones arrays are neutral once some other factor carries the shape.
     if any(not f.is_scalar and not isinstance(f, N.Ones) for f in flat):
         flat = [f for f in flat if not isinstance(f, N.Ones)]

@@ -19,7 +19,7 @@ from ..expr import shapes as S
 from ..expr.program import Definition, TypedProgram
 from . import algebra as A
 from .forward import jacobian
-from .reverse import Backward, backward, depends
+from .reverse import Backward, backward, delta_word, depends
 from .rules import NoMatrixForm
 
 INDEX_LETTERS = "ijklpqrs"
@@ -214,14 +214,17 @@ def _hessian_item(derivation: Derivation, ext: list[Definition], w: str, taken: 
 
 def _rename_single_delta(bw: Backward, taken: set[str]) -> None:
     """A derivation with one δ calls it plain δ, as the lecture does."""
-    if len(bw.definitions) != 1 or "delta" in taken:
+    if len(bw.definitions) != 1:
         return
     old = bw.definitions[0]
-    new_ref = N.Var("delta", old.node.shape, "adjoint")
+    plain = delta_word(old.node.shape)
+    if plain in taken:
+        return
+    new_ref = N.Var(plain, old.node.shape, "adjoint")
     old_ref = N.Var(old.name, old.node.shape, "adjoint")
-    bw.definitions[0] = Definition("delta", old.node)
+    bw.definitions[0] = Definition(plain, old.node)
     for k, v in bw.adjoints.items():
         bw.adjoints[k] = N.substitute(v, {old_ref: new_ref})
     if old.name in bw.meanings:
-        bw.meanings["delta"] = bw.meanings.pop(old.name)
-    bw.order = ["delta" if k == old.name else k for k in bw.order]
+        bw.meanings[plain] = bw.meanings.pop(old.name)
+    bw.order = [plain if k == old.name else k for k in bw.order]

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 
 from ..expr import nodes as N
+from ..expr import shapes as S
 from ..expr.program import Definition
 from . import algebra as A
 from .rules import vjp
@@ -37,7 +38,12 @@ def _is_atomic(node: N.Node) -> bool:
     if isinstance(node, N.Transpose | N.Neg):
         return _is_atomic(node.children[0]) and not node.children[0].children
     c, rest = A.split_coefficient(node)
-    return c != 1 and not rest.children
+    if c != 1 and not rest.children:
+        return True
+    # A broadcast scalar, c·𝟏 (what a sum sends back), is no shared work worth a name.
+    return isinstance(node, N.Mul) and all(
+        f.is_scalar or isinstance(f, N.Ones) for f in node.children
+    )
 
 
 _PLACEHOLDER = "__upstream__"
@@ -59,10 +65,17 @@ def _fan_out(node: N.Node, live: set[str]) -> int:
     return count
 
 
-def adjoint_name(intermediate: str, taken: set[str]) -> str:
+def delta_word(shape: S.Shape) -> str:
+    """δ for a vector or scalar error signal, Δ for a matrix one (a batch): Δ_ik can never be
+    mistaken for the Kronecker δ_ik of an index form."""
+    return "Delta" if S.is_matrix(shape) else "delta"
+
+
+def adjoint_name(intermediate: str, taken: set[str], shape: S.Shape = S.SCALAR) -> str:
     """δ for z is ``delta_z``; for z1 or h_2 it is ``delta1`` / ``delta_2`` (printed δ₁, δ₂)."""
     m = re.fullmatch(r"[A-Za-z]+(_?\d+)", intermediate)
-    base = f"delta{m.group(1)}" if m else f"delta_{intermediate}"
+    word = delta_word(shape)
+    base = f"{word}{m.group(1)}" if m else f"{word}_{intermediate}"
     name, k = base, 2
     while name in taken:
         name, k = f"{base}_{k}", k + 1
@@ -126,7 +139,7 @@ def backward(
             continue
         total = A.add(*contributions[d.name])
         if name_adjoints and not _is_atomic(total) and _fan_out(d.node, live) > 1:
-            name = adjoint_name(d.name, taken)
+            name = adjoint_name(d.name, taken, total.shape)
             taken.add(name)
             result.definitions.append(Definition(name, total))
             adjoint: N.Node = N.Var(name, total.shape, "adjoint")
@@ -147,11 +160,13 @@ def _number_inner(result: Backward, inner: list[str], taken: set[str]) -> None:
     """Give expression-level δs the lecture's layer numbers: the innermost is δ₁."""
     mapping: dict[N.Node, N.Node] = {}
     names: dict[str, str] = {}
+    shapes = {d.name: d.node.shape for d in result.definitions}
     for position, temp in enumerate(inner):
         k = len(inner) - position
-        name, j = f"delta{k}", 2
+        word = delta_word(shapes[temp])
+        name, j = f"{word}{k}", 2
         while name in taken:
-            name, j = f"delta{k}_{j}", j + 1
+            name, j = f"{word}{k}_{j}", j + 1
         taken.add(name)
         names[temp] = name
     for d in result.definitions:

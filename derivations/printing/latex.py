@@ -106,7 +106,9 @@ class LatexPrinter:
                 for i, c in enumerate(node.children)
             ), MUL
         head = " ".join(self.wrap(c, MUL + 1) for c in scalars)
-        body = r" \circ ".join(self.wrap(c, MUL + 1) for c in arrays)
+        # One array after scalar coefficients reads as juxtaposition: 2 Wᵀ D W needs no brackets.
+        level = MUL if len(arrays) == 1 and isinstance(arrays[0], N.MatMul) else MUL + 1
+        body = r" \circ ".join(self.wrap(c, level) for c in arrays)
         if head and len(arrays) > 1:
             body = rf"\left({body}\right)"
         return (f"{head} {body}" if head else body), MUL

@@ -34,7 +34,11 @@ def test_lecture_network_unnamed_gets_the_lecture_names() -> None:
     d = r.to_dict()
     assert d["verification"]["passed"]
     assert d["program_latex"] == ["z = W x + b", r"h = \tanh\left(z\right)", "f = u^{T} h"]
-    assert {x["name"]: x["role"] for x in d["definitions"]} == {"z": "introduced", "h": "introduced", "delta": "adjoint"}
+    assert {x["name"]: x["role"] for x in d["definitions"]} == {
+        "z": "introduced",
+        "h": "introduced",
+        "delta": "adjoint",
+    }
     assert _latex(r, "u") == "h"
     assert _latex(r, "W") == r"\delta x^{T}"
     assert _latex(r, "x") == r"W^{T} \delta"
@@ -52,7 +56,9 @@ def test_unnamed_deep_network_gets_numbered_layers() -> None:
 
 
 def test_expression_level_deltas_when_no_layer_pattern() -> None:
-    r = derive("sum(exp(x) * (A @ y + c))", {"x": ("n",), "A": ("n", "n"), "y": ("n",), "c": ("n",)})
+    r = derive(
+        "sum(exp(x) * (A @ y + c))", {"x": ("n",), "A": ("n", "n"), "y": ("n",), "c": ("n",)}
+    )
     d = r.to_dict()
     assert d["verification"]["passed"]
     adjoint = next(x for x in d["definitions"] if x["role"] == "adjoint")
