@@ -32,6 +32,14 @@ def derive(
     limits = limits or DEFAULT_LIMITS
     if isinstance(wrt, str):
         wrt = [wrt]
+    if wrt is not None and (
+        not isinstance(wrt, Sequence) or not all(isinstance(w, str) for w in wrt)
+    ):
+        raise ChainruleError(
+            "not_a_variable",
+            f"wrt must be a variable name or a list of names, not {wrt!r}",
+            hint='e.g. wrt=["W", "b"]',
+        )
     typed = introduce_names(elaborate(program, variables, limits))
     if wrt is not None:
         wrt = list(wrt)

@@ -211,10 +211,13 @@ def _cancel_reciprocals(factors: list[N.Node]) -> list[N.Node]:
     changed = True
     while changed:
         changed = False
-        for f in out:
-            if isinstance(f, N.Div) and is_const(f.children[0], 1) and f.children[1] in out:
-                out.remove(f)
-                out.remove(f.children[1])
+        for i, f in enumerate(out):
+            if isinstance(f, N.Div) and f.children[1] in out:
+                numerator, denominator = f.children
+                out.pop(i)
+                out.remove(denominator)
+                if not is_const(numerator, 1):
+                    out.insert(i, numerator)
                 changed = True
                 break
     return out

@@ -101,6 +101,12 @@ def seeded_partials(
 
 def derive_program(program: TypedProgram, wrt: list[str] | None, hessian: bool) -> Derivation:
     names = list(program.inputs)
+    if not names:
+        raise ChainruleError(
+            "declaration",
+            "the program has no variables to differentiate by",
+            hint="declare at least one variable, e.g. --var x=n, and use it in the program",
+        )
     wrt = list(wrt) if wrt else names
     for w in wrt:
         if w not in program.inputs:

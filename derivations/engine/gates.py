@@ -252,7 +252,12 @@ def _det_forward(params: tuple, ins: Sequence[Array]) -> Array:
 
 
 def _det_backward(params, g, out, ins, needs) -> Grads:
-    return [g * out * np.linalg.inv(ins[0]).T]
+    # ∂det/∂A = adj(A)ᵀ, which exists for singular A too (det(A)·A⁻ᵀ does not). With
+    # A = UΣVᵀ: adj(A) = det(V)·det(U)·V adj(Σ) Uᵀ, where adj(Σ)_ii = Π_{j≠i} σ_j.
+    u, sigma, vt = np.linalg.svd(ins[0])
+    others = np.array([np.prod(np.delete(sigma, i)) for i in range(sigma.size)])
+    adjugate = np.linalg.det(vt) * np.linalg.det(u) * (vt.T * others) @ u.T
+    return [g * adjugate.T]
 
 
 def _logdet_forward(params: tuple, ins: Sequence[Array]) -> Array:

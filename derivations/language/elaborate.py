@@ -64,8 +64,14 @@ def declare(
             dims_raw = []
         elif isinstance(raw, str | int):
             dims_raw = [raw]
-        else:
+        elif isinstance(raw, list | tuple):
             dims_raw = list(raw)
+        else:
+            raise ChainruleError(
+                "declaration",
+                f"the shape of {name!r} must be a list of dimensions, not {type(raw).__name__}",
+                hint='e.g. "W": ["n", "m"], "x": ["m"], "lam": []',
+            )
         if len(dims_raw) > 2:
             raise ChainruleError(
                 "declaration",
@@ -92,6 +98,14 @@ def declare(
                 )
             shape = (dims[0], dims[1])
         out[name] = N.Var(name, shape, "input")
+    sizes = {str(sym) for var in out.values() for d in var.shape for sym in d.free_symbols}
+    clash = sorted(sizes & set(out))
+    if clash:
+        raise ChainruleError(
+            "declaration",
+            f"{clash[0]!r} names both a variable and a dimension",
+            hint=f"rename the dimension, e.g. n_{clash[0]}, or the variable",
+        )
     return out
 
 
@@ -116,7 +130,7 @@ def _check_name(name: object, what: str, pos: Pos | None = None, source: str | N
     if name in USER_FUNCTIONS:
         raise ChainruleError(
             "declaration",
-            f"{name!r} is the name of a function and cannot name a {what}",
+            f"{name!r} is the name of a function and cannot name {'an' if what[0] in 'aeiou' else 'a'} {what}",
             pos.line if pos else None,
             pos.column if pos else None,
             f"choose another name, e.g. {name}_",
@@ -125,8 +139,12 @@ def _check_name(name: object, what: str, pos: Pos | None = None, source: str | N
 
 
 def _dimension(var: str, raw: str | int, limits: Limits) -> sp.Expr:
-    if isinstance(raw, bool):
-        raw = str(raw)
+    if isinstance(raw, bool) or not isinstance(raw, str | int):
+        raise ChainruleError(
+            "declaration",
+            f"dimension {raw!r} of {var!r} is neither a positive integer nor a name",
+            hint='write dimensions as names ("n"), positive integers (3), or sums of products ("5*d")',
+        )
     if isinstance(raw, str) and raw.strip().isdigit():
         raw = int(raw.strip())
     if isinstance(raw, int):
@@ -145,6 +163,7 @@ def _dimension(var: str, raw: str | int, limits: Limits) -> sp.Expr:
             )
         return S.dim(raw)
     if isinstance(raw, str) and _IDENT.match(raw.strip()):
+        _check_dimension_name(var, raw.strip())
         return S.dim(raw.strip())
     if isinstance(raw, str) and _DIM_EXPR.match(raw.strip()):
         return _dimension_expression(var, raw.strip(), limits)
@@ -156,6 +175,20 @@ def _dimension(var: str, raw: str | int, limits: Limits) -> sp.Expr:
 
 
 _DIM_EXPR = re.compile(r"^[A-Za-z0-9_]+(\s*[*+]\s*[A-Za-z0-9_]+)*$")
+
+
+def _check_dimension_name(var: str, name: str) -> None:
+    """Sizes become Python names in the generated code, so they follow the variables' rules."""
+    if (
+        not _USER_NAME.match(name)
+        or keyword.iskeyword(name)
+        or name in _RESERVED | {"None", "True", "False"}
+    ):
+        raise ChainruleError(
+            "declaration",
+            f"{name!r} (a dimension of {var!r}) is not a valid dimension name",
+            hint="dimension names start with a letter, e.g. n, m, d_model (not np, value, T)",
+        )
 
 
 def dimension_expression(text: str) -> sp.Expr:
@@ -173,6 +206,7 @@ def _dimension_expression(var: str, text: str, limits: Limits) -> sp.Expr:
             if factor.isdigit():
                 factors.append(sp.Integer(int(factor)))
             elif _IDENT.match(factor):
+                _check_dimension_name(var, factor)
                 factors.append(S.dim(factor))
             else:  # pragma: no cover - excluded by _DIM_EXPR
                 raise ChainruleError("declaration", f"bad dimension {text!r} of {var!r}")
@@ -190,6 +224,7 @@ class _Elaborator:
         self.inputs = inputs
         self.limits = limits
         self.intermediates: dict[str, N.Var] = {}
+        self.dims = S.free_dims([v.shape for v in inputs.values()])
 
     # -- errors ---------------------------------------------------------------------------
 
@@ -237,6 +272,13 @@ class _Elaborator:
                     st.pos,
                     f"give the intermediate another name, e.g. {st.target}_",
                 )
+            if st.target in {str(d) for d in self.dims}:
+                raise self.error(
+                    "declaration",
+                    f"{st.target!r} is a dimension and cannot name an intermediate",
+                    st.pos,
+                    f"give the intermediate another name, e.g. {st.target}_",
+                )
             if st.target in self.intermediates:
                 raise self.error(
                     "declaration",
@@ -267,6 +309,15 @@ class _Elaborator:
             return self.name(syn)
         if isinstance(syn, Number):
             exact = Fraction(syn.text)  # the lexer admits only digits, '.', 'e' and a sign
+            if exact > Fraction(10) ** 300:
+                raise self.error(
+                    "limit",
+                    f"the number {syn.text} is too large for float64 arithmetic",
+                    syn.pos,
+                    "use a number below 1e300",
+                    limit="max_literal",
+                    value=10**300,
+                )
             return N.Const(sp.Rational(exact.numerator, exact.denominator))
         if isinstance(syn, Unary):
             operand = self.expr(syn.operand)
@@ -326,6 +377,10 @@ class _Elaborator:
                     limit="max_exponent",
                     value=self.limits.max_exponent,
                 )
+            if isinstance(a, N.Const) and isinstance(b, N.Const):
+                folded = a.value**b.value  # 2 ** 10 is 1024, so x ** 2 ** 10 meets the limit
+                if folded.is_real and folded.is_finite:
+                    return N.Const(folded)
             return N.Apply("pow", a, b)
         if not (a.is_scalar or b.is_scalar or a.shape == b.shape):
             verb = {
@@ -410,6 +465,9 @@ class _Elaborator:
                 got=len(syn.args),
             )
         args = [self.expr(a) for a in syn.args]
+        if name == "log" and isinstance(args[0], N.Softmax):
+            # log softmax(z) is the log-softmax: one op, stable in value and in gradient.
+            return N.LogSoftmax(args[0].children[0])
         if name in FUNCTIONS:
             return self.elementwise(name, args, syn)
         return _REDUCTION_BUILDERS[name](self, args, syn)

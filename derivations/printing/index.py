@@ -16,7 +16,7 @@ from sympy.printing.latex import LatexPrinter as _SympyLatex
 
 from ..expr import nodes as N
 from ..expr import shapes as S
-from .latex import LatexPrinter
+from .latex import LatexPrinter, latex_number
 from .names import latex_name
 
 
@@ -29,7 +29,11 @@ class _Opaque(sp.Symbol):
         return obj
 
     def _latex(self, printer: object, exp: str | None = None) -> str:
-        return f"{{{self.text}}}^{{{exp}}}" if exp else self.text
+        if not exp:
+            return self.text
+        simple = re.fullmatch(r"[A-Za-z]|\\[A-Za-z]+|[A-Za-z]_\{[^{}]*\}", self.text)
+        base = self.text if simple else rf"\left({self.text}\right)"
+        return f"{base}^{{{exp}}}"
 
 
 class _Entry(sp.Function):
@@ -41,6 +45,11 @@ class _Entry(sp.Function):
         idx = "".join(printer.doprint(a) for a in self.args[1:])
         power = f"^{{{exp}}}" if exp else ""
         return subscript(self.args[0].text, idx) + power
+
+
+def _has_delta(node: N.Node) -> bool:
+    """Does the node hold a basis vector or identity, whose sums contract away?"""
+    return any(isinstance(n, N.Basis | N.Identity) for n in N.walk(node))
 
 
 def subscript(base: str, idx: str) -> str:
@@ -79,6 +88,19 @@ class _Printer(_SympyLatex):
     def _print_KroneckerDelta(self, expr: sp.KroneckerDelta, exp: object = None) -> str:
         i, j = sorted(self._print(a) for a in expr.args)
         return rf"\delta_{{{i}{j}}}"
+
+    def _print_Pow(self, expr: sp.Pow) -> str:
+        if isinstance(expr.base, _Opaque) and expr.exp.is_Integer and expr.exp > 0:
+            return expr.base._latex(self, exp=self._print(expr.exp))
+        return super()._print_Pow(expr)
+
+    def _print_Integer(self, expr: sp.Integer) -> str:
+        return latex_number(expr) if abs(expr.p) >= 10**12 else str(expr.p)
+
+    def _print_Rational(self, expr: sp.Rational) -> str:
+        if abs(expr.p) >= 10**12 or expr.q >= 10**12:
+            return latex_number(expr)
+        return super()._print_Rational(expr)
 
     def _print_Mul(self, expr: sp.Mul) -> str:
         coeff, factors = expr.as_coeff_mul()
@@ -211,6 +233,31 @@ class IndexBuilder:
 
     def _e_DiagPart(self, node: N.Node, r: sp.Expr, c: sp.Expr) -> sp.Expr:
         return self.entry(node.children[0], r, r)
+
+    def _e_Sum(self, node: N.Node, r: sp.Expr, c: sp.Expr) -> sp.Expr:
+        """Σ over every entry, written out so that basis seeds contract: Σ(e_i ∘ y) = y_i."""
+        (a,) = node.children
+        k, limits = self.fresh(), []
+        if S.is_matrix(a.shape):
+            m = self.fresh()
+            body, inner = _parts(self.entry(a, k, m))
+            limits = [(k, 1, a.shape[0]), (m, 1, a.shape[1])]
+        elif S.is_row(a.shape):
+            body, inner = _parts(self.entry(a, sp.Integer(1), k))
+            limits = [(k, 1, a.shape[1])]
+        else:
+            body, inner = _parts(self.entry(a, k, sp.Integer(1)))
+            limits = [(k, 1, a.shape[0])]
+        result = contract_sum(body, [*inner, *limits])
+        return result if not result.has(sp.Sum) or _has_delta(a) else self._opaque_entry(node, r, c)
+
+    def _e_Trace(self, node: N.Node, r: sp.Expr, c: sp.Expr) -> sp.Expr:
+        (a,) = node.children
+        if not _has_delta(a):
+            return self._opaque_entry(node, r, c)
+        k = self.fresh()
+        body, inner = _parts(self.entry(a, k, k))
+        return contract_sum(body, [*inner, (k, 1, a.shape[0])])
 
 
 class _SafePrinter(_Printer):

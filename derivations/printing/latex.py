@@ -24,6 +24,8 @@ _FUNCTION_LATEX = {
 
 
 def latex_number(value: sp.Expr) -> str:
+    if value.is_Rational and (abs(value.p) >= 10**12 or value.q >= 10**12):
+        return _scientific(float(value))
     if isinstance(value, sp.Rational) and value.q != 1:
         sign = "-" if value < 0 else ""
         return rf"{sign}\frac{{{abs(value.p)}}}{{{value.q}}}"
@@ -32,6 +34,16 @@ def latex_number(value: sp.Expr) -> str:
     if value.is_Float:
         return f"{float(value):g}"
     return sp.latex(value)
+
+
+def _scientific(x: float) -> str:
+    """1e300 as 10^{300}, 2.5e-20 as 2.5 \\times 10^{-20}: never a 300-digit integer."""
+    mantissa, exponent = f"{x:.6e}".split("e")
+    mantissa = mantissa.rstrip("0").rstrip(".")
+    power = f"10^{{{int(exponent)}}}"
+    if mantissa in ("1", "-1"):
+        return ("-" if mantissa == "-1" else "") + power
+    return rf"{mantissa} \times {power}"
 
 
 class LatexPrinter:
@@ -63,14 +75,15 @@ class LatexPrinter:
     def _print_Const(self, node: N.Const) -> tuple[str, int]:
         text = latex_number(node.value)
         if node.value.is_number and node.value < 0:
-            return text, UNARY
+            return text, ADD
         return text, ATOM if node.value.is_Integer or node.value.is_Float else MUL
 
     def _print_Zeros(self, node: N.Zeros) -> tuple[str, int]:
         return "0", ATOM
 
     def _print_Ones(self, node: N.Ones) -> tuple[str, int]:
-        return r"\mathbf{1}", ATOM
+        # 𝟏 is a column (or a matrix of ones); a row of ones is its transpose.
+        return (r"\mathbf{1}^{T}", POW) if S.is_row(node.shape) else (r"\mathbf{1}", ATOM)
 
     def _print_Identity(self, node: N.Identity) -> tuple[str, int]:
         return "I", ATOM
@@ -85,7 +98,7 @@ class LatexPrinter:
         for i, term in enumerate(node.children):
             if isinstance(term, N.Neg):
                 body = self.wrap(term.children[0], MUL)
-                parts.append(f"- {body}")
+                parts.append(f"- {body}" if i else f"-{body}")
             elif isinstance(term, N.Const) and term.value < 0 and i > 0:
                 parts.append(f"- {latex_number(-term.value)}")
             else:
@@ -94,7 +107,8 @@ class LatexPrinter:
         return " ".join(parts), ADD
 
     def _print_Neg(self, node: N.Neg) -> tuple[str, int]:
-        return f"-{self.wrap(node.children[0], MUL)}", UNARY
+        # As loose as a sum: a ∘ (−x) and xᵀ(−y) get brackets, never "a -x".
+        return f"-{self.wrap(node.children[0], MUL)}", ADD
 
     def _print_Mul(self, node: N.Mul) -> tuple[str, int]:
         scalars = [c for c in node.children if c.is_scalar]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import keyword
 
+from ..calculus import algebra as A
 from ..calculus.derivation import Derivation, Item, basis_seed
 from ..calculus.reverse import backward
 from ..expr import nodes as N
@@ -213,7 +214,7 @@ class ModuleWriter:
         bw = backward(ext, grad, seed, [item.wrt], taken)
         stmts = [(d.name, d.node) for d in ext] + [(d.name, d.node) for d in bw.definitions]
         g = bw.adjoints.get(item.wrt)
-        stmts.append(("hvp", g if g is not None else N.Zeros(var.shape)))
+        stmts.append(("hvp", g if g is not None else A.zeros(var.shape)))
         doc = f"Hessian-vector product: ∂/∂{item.wrt} of ⟨_seed, ∂f/∂{item.wrt}⟩."
         return self._function(
             f"_hvp_{item.wrt}(_seed, {self._params()})", doc, stmts, "    return hvp"
@@ -255,7 +256,7 @@ _HESSIAN_HELPER = '''def _hessian_by_hvp(hvp, at, *args):
     for index in np.ndindex(at.shape):
         seed = np.zeros(at.shape)
         seed[index] = 1.0
-        out[index] = hvp(seed, *args)
+        out[index] = np.reshape(hvp(seed, *args), at.shape)
     return out'''
 
 

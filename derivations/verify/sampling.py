@@ -20,8 +20,13 @@ from .numeric import load_module
 KINK_MARGIN = 1e-2  # larger than the widest finite-difference stencil (2h with h = 1e-3)
 
 
-def choose_sizes(program: TypedProgram, start: int = 2) -> dict[str, int]:
-    return {str(d): start + i for i, d in enumerate(program.dims)}
+def choose_sizes(program: TypedProgram, start: int = 2, reverse: bool = False) -> dict[str, int]:
+    """Distinct small sizes, in order of first appearance (or reversed: AᵀA with A (n, m) is
+    singular when n < m, so a program that cannot be sampled is retried the other way)."""
+    values = [start + i for i in range(len(program.dims))]
+    if reverse:
+        values.reverse()
+    return {str(d): v for d, v in zip(program.dims, values, strict=True)}
 
 
 def concrete_shape(var: N.Var, sizes: dict[str, int]) -> tuple[int, ...]:
@@ -74,6 +79,12 @@ def kink_arguments(program: TypedProgram) -> list[N.Node]:
     return out
 
 
+def matrix_arguments(program: TypedProgram) -> list[N.Node]:
+    """The matrices that inv, det and logdet see: they must be well-conditioned at the draw."""
+    root = program.inlined()
+    return [n.children[0] for n in N.walk(root) if isinstance(n, N.Inverse | N.Det | N.LogDet)]
+
+
 def compile_nodes(program: TypedProgram, nodes: list[N.Node]) -> object:
     """A NumPy function of the inputs returning the values of ``nodes`` (our own printer's code)."""
     printer = NumpyPrinter()
@@ -84,6 +95,9 @@ def compile_nodes(program: TypedProgram, nodes: list[N.Node]) -> object:
     helpers = "\n\n".join(HELPERS[h] for h in sorted(printer.helpers))
     source = "import numpy as np\n\n" + helpers + "\n\n" + "\n".join(lines)
     return load_module(source)["_evaluate"]
+
+
+_RANGES = [(0.5, 1.5), (-1.5, -0.5), (3.5, 5.5), (-5.5, -3.5), (10.0, 20.0)]
 
 
 def draw_inputs(
@@ -97,12 +111,16 @@ def draw_inputs(
     positive, conditioned = _sensitive_inputs(program)
     kinks = kink_arguments(program)
     kink_fn = compile_nodes(program, kinks) if kinks else None
+    matrices = matrix_arguments(program)
+    matrix_fn = compile_nodes(program, matrices) if matrices else None
     reason = "no draw gave finite values"
     for attempt in range(attempts):
+        # Positive first; then other ranges, for domains like log(-x) or sqrt(x - 3).
+        low, high = _RANGES[(attempt // 5) % len(_RANGES)]
         inputs: dict[str, np.ndarray | float] = {}
         for name, var in program.inputs.items():
             shape = concrete_shape(var, sizes)
-            if name in conditioned and len(shape) == 2:
+            if name in conditioned and len(shape) == 2 and shape[0] == shape[1]:
                 n = shape[0]
                 a = np.eye(n) + 0.3 * rng.standard_normal(shape) / np.sqrt(n)
                 if np.linalg.det(a) < 0.2:
@@ -110,7 +128,7 @@ def draw_inputs(
                 inputs[name] = a
             elif name in positive:
                 inputs[name] = (
-                    rng.uniform(0.5, 1.5, size=shape) if shape else float(rng.uniform(0.5, 1.5))
+                    rng.uniform(low, high, size=shape) if shape else float(rng.uniform(low, high))
                 )
             else:
                 # Spread away from 0 so that kinks at 0 are easy to avoid.
@@ -124,6 +142,13 @@ def draw_inputs(
             if not np.all(np.isfinite(value)):
                 reason = "values were not finite (is the program defined on random inputs?)"
                 continue
+            if matrix_fn is not None:
+                conditions = [
+                    np.linalg.cond(np.asarray(m, dtype=float)) for m in matrix_fn(**inputs)
+                ]  # type: ignore[operator]
+                if max(conditions) > 1e6:
+                    reason = "every draw made a matrix under inv/det/logdet singular at these sizes"
+                    continue
             if kink_fn is not None:
                 margins = [np.min(np.abs(np.asarray(v, dtype=float))) for v in kink_fn(**inputs)]  # type: ignore[operator]
                 if min(margins) < KINK_MARGIN:

@@ -1,8 +1,7 @@
 """Adversarial review tests: hand-written programs mixing ops, edge cases, printing and trace.
 
-Tests that pass document behaviour that was checked and found right. Tests marked
-``xfail(strict=True)`` record a bug found in review: each should start passing (and then be
-un-marked) when the bug is fixed.
+The first part documents behaviour that was checked and found right. The second part holds
+regression tests for the bugs the review found; each was a strict xfail until its fix landed.
 """
 
 from __future__ import annotations
@@ -251,25 +250,21 @@ def test_trace_bad_values_are_chainrule_errors(program, variables, values):
 
 
 # --------------------------------------------------------------------------------------------
-# Bugs found in review (xfail, strict)
+# Bugs found in review, now fixed: each test below failed before its fix
 # --------------------------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a program with no variables ('3 + 4', {}) generates `    = ` in the NumPy module "
-    "and derive() crashes with IndentationError (printing/module.py unpacks zero inputs)",
-)
+# Regression (found in review, fixed): a program with no variables ('3 + 4', {}) generates `    =
+# ` in the NumPy module  and derive() crashes with IndentationError (printing/module.py unpacks
+# zero inputs)
 @pytest.mark.parametrize("program", ["3 + 4", "exp(1)"])
 def test_program_without_variables(program):
     _ok_or_chainrule_error(program, {})
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="verify/sampling.py draws every matrix under inv/det/logdet as np.eye(n) + noise of "
-    "the variable's shape; a non-square factor (det(A @ A.T), A (n, m)) crashes with ValueError",
-)
+# Regression (found in review, fixed): verify/sampling.py draws every matrix under inv/det/logdet
+# as np.eye(n) + noise of  the variable's shape; a non-square factor (det(A @ A.T), A (n, m))
+# crashes with ValueError
 @pytest.mark.parametrize(
     ("program", "variables"),
     [
@@ -282,11 +277,9 @@ def test_inverse_of_product_of_rectangular_matrices(program, variables):
     _verified(program, variables)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a scalar variable whose Hessian takes the index-form fallback and is zero prints "
-    "np.zeros((1, 1)) from _hvp_a; _hessian_by_hvp assigns it into a 0-d array: ValueError",
-)
+# Regression (found in review, fixed): a scalar variable whose Hessian takes the index-form
+# fallback and is zero prints  np.zeros((1, 1)) from _hvp_a; _hessian_by_hvp assigns it into a 0-d
+# array: ValueError
 @pytest.mark.parametrize(
     ("program", "wrt"),
     [
@@ -300,12 +293,10 @@ def test_zero_hessian_of_scalar_next_to_matrix(program, wrt):
     _ok_or_chainrule_error(program, {"W": nm, "a": S}, hessian=True, wrt=wrt)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the gradient of log(sigmoid(x)) is generated as (1 / sigmoid(x)) * sigmoid(x) * "
-    "(1 - sigmoid(x)): at x = -1000 sigmoid underflows to 0 and the gradient is NaN (0 * inf), "
-    "though the value uses the stable -logaddexp(0, -x); should be 1 - sigmoid(x) = sigmoid(-x)",
-)
+# Regression (found in review, fixed): the gradient of log(sigmoid(x)) is generated as (1 /
+# sigmoid(x)) * sigmoid(x) *  (1 - sigmoid(x)): at x = -1000 sigmoid underflows to 0 and the
+# gradient is NaN (0 * inf),  though the value uses the stable -logaddexp(0, -x); should be 1 -
+# sigmoid(x) = sigmoid(-x)
 def test_log_sigmoid_gradient_is_stable():
     r = derive("sum(log(sigmoid(x)))", {"x": n}, verify=False, hessian=True)
     x = np.array([1000.0, -1000.0, 0.0])
@@ -316,41 +307,31 @@ def test_log_sigmoid_gradient_is_stable():
     assert np.all(np.isfinite(hess["x"]))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="dimension names are never checked against variable names: in sum(n * x) with "
-    "n scalar and x (n,), the generated code does `n = x.shape[0]`, overwriting the variable "
-    "(wrong value and gradients, verification fails)",
-)
+# Regression (found in review, fixed): dimension names are never checked against variable names:
+# in sum(n * x) with  n scalar and x (n,), the generated code does `n = x.shape[0]`, overwriting
+# the variable  (wrong value and gradients, verification fails)
 def test_dimension_named_like_a_variable():
     _ok_or_chainrule_error("sum(n * x)", {"n": S, "x": ("n",)})
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a dimension named like an intermediate, a Python keyword/constant or a name the "
-    "generated module uses (np, _scalar, _arr) is accepted and breaks the code: TypeError, "
-    "AttributeError, SyntaxError, UnboundLocalError (language/elaborate.py::_dimension)",
-)
+# Regression (found in review, fixed): a dimension named like an intermediate, a Python
+# keyword/constant or a name the  generated module uses (np, _scalar, _arr) is accepted and breaks
+# the code: TypeError,  AttributeError, SyntaxError, UnboundLocalError
+# (language/elaborate.py::_dimension)
 @pytest.mark.parametrize("dim", ["np", "_scalar", "_arr", "None", "class", True, "h"])
 def test_dimension_names_are_validated(dim):
     _ok_or_chainrule_error("h = exp(x); s = sum(x) + sum(h)", {"x": (dim,)})
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="an intermediate named like a dimension (n = x * 2 with x (n,)) crashes with "
-    "TypeError in the generated code",
-)
+# Regression (found in review, fixed): an intermediate named like a dimension (n = x * 2 with x
+# (n,)) crashes with  TypeError in the generated code
 def test_intermediate_named_like_a_dimension():
     _ok_or_chainrule_error("n = x * 2; s = sum(n) + sum(x)", {"x": ("n",)})
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="-y.T @ log(softmax(x)) (the lecture's cross-entropy): value uses _log_softmax, but "
-    "the gradient goes through delta = -y / softmax(x), which is inf/NaN for logits of +-1000",
-)
+# Regression (found in review, fixed): -y.T @ log(softmax(x)) (the lecture's cross-entropy): value
+# uses _log_softmax, but  the gradient goes through delta = -y / softmax(x), which is inf/NaN for
+# logits of +-1000
 def test_cross_entropy_log_of_softmax_gradient_is_stable():
     r = derive("-y.T @ log(softmax(x))", {"x": n, "y": n}, verify=False)
     x = np.array([1000.0, -1000.0, 0.0, 500.0])
@@ -360,11 +341,8 @@ def test_cross_entropy_log_of_softmax_gradient_is_stable():
     assert np.allclose(grads["x"], np.array([1.0, 0.0, 0.0, 0.0]) - y)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="index form prints (Σx)^2 as '\\sum x^{2}', which reads as Σ x²: the _Opaque "
-    "scalar in printing/index.py is not parenthesized when raised to a power",
-)
+# Regression (found in review, fixed): index form prints (Σx)^2 as '\\sum x^{2}', which reads as Σ
+# x²: the _Opaque  scalar in printing/index.py is not parenthesized when raised to a power
 @pytest.mark.parametrize(
     ("program", "variables"),
     [("x / sum(x)", {"x": n}), ("y * (-sum(x)) ** 3", {"x": n, "y": n})],
@@ -375,21 +353,17 @@ def test_index_form_power_of_sum_is_parenthesized(program, variables):
         assert not re.search(r"\\sum x\^\{", d["index_latex"]), d["index_latex"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Jacobian LaTeX writes the outer product with a ones row as 'x \\mathbf{1}' (no ᵀ), "
-    "while \\mathbf{1} is a column elsewhere: ∂(Σx·x)/∂x should read x 1ᵀ + (Σx) I",
-)
+# Regression (found in review, fixed): Jacobian LaTeX writes the outer product with a ones row as
+# 'x \\mathbf{1}' (no ᵀ),  while \\mathbf{1} is a column elsewhere: ∂(Σx·x)/∂x should read x 1ᵀ +
+# (Σx) I
 def test_jacobian_ones_row_is_transposed():
     r = derive("sum(x) * x", {"x": n}, verify=False)
     assert r"\mathbf{1}^{T}" in r.to_dict()["derivatives"][0]["latex"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="negations inside products are printed bare: 'a * -x' prints 'a -x' (reads a − x), "
-    "'x.T @ -y' prints 'x^{T} -y', '-(-x)' prints '--x' (printing/latex.py Neg precedence)",
-)
+# Regression (found in review, fixed): negations inside products are printed bare: 'a * -x' prints
+# 'a -x' (reads a − x),  'x.T @ -y' prints 'x^{T} -y', '-(-x)' prints '--x' (printing/latex.py Neg
+# precedence)
 @pytest.mark.parametrize("program", ["sum(a * -x)", "x.T @ -y", "sum(-(-x))", "sum(exp(a * -x))"])
 def test_negation_is_parenthesized(program):
     r = derive(program, {"x": n, "y": n, "a": S}, verify=False)
@@ -397,11 +371,8 @@ def test_negation_is_parenthesized(program):
         assert not re.search(r"[\w}] -[\\\w]|--", t), t
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="index form leaks the basis seed of the reverse pass: ∂f_ij/∂u_k of (u.T @ v) * W "
-    "is printed '\\sum ((e_i e_j^T) ∘ W) v_k' instead of W_ij v_k",
-)
+# Regression (found in review, fixed): index form leaks the basis seed of the reverse pass:
+# ∂f_ij/∂u_k of (u.T @ v) * W  is printed '\\sum ((e_i e_j^T) ∘ W) v_k' instead of W_ij v_k
 @pytest.mark.parametrize(
     ("program", "variables"),
     [("(u.T @ v) * W", {"u": n, "v": n, "W": nm}), ("y * trace(A) ** 2", {"y": n, "A": nn})],
@@ -412,69 +383,52 @@ def test_index_form_has_no_basis_vectors(program, variables):
         assert "e_{" not in d["latex"] and "e_{" not in d["index_latex"], d["latex"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the sampler only draws positive inputs (0.5..1.5) under log/sqrt/pow and never "
-    "tries others, so well-defined programs like sum(log(-x)) or sum(sqrt(x - 3)) are "
-    "reported as failed (numeric checks skipped)",
-)
+# Regression (found in review, fixed): the sampler only draws positive inputs (0.5..1.5) under
+# log/sqrt/pow and never  tries others, so well-defined programs like sum(log(-x)) or sum(sqrt(x -
+# 3)) are  reported as failed (numeric checks skipped)
 @pytest.mark.parametrize("program", ["sum(log(-x))", "sum(sqrt(x - 3))"])
 def test_domain_other_than_positive_is_verified(program):
     _verified(program, {"x": n})
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="finite differences use a fixed h = 1e-3; sin(100 * x) is correct but fails the "
-    "check (rel. error 3e-6): a false verification failure (retry with smaller h or complex step)",
-)
+# Regression (found in review, fixed): finite differences use a fixed h = 1e-3; sin(100 * x) is
+# correct but fails the  check (rel. error 3e-6): a false verification failure (retry with smaller
+# h or complex step)
 def test_high_frequency_function_verifies():
     _verified("sin(100 * x)", {"x": S})
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the exponent limit (64) is checked on literals only: x ** 2 ** 10 = x^1024 is "
-    "accepted and then fails finite differences (false failure, and a limit bypass)",
-)
+# Regression (found in review, fixed): the exponent limit (64) is checked on literals only: x ** 2
+# ** 10 = x^1024 is  accepted and then fails finite differences (false failure, and a limit
+# bypass)
 def test_exponent_limit_applies_to_constant_expressions():
     _ok_or_chainrule_error("x ** 2 ** 10", {"x": S})
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a literal that overflows (1e999) becomes inf; the generated code contains `inf` "
-    "and derive() crashes with NameError instead of refusing the literal",
-)
+# Regression (found in review, fixed): a literal that overflows (1e999) becomes inf; the generated
+# code contains `inf`  and derive() crashes with NameError instead of refusing the literal
 def test_overflowing_literal():
     _ok_or_chainrule_error("sum(x * 1e999)", {"x": n})
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="derive(wrt=...) with a non-string entry crashes: wrt=5 -> TypeError "
-    "(int not iterable), wrt=[['x']] -> TypeError (unhashable list) in api.py/derivation.py",
-)
+# Regression (found in review, fixed): derive(wrt=...) with a non-string entry crashes: wrt=5 ->
+# TypeError  (int not iterable), wrt=[['x']] -> TypeError (unhashable list) in
+# api.py/derivation.py
 @pytest.mark.parametrize("wrt", [5, [["x"]]])
 def test_wrt_of_wrong_type(wrt):
     with pytest.raises(ChainruleError):
         derive("sum(x)", {"x": n}, wrt=wrt, verify=False)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="large literals are printed in full: 1e300 becomes a 301-digit integer in the LaTeX",
-)
+# Regression (found in review, fixed): large literals are printed in full: 1e300 becomes a
+# 301-digit integer in the LaTeX
 def test_large_literal_latex_is_compact():
     r = derive("sum(x * 1e300)", {"x": n}, verify=False)
     assert all(len(t) < 200 for t in _all_latex(r))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="trace() refuses det(A) at a singular A ('singular matrix'), although det and its "
-    "gradient adj(A)^T are defined there",
-)
+# Regression (found in review, fixed): trace() refuses det(A) at a singular A ('singular matrix'),
+# although det and its  gradient adj(A)^T are defined there
 def test_trace_det_at_singular_matrix():
     d = trace("det(A)", {"A": nn}, {"A": [[1.0, 2.0], [2.0, 4.0]]}).to_dict()
     assert np.allclose(d["gradients"]["A"], [[4.0, -2.0], [-2.0, 1.0]])
