@@ -20,6 +20,9 @@ class Limits:
     # sizes rather than allocated (see verify/sizes.py).
     max_verify_dim: int = 16
     max_exponent: int = 64
+    # Seconds the exact SymPy check may take before it stops (reported as skipped, with the
+    # number of entries it compared); keeps verified requests inside the service's time limit.
+    exact_check_seconds: float = 4.0
 
 
 DEFAULT_LIMITS = Limits()

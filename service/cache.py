@@ -96,14 +96,20 @@ class ResponseCache:
         return len(self._entries)
 
 
-def etag_matches(if_none_match: str | None, etag: str) -> bool:
-    """RFC 9110 weak comparison of an If-None-Match list against our strong ETag."""
+def etag_matches(if_none_match: str | None, etag: str, exists: bool = False) -> bool:
+    """RFC 9110 weak comparison of an If-None-Match list against our strong ETag.
+
+    ``*`` matches only a representation that exists (``exists``): a cached success, never a
+    request that would fail.
+    """
     if not if_none_match:
         return False
     for candidate in if_none_match.split(","):
         tag = candidate.strip()
         if tag == "*":
-            return True
+            if exists:
+                return True
+            continue
         if tag.startswith("W/"):
             tag = tag[2:]
         if tag == etag:

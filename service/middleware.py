@@ -175,13 +175,17 @@ class CachedAnswerMiddleware:
         ):
             await self.app(scope, receive, send)
             return
-        content_type = b""
+        content_types = []
         if_none_match = None
         for name, value in scope.get("headers", ()):
             if name == b"content-type":
-                content_type = value
+                content_types.append(value)
             elif name == b"if-none-match":
                 if_none_match = value.decode("latin-1")
+        if len(content_types) > 1:  # ambiguous: let the app decide, as it would uncached
+            await self.app(scope, receive, send)
+            return
+        content_type = content_types[0] if content_types else b""
         digest = self.cache.raw_digest(scope["path"], content_type, context["body"])
         context["raw_digest"] = digest
         found = self.cache.lookup_raw(digest)
@@ -192,7 +196,7 @@ class CachedAnswerMiddleware:
         op = scope["path"].rsplit("/", 1)[1]
         etag = self.cache.etag(op, key)
         headers = [(b"etag", etag.encode()), (b"cache-control", self.cache_control)]
-        if etag_matches(if_none_match, etag):
+        if etag_matches(if_none_match, etag, exists=not entry.error):
             context["cache"] = "not-modified"
             await send({"type": "http.response.start", "status": 304, "headers": headers})
             await send({"type": "http.response.body", "body": b""})

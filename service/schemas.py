@@ -25,9 +25,13 @@ def _dimension(value: object) -> int | str:
 def _number(value: object) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise ValueError("expected a number")
-    if not math.isfinite(value):
+    try:
+        number = float(value)  # a 400-digit JSON integer overflows here, not in isfinite
+    except OverflowError:
+        raise ValueError("the number is too large for float64") from None
+    if not math.isfinite(number):
         raise ValueError("numbers must be finite (no NaN or Infinity)")
-    return float(value)
+    return number
 
 
 def _values(value: object) -> float | list[float] | list[list[float]]:
@@ -116,7 +120,7 @@ class DefinitionOut(_Result):
     symbol: str
     shape: Shape
     latex: str
-    role: Literal["intermediate", "adjoint", "shared"]
+    role: Literal["intermediate", "introduced", "adjoint"]
 
 
 class Derivative(_Result):

@@ -64,4 +64,6 @@ class Settings(BaseSettings):
             max_numeric_dim=self.max_numeric_dim,
             max_verify_dim=self.max_verify_dim,
             max_exponent=self.max_exponent,
+            # The exact check stops at its budget; keep it well inside the request's time limit.
+            exact_check_seconds=min(_L.exact_check_seconds, self.time_limit_seconds / 3),
         )

@@ -41,6 +41,12 @@ def partial(fn: str, args: tuple[N.Node, ...], k: int) -> N.Node:
     """The elementwise partial of ``fn`` in its k-th argument, evaluated at ``args``."""
     constants = tuple((i, a.value) for i, a in enumerate(args) if isinstance(a, N.Const))
     expr = _specialised(fn, len(args), k, constants)
+    if expr.has(sp.zoo, sp.oo, -sp.oo, sp.nan):
+        raise ChainruleError(
+            "value",
+            f"the derivative of {fn} is undefined at these constant arguments ({expr})",
+            hint="check for a power of 0 or a division by 0 in the program",
+        )
     mapping = dict(zip(_PLACEHOLDERS[: len(args)], args, strict=False))
     return from_sympy(expr, mapping)
 

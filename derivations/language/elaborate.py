@@ -98,6 +98,7 @@ def declare(
                 )
             shape = (dims[0], dims[1])
         out[name] = N.Var(name, shape, "input")
+    _check_readable_sizes(out, limits)
     sizes = {str(sym) for var in out.values() for d in var.shape for sym in d.free_symbols}
     clash = sorted(sizes & set(out))
     if clash:
@@ -175,6 +176,37 @@ def _dimension(var: str, raw: str | int, limits: Limits) -> sp.Expr:
 
 
 _DIM_EXPR = re.compile(r"^[A-Za-z0-9_]+(\s*[*+]\s*[A-Za-z0-9_]+)*$")
+
+
+def _check_readable_sizes(variables: dict[str, N.Var], limits: Limits) -> None:
+    """Every size name must be readable from some input's shape, and no size may be huge.
+
+    The generated code reads n from x.shape[0]; a size that only appears inside n + m, or in
+    n·n, could not be recovered, and 10⁹·n would allocate without bound.
+    """
+    axes = [d for var in variables.values() for d in var.shape]
+    for d in axes:
+        coefficients = (
+            [abs(c) for c in sp.Poly(d, *d.free_symbols).coeffs()] if d.free_symbols else [d]
+        )
+        if any(c > limits.max_numeric_dim for c in coefficients):
+            raise ChainruleError.limit(
+                "max_numeric_dim",
+                limits.max_numeric_dim,
+                f"the dimension {d} has a coefficient above {limits.max_numeric_dim}",
+                "use a symbolic dimension without large factors",
+            )
+    for symbol in sorted({s for d in axes for s in d.free_symbols}, key=str):
+        readable = any(
+            d.free_symbols == {symbol} and sp.Poly(d, symbol).degree() == 1 for d in axes
+        )
+        if not readable:
+            raise ChainruleError(
+                "declaration",
+                f"the size {symbol} cannot be read from any variable's shape",
+                hint=f"declare some variable with {symbol} on its own (or k*{symbol}) as a dimension,"
+                f" e.g. --var v={symbol}",
+            )
 
 
 def _check_dimension_name(var: str, name: str) -> None:
@@ -309,6 +341,15 @@ class _Elaborator:
             return self.name(syn)
         if isinstance(syn, Number):
             exact = Fraction(syn.text)  # the lexer admits only digits, '.', 'e' and a sign
+            if 0 < exact < Fraction(1, 10**300):
+                raise self.error(
+                    "limit",
+                    f"the number {syn.text} is too small for float64 arithmetic",
+                    syn.pos,
+                    "use 0 or a number above 1e-300",
+                    limit="min_literal",
+                    value=0,
+                )
             if exact > Fraction(10) ** 300:
                 raise self.error(
                     "limit",
@@ -321,7 +362,10 @@ class _Elaborator:
             return N.Const(sp.Rational(exact.numerator, exact.denominator))
         if isinstance(syn, Unary):
             operand = self.expr(syn.operand)
-            return N.Neg(operand) if syn.op == "-" else operand
+            if syn.op == "+":
+                return operand
+            # -2 is the number −2 (so (-2) ** a is checked like any constant base).
+            return N.Const(-operand.value) if isinstance(operand, N.Const) else N.Neg(operand)
         if isinstance(syn, TransposeOp):
             operand = self.expr(syn.operand)
             return operand if operand.is_scalar else N.Transpose(operand)
@@ -381,6 +425,19 @@ class _Elaborator:
                 folded = a.value**b.value  # 2 ** 10 is 1024, so x ** 2 ** 10 meets the limit
                 if folded.is_real and folded.is_finite:
                     return N.Const(folded)
+                raise self.error(
+                    "value",
+                    f"{a.value} ** {b.value} is not a finite real number",
+                    syn.pos,
+                    "use a positive base for fractional powers and a nonzero base for negative ones",
+                )
+            if isinstance(a, N.Const) and a.value <= 0:
+                raise self.error(
+                    "value",
+                    f"the base {a.value} of a power with a variable exponent must be positive",
+                    syn.pos,
+                    f"write exp(a * log(c)) with c > 0; {a.value} ** a has no derivative in a",
+                )
             return N.Apply("pow", a, b)
         if not (a.is_scalar or b.is_scalar or a.shape == b.shape):
             verb = {
@@ -407,6 +464,13 @@ class _Elaborator:
             return N.Add(a, N.Neg(b))
         if op == "*":
             return N.Mul(a, b)
+        if isinstance(b, N.Const) and b.value == 0:
+            raise self.error(
+                "value",
+                "division by zero",
+                syn.pos,
+                "the divisor is the constant 0; divide by a nonzero number or a variable",
+            )
         return N.Div(a, b)
 
     def matmul(self, a: N.Node, b: N.Node, syn: BinOp) -> N.Node:

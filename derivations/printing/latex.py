@@ -7,6 +7,7 @@ X^{-T} for the inverse transpose, \\tanh^{2}(z) for powers of function applicati
 
 from __future__ import annotations
 
+import mpmath
 import sympy as sp
 
 from ..expr import nodes as N
@@ -25,7 +26,7 @@ _FUNCTION_LATEX = {
 
 def latex_number(value: sp.Expr) -> str:
     if value.is_Rational and (abs(value.p) >= 10**12 or value.q >= 10**12):
-        return _scientific(float(value))
+        return _scientific(value)
     if isinstance(value, sp.Rational) and value.q != 1:
         sign = "-" if value < 0 else ""
         return rf"{sign}\frac{{{abs(value.p)}}}{{{value.q}}}"
@@ -33,12 +34,20 @@ def latex_number(value: sp.Expr) -> str:
         return str(value)
     if value.is_Float:
         return f"{float(value):g}"
+    if isinstance(value, sp.log) and value.args[0].is_Rational:
+        return rf"\log {latex_number(value.args[0])}"
     return sp.latex(value)
 
 
-def _scientific(x: float) -> str:
-    """1e300 as 10^{300}, 2.5e-20 as 2.5 \\times 10^{-20}: never a 300-digit integer."""
-    mantissa, exponent = f"{x:.6e}".split("e")
+def _scientific(value: sp.Expr) -> str:
+    """1e300 as 10^{300}, 2.5e-20 as 2.5 \\times 10^{-20}: never a 300-digit integer (and no
+    float overflow: the exponent is taken from the exact value)."""
+    x = mpmath.mpf(value.p) / value.q
+    if x != 0 and mpmath.mpf("1e-4") <= abs(x) < mpmath.mpf("1e6"):
+        return f"{float(x):.6g}"  # an ordinary size, only written with a huge denominator
+    text = mpmath.nstr(x, 7, min_fixed=0, max_fixed=0)
+    mantissa, _, exponent = text.partition("e")
+    exponent = exponent or "0"
     mantissa = mantissa.rstrip("0").rstrip(".")
     power = f"10^{{{int(exponent)}}}"
     if mantissa in ("1", "-1"):

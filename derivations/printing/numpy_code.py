@@ -8,6 +8,8 @@ log-softmax, softplus as logaddexp(0, x).
 
 from __future__ import annotations
 
+import math
+
 import sympy as sp
 
 from ..expr import nodes as N
@@ -51,10 +53,15 @@ def py_dim(expr: sp.Expr) -> str:
 
 
 def py_number(value: sp.Expr) -> str:
-    if value.is_Integer:
-        return f"{int(value)}.0" if abs(int(value)) < 10**15 else repr(float(value))
-    if value.is_Rational or value.is_Float:
-        return repr(float(value))
+    """A constant as Python source: exact integers as floats, everything numeric as its float
+    (log 2 becomes 0.693…, never math.log(2)); only size expressions stay symbolic."""
+    if value.is_Integer and abs(int(value)) < 10**15:
+        return f"{int(value)}.0"
+    if value.is_number:
+        number = float(value)
+        if math.isinf(number):
+            return "np.inf" if number > 0 else "-np.inf"
+        return repr(number)
     return f"({py_dim(value)})"  # e.g. 1/(m*n) for a mean over symbolic sizes
 
 

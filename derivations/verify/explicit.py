@@ -7,6 +7,8 @@ agree entry by entry. Nothing here shares code with the matrix rules it checks.
 
 from __future__ import annotations
 
+import time
+
 import sympy as sp
 
 from ..expr import nodes as N
@@ -23,11 +25,13 @@ class Explicit:
         env: dict[str, sp.Matrix],
         sizes: dict[str, int],
         indices: dict[str, int] | None = None,
+        deadline: float | None = None,
     ):
         self.env = env
         self.sizes = sizes
         self.indices = indices or {}
         self.memo: dict[N.Node, sp.Matrix] = {}
+        self.deadline = deadline
 
     def dim(self, expr: sp.Expr) -> int:
         return _size(expr, self.sizes)
@@ -38,6 +42,10 @@ class Explicit:
     def evaluate(self, node: N.Node) -> sp.Matrix:
         if node in self.memo:
             return self.memo[node]
+        if self.deadline is not None and time.monotonic() > self.deadline:
+            from .exact import Budget
+
+            raise Budget
         method = getattr(self, f"_x_{type(node).__name__}", None)
         if method is None:
             raise NotImplementedError(f"no explicit evaluation for {type(node).__name__}")

@@ -22,7 +22,6 @@ from .exact import exact_check
 from .numeric import TOLERANCE, best_error, load_module, rel_error
 from .sampling import choose_sizes, draw_inputs
 
-EXACT_SECONDS = 20.0
 ENGINE_TOLERANCE = 1e-9
 
 
@@ -232,7 +231,7 @@ def verify_result(
                 finite_difference_check(derivation, module, inputs, sizes, target.hessian)
             )
             checks.append(engine_check(derivation, module, inputs, sizes, target.hessian))
-    checks.append(exact_check(derivation, sizes, EXACT_SECONDS, seed))
+    checks.append(exact_check(derivation, sizes, limits.exact_check_seconds, seed))
     numeric_ran = all(not c["skipped"] for c in checks[:2])
     passed = numeric_ran and all(c["passed"] for c in checks)
     out: dict[str, Any] = {

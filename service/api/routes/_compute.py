@@ -61,13 +61,14 @@ async def compute(
         key, payload = json.dumps(body, separators=(",", ":")), body
     etag = cache.etag(op, key)
     context = _context(request)
-    if etag_matches(request.headers.get("if-none-match"), etag):
+    entry = cache.get(key)
+    exists = entry is not None and not entry.error
+    if etag_matches(request.headers.get("if-none-match"), etag, exists):
         context["cache"] = "not-modified"
         return Response(
             status_code=304,
             headers={"ETag": etag, "Cache-Control": f"public, max-age={settings.cache_max_age}"},
         )
-    entry = cache.get(key)
     if entry is not None:
         context["cache"] = "hit"
         if entry.error:
