@@ -64,6 +64,10 @@ def _trace(args: argparse.Namespace) -> int:
     values: dict[str, object] = {}
     for item in args.at or []:
         name, _, raw = item.partition("=")
+        if name.strip() in values:
+            raise ChainruleError(
+                "value", f"{name.strip()!r} is given twice with --at", hint="give each value once"
+            )
         try:
             values[name.strip()] = json.loads(raw)
         except json.JSONDecodeError:

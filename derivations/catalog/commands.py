@@ -23,8 +23,14 @@ def register(sub: argparse._SubParsersAction) -> None:
         "train-code", help="print a self-contained NumPy training script for an entry"
     )
     t.add_argument("id", help="a catalog entry with a training setup, e.g. window-classifier")
-    t.add_argument("--optimizer", choices=list(OPTIMIZERS), default="adam")
-    t.add_argument("--schedule", choices=list(SCHEDULES), default="constant")
+    t.add_argument(
+        "--optimizer", choices=list(OPTIMIZERS), default=None,
+        help="default: adam, or the entry's own optimizer",
+    )  # fmt: skip
+    t.add_argument(
+        "--schedule", choices=list(SCHEDULES), default=None,
+        help="default: constant, or the entry's own schedule",
+    )  # fmt: skip
     t.add_argument("--l2", type=float, default=0.0, metavar="LAMBDA", help="L2 strength lambda")
     t.add_argument("--epochs", type=int, default=30)
     t.add_argument("--seed", type=int, default=0)

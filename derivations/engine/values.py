@@ -93,9 +93,10 @@ def bind_dims(declared: Mapping[str, Shape], shapes: Mapping[str, tuple[int, ...
                     continue  # a compound dimension not yet determined
             if int(want) != size:
                 origin = f" ({dim} = {want} from {source[dim]})" if dim in source else ""
+                declared = f"{want}" if dim.is_Integer else f"{dim} = {want}"
                 raise ChainruleError(
                     "value",
-                    f"{name} has {where} {size} but its declared {where} {dim} is {want}{origin}",
+                    f"{name} has {where} {size} but its declaration needs {declared}{origin}",
                     hint=f"make the {where} of {name} equal {want}, or resize the other values",
                     details={
                         "variable": name,

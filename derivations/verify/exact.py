@@ -28,10 +28,7 @@ SYMBOLIC_OPS = 400
 
 def _small(expr: sp.Expr) -> bool:
     """At most SYMBOLIC_OPS nodes, counted with an early exit (count_ops walks everything)."""
-    for count, _ in enumerate(sp.preorder_traversal(expr)):
-        if count > SYMBOLIC_OPS:
-            return False
-    return True
+    return all(count <= SYMBOLIC_OPS for count, _ in enumerate(sp.preorder_traversal(expr)))
 
 
 class Budget(Exception):

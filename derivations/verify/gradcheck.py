@@ -21,6 +21,7 @@ scalars floats.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -187,6 +188,7 @@ def numeric_gradient(
     f: Function, inputs: Inputs, wrt: Sequence[str] | None = None, eps: float = 1e-6
 ) -> dict[str, Any]:
     """Two-sided central differences (f(x+ε) − f(x−ε)) / 2ε over every entry of each input."""
+    _positive_step("eps", eps)
     names = _wrt(inputs, wrt)
     grads, _, _ = _central(f, inputs, names, eps)
     return {n: _shaped(grads[n], np.ndim(inputs[n]) == 0) for n in names}
@@ -200,6 +202,7 @@ def complex_step_gradient(
     Valid only when f is analytic along the path and written with complex-safe operations
     (no abs, max, relu, comparisons, ``np.real``, or in-place float casts): the caller decides.
     """
+    _positive_step("h", h)
     names = _wrt(inputs, wrt)
     arrays, scalars = _arrays(inputs, np.complex128)
     grads: dict[str, Any] = {}
@@ -217,8 +220,15 @@ def complex_step_gradient(
 
 def _noise_floor(fscale: float, eps: float, rtol: float) -> float:
     # Central differences carry round-off ≈ ε_mach·|f| / ε; dividing by rtol makes round-off
-    # alone unable to fail an entry, so tiny true gradients are judged in absolute terms.
-    return max(1e-12, 10 * EPS64 * max(1.0, fscale) / eps / rtol)
+    # alone unable to fail an entry, so tiny true gradients are judged in absolute terms. The
+    # scale is |f| itself (not max(1, |f|)): a function of size 1e-24 resolves gradients of
+    # size 1e-12 perfectly well, and a sign error there must not pass.
+    return max(np.finfo(np.float64).tiny, 10 * EPS64 * fscale / eps / rtol)
+
+
+def _positive_step(name: str, value: float) -> None:
+    if not (isinstance(value, int | float) and math.isfinite(value) and value > 0):
+        raise ValueError(f"{name} must be a positive finite step, got {value!r}")
 
 
 def _shape_problems(analytic: Mapping[str, Any], inputs: Inputs, wrt: Sequence[str]) -> list[str]:
@@ -287,7 +297,10 @@ def directional_check(
     Two calls of f per direction whatever the number of parameters. ``worst`` names the
     direction ("direction", (k,)); a direction that crosses a kink is flagged, not judged.
     """
-    wrt = list(grads)
+    if not isinstance(n_directions, int) or n_directions < 1:
+        raise ValueError(f"n_directions must be a positive integer, got {n_directions!r}")
+    _positive_step("eps", eps)
+    wrt = _wrt(inputs, list(grads))
     problems = _shape_problems(grads, inputs, wrt)
     if problems:
         return _failed_shapes(problems, "directional", wrt[0])
@@ -361,6 +374,7 @@ def check_gradient(
         return _failed_shapes(problems, method, wrt[0])
     if method == "central":
         step = 1e-6 if eps is None else eps
+        _positive_step("eps", step)
         numeric, flagged, fscale = _central(f, inputs, wrt, step, kink_ops, kink_tol)
         floor = _noise_floor(fscale, step, rtol) if floor is None else floor
     elif method == "complex_step":

@@ -137,7 +137,7 @@ def test_gradients_have_the_inputs_shapes() -> None:
 
 def test_bad_inputs_are_refused_clearly() -> None:
     graph = compile_program(elaborate("W @ x", {"W": ("n", "m"), "x": ("m",)}))
-    with pytest.raises(ChainruleError, match="x has length 2 but its declared length m is 3"):
+    with pytest.raises(ChainruleError, match="x has length 2 but its declaration needs m = 3"):
         graph.forward({"W": np.ones((2, 3)), "x": np.ones(2)})
     with pytest.raises(ChainruleError, match="no value given for x"):
         graph.forward({"W": np.ones((2, 3))})

@@ -65,7 +65,7 @@ def test_non_scalar_output_is_seeded_with_ones() -> None:
     [
         (
             {"W": [[1, 2], [3, 4]], "x": [1, 2, 3], "b": [1, 2], "u": [1, 2]},
-            "x has length 3 but its declared length m is 2",
+            "x has length 3 but its declaration needs m = 2",
         ),
         ({"W": [[1, 2], [3, 4]], "x": [1, 2], "b": [1, 2, 3], "u": [1, 2]}, "b has length 3"),
         ({"W": [[1, 2], [3, 4]], "x": [1, 2], "b": [1, 2]}, "no value given for u"),

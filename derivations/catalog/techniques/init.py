@@ -8,13 +8,15 @@ same variance from layer to layer: Var(W) = 2 / (n_in + n_out).
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 
 def uniform_init(shape: tuple[int, ...], r: float, rng: np.random.Generator) -> np.ndarray:
     """Uniform(-r, r) entries: variance r**2 / 3, so r sets how far from zero weights start."""
-    if r <= 0:
-        raise ValueError(f"the range r must be positive, got {r}")
+    if not (math.isfinite(r) and r > 0):
+        raise ValueError(f"the range r must be a positive finite number, got {r}")
     return rng.uniform(-r, r, size=shape)
 
 

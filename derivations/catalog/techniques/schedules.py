@@ -21,7 +21,7 @@ def step_decay(lr0: float, t: int, k: int = 10, factor: float = 0.5) -> float:
     return float(lr0 * factor ** (t // k))
 
 
-def exponential_decay(lr0: float, t: int, k: float = 0.05) -> float:
+def exponential_decay(lr0: float, t: int, k: float = 0.1) -> float:
     """Smooth decay lr0 * exp(-k t): the same shrink ratio every epoch."""
     return float(lr0 * np.exp(-k * t))
 
