@@ -110,6 +110,8 @@ def add(*terms: N.Node) -> N.Node:
             constant += c
             continue
         coefficients[rest] = coefficients.get(rest, sp.Integer(0)) + c
+    if constant != 0 and any(_is_complemented(r) for r in coefficients):
+        constant = _absorb_complements(coefficients, constant)
     collected = [scale(c, rest) for rest, c in coefficients.items() if c != 0]
     collected = [t for t in collected if not is_zero(t)]
     if constant != 0:
@@ -121,6 +123,27 @@ def add(*terms: N.Node) -> N.Node:
     if len(collected) == 1:
         return _fit(collected[0], shape)
     return _fit(N.Add(*collected), shape)
+
+
+def _is_complemented(node: N.Node) -> bool:
+    """σ(−a), which 1 − σ(−a) turns into σ(a)."""
+    return (
+        isinstance(node, N.Apply)
+        and node.fn == "sigmoid"
+        and isinstance(node.children[0], N.Neg)
+    )
+
+
+def _absorb_complements(coefficients: dict[N.Node, sp.Expr], constant: sp.Expr) -> sp.Expr:
+    """1 − σ(−a) = σ(a): the negative-sampling gradient reads σ(u_kᵀv_c), not 1 − σ(−u_kᵀv_c)."""
+    for node in [n for n in coefficients if _is_complemented(n)]:
+        c = coefficients[node]
+        if c == -1 and constant >= 1:
+            del coefficients[node]
+            flipped = N.Apply("sigmoid", node.children[0].children[0])
+            coefficients[flipped] = coefficients.get(flipped, sp.Integer(0)) + 1
+            constant -= 1
+    return constant
 
 
 def _term_order(node: N.Node) -> tuple[int, int]:
@@ -155,6 +178,11 @@ def neg(a: N.Node) -> N.Node:
         return scale(-c, rest)
     if isinstance(a, N.Add) and all(
         split_coefficient(t)[0].could_extract_minus_sign() for t in a.children
+    ):
+        return add(*(neg(t) for t in a.children))
+    # −(1 − σ) reads better as σ − 1: distribute over a constant and one term.
+    if isinstance(a, N.Add) and len(a.children) == 2 and any(
+        isinstance(t, N.Const) for t in a.children
     ):
         return add(*(neg(t) for t in a.children))
     return N.Neg(a)

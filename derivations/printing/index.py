@@ -56,7 +56,7 @@ def subscript(base: str, idx: str) -> str:
     """h_{1} at index j is h_{1,j} (never the invalid h_{1}_{j}); W at ij is W_{ij}."""
     if not idx:
         return base
-    m = re.fullmatch(r"(.+)_\{([^{}]*)\}", base)
+    m = re.fullmatch(r"(.+?)_\{((?:[^{}]|\{[^{}]*\})*)\}", base)
     if m:
         return f"{m.group(1)}_{{{m.group(2)},{idx}}}"
     if base.startswith(r"\left(") or "_" not in base:
@@ -117,9 +117,12 @@ class _Printer(_SympyLatex):
             return (1, "")
 
         parts = []
-        for f in sorted(factors, key=key):
+        ordered = sorted(factors, key=key)
+        for i, f in enumerate(ordered):
             text = self._print(f)
-            parts.append(rf"\left({text}\right)" if f.is_Add else text)
+            # Σ y written before more factors would swallow them: (Σ y) softmax(z)_i.
+            loose = isinstance(f, _Opaque) and f.text.startswith("\\sum") and i < len(ordered) - 1
+            parts.append(rf"\left({text}\right)" if f.is_Add or loose else text)
         head = "" if coeff == 1 else self._print(coeff) + " "
         return head + " ".join(parts)
 
@@ -233,6 +236,11 @@ class IndexBuilder:
 
     def _e_DiagPart(self, node: N.Node, r: sp.Expr, c: sp.Expr) -> sp.Expr:
         return self.entry(node.children[0], r, r)
+
+    def _e_Slice(self, node: N.Slice, r: sp.Expr, c: sp.Expr) -> sp.Expr:
+        """Row i of a block starting at row s is row s + i of the whole: [g]_{d+i}."""
+        start, _ = node.params
+        return self.entry(node.children[0], r + start, c)
 
     def _e_Sum(self, node: N.Node, r: sp.Expr, c: sp.Expr) -> sp.Expr:
         """Σ over every entry, written out so that basis seeds contract: Σ(e_i ∘ y) = y_i."""

@@ -28,9 +28,9 @@ def _base(word: str) -> str:
 def _subscript(word: str) -> str:
     if word in GREEK:
         return GREEK[word]
-    if len(word) <= 2 or word.isdigit():
+    if len(word) == 1 or word.isdigit() or not word.isalpha():
         return word
-    return rf"\text{{{word}}}"
+    return rf"\text{{{word}}}"  # a word (x_in, x_Paris), upright like the lecture's labels
 
 
 def latex_name(identifier: str) -> str:
