@@ -127,6 +127,9 @@ def run(parser: argparse.ArgumentParser, argv: Sequence[str] | None = None) -> i
     except ChainruleError as exc:
         print(str(exc), file=sys.stderr)
         return 2
+    except BrokenPipeError:  # `chainrule ... | head`: the reader left, which is not an error
+        sys.stderr.close()
+        return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:

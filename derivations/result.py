@@ -62,7 +62,7 @@ class DerivationResult:
         for item in d["derivatives"]:
             lines.append(f"  {item['kind']} wrt {item['wrt']}  shape {tuple(item['shape'])}")
             lines.append(f"    {item['equation']}")
-            if item["index_latex"] != item["equation"]:
+            if item["index_latex"] != item["equation"] and item["shape"]:
                 lines.append(f"    {item['index_latex']}")
         if d["steps"]:
             lines.append("\nchain-rule steps:")

@@ -128,9 +128,7 @@ def add(*terms: N.Node) -> N.Node:
 def _is_complemented(node: N.Node) -> bool:
     """σ(−a), which 1 − σ(−a) turns into σ(a)."""
     return (
-        isinstance(node, N.Apply)
-        and node.fn == "sigmoid"
-        and isinstance(node.children[0], N.Neg)
+        isinstance(node, N.Apply) and node.fn == "sigmoid" and isinstance(node.children[0], N.Neg)
     )
 
 
@@ -181,8 +179,10 @@ def neg(a: N.Node) -> N.Node:
     ):
         return add(*(neg(t) for t in a.children))
     # −(1 − σ) reads better as σ − 1: distribute over a constant and one term.
-    if isinstance(a, N.Add) and len(a.children) == 2 and any(
-        isinstance(t, N.Const) for t in a.children
+    if (
+        isinstance(a, N.Add)
+        and len(a.children) == 2
+        and any(isinstance(t, N.Const) for t in a.children)
     ):
         return add(*(neg(t) for t in a.children))
     return N.Neg(a)

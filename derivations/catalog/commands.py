@@ -83,6 +83,13 @@ def _wrap(text: str, indent: str = "  ") -> str:
     return textwrap.fill(text, 96, initial_indent=indent, subsequent_indent=indent + "  ")
 
 
+def u(latex: str) -> str:
+    """Terminal text for LaTeX (the JSON output keeps the LaTeX itself)."""
+    from ..printing.unicode import to_unicode
+
+    return to_unicode(latex)
+
+
 def render(entry: dict[str, Any]) -> str:
     """Readable text for one entry: what it is, the derivation, the checks, the pitfalls."""
     out = [f"{entry['title']}  ({entry['id']})", _wrap(entry["summary"], ""), ""]
@@ -91,15 +98,15 @@ def render(entry: dict[str, Any]) -> str:
     out.append("variables: " + decl)
     out.append("tags:      " + ", ".join(entry["tags"]))
     for d in entry.get("definitions", []):
-        out.append(f"  {d['symbol']} = {d['latex']}   ({d['role']}, shape {d['shape']})")
+        out.append(f"  {u(d['symbol'])} = {u(d['latex'])}   ({d['role']}, shape {d['shape']})")
     for d in entry.get("derivatives", []):
         out += ["", f"d/d{d['wrt']}  ({d['kind']}, shape {d['shape']}, {d['layout']})"]
-        out.append(f"  latex: {d['latex']}")
-        if d.get("index_latex"):
-            out.append(f"  index: {d['index_latex']}")
+        out.append(f"  {u(d.get('equation', d['latex']))}")
+        if d.get("index_latex") and d["index_latex"] != d.get("equation"):
+            out.append(f"  {u(d['index_latex'])}")
         out.append(f"  numpy: {d['numpy']}")
         for step in entry.get("steps", {}).get(d["wrt"], []):
-            out.append(f"    {step}")
+            out.append(f"    {u(step)}")
     verification = entry.get("verification")
     if verification:
         out += ["", f"verification: passed={verification.get('passed')}"]
@@ -112,7 +119,12 @@ def render(entry: dict[str, Any]) -> str:
             out.append(f"  {c['method']}: {state} ({size})")
     technique = entry.get("technique")
     if technique:
-        out += ["", "technique: " + technique["formula"], "  code: " + technique["implementation"]]
+        out += [
+            "",
+            "technique: " + u(technique["formula"]),
+            "  LaTeX: " + technique["formula"],
+            "  code: " + technique["implementation"],
+        ]
     if "trace" in entry:
         t = entry["trace"]
         out += ["", f"worked example at {entry['trace_at']}: value {t['value']}"]

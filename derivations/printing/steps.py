@@ -114,6 +114,7 @@ def _jacobian_chain(
         for node, ref in zip(nodes, refs, strict=False):
             j = jacobian([], node, ref)
             factors.append(printer.wrap(j, MUL + 1) if j is not None else "0")
+        # A factor of 1 (∂f/∂q for f = q + z) is shown in the symbols but not multiplied out.
         last_node = nodes[-1]
         symbols = [
             _frac(printer.name(a), printer.name(b)) for a, b in zip(names, path, strict=False)
@@ -130,4 +131,5 @@ def _jacobian_chain(
         factors.append(printer.wrap(j_last if j_last is not None else A.zeros(var.shape), MUL + 1))
     except NoMatrixForm:
         return []
-    return [f"{_frac(out, printer.name(wrt))} = {' '.join(symbols)} = {' '.join(factors)}"]
+    shown = [f for f in factors if f != "1"] or ["1"]
+    return [f"{_frac(out, printer.name(wrt))} = {' '.join(symbols)} = {' '.join(shown)}"]
