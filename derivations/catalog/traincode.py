@@ -81,9 +81,12 @@ def _dimension_size(text: str, sizes: dict[str, int]) -> int | None:
 
 
 def _split_future(source: str) -> tuple[list[str], str]:
-    """``from __future__`` lines must open a file, so hoist them out of the embedded module."""
+    """``from __future__`` lines must open a file, so hoist them out of the embedded module (and
+    drop its ``import numpy``: the script imports it once at the top)."""
     future, body = [], []
     for line in source.splitlines():
+        if line == "import numpy as np":
+            continue
         (future if line.startswith("from __future__ import") else body).append(line)
     return future, "\n".join(body).strip("\n")
 

@@ -29,11 +29,12 @@ def exponential_decay(lr0: float, t: int, k: float = 0.1) -> float:
 def cyclic_triangular(lr0: float, t: int, max_lr: float | None = None, step_size: int = 5) -> float:
     """Triangular cycle: rise linearly from lr0 to max_lr over ``step_size`` epochs, then fall.
 
-    The period is 2 * step_size; max_lr defaults to 10 * lr0 (Smith's triangular policy).
+    The period is 2 * step_size; max_lr defaults to 4 * lr0, within the 3-4x range Smith suggests
+    for the triangular policy when no range test has been run.
     """
     if step_size < 1:
         raise ValueError(f"step_size must be at least 1 epoch, got {step_size}")
-    top = 10.0 * lr0 if max_lr is None else max_lr
+    top = 4.0 * lr0 if max_lr is None else max_lr
     cycle = np.floor(1 + t / (2 * step_size))
     x = abs(t / step_size - 2 * cycle + 1)
     return float(lr0 + (top - lr0) * max(0.0, 1.0 - x))
