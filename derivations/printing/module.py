@@ -8,15 +8,18 @@ reuse the forward intermediates and the named δs: one forward pass, one backwar
 from __future__ import annotations
 
 import keyword
+import re
+
+import sympy as sp
 
 from ..calculus import algebra as A
-from ..calculus.derivation import Derivation, Item, basis_seed
+from ..calculus.derivation import Derivation, Item
 from ..calculus.reverse import backward
 from ..expr import nodes as N
 from ..expr import shapes as S
 from ..expr.program import Definition
 from .cse import eliminate
-from .numpy_code import HELPERS, NumpyPrinter, py_dim
+from .numpy_code import HELPERS, NumpyPrinter
 
 
 def _shape_doc(var: N.Var) -> str:
@@ -45,8 +48,6 @@ class ModuleWriter:
 
     def _bind(self, dim: object) -> str:
         """Read a symbolic size off an input's shape (solving 5*d = W.shape[1] if need be)."""
-        import sympy as sp
-
         for exact in (True, False):
             for var in self.program.inputs.values():
                 axes = (
@@ -261,13 +262,8 @@ _HESSIAN_HELPER = '''def _hessian_by_hvp(hvp, at, *args):
 
 
 def _uses(text: str, name: str) -> bool:
-    import re
-
     return re.search(rf"(?<![A-Za-z0-9_.]){re.escape(name)}(?![A-Za-z0-9_])", text) is not None
 
 
 def generate_module(derivation: Derivation, hessian: bool = False) -> str:
     return ModuleWriter(derivation).module(hessian)
-
-
-__all__ = ["generate_module", "basis_seed", "py_dim"]

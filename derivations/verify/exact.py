@@ -19,8 +19,8 @@ import sympy as sp
 from ..calculus.derivation import Derivation
 from ..expr import nodes as N
 from ..expr.functions import _Elementwise
-from ..expr.program import Definition
 from .explicit import Explicit
+from .report import skipped
 from .sampling import concrete_shape
 
 SYMBOLIC_OPS = 400
@@ -161,14 +161,8 @@ def exact_check(
     except Budget:
         return _stopped(sizes, seconds, 0)
     except (sp.matrices.exceptions.NonInvertibleMatrixError, ZeroDivisionError) as exc:
-        return {
-            "method": "exact_componentwise",
-            "passed": True,
-            "skipped": True,
-            "max_rel_error": None,
-            "sizes": sizes,
-            "detail": f"the explicit matrices at these sizes are singular ({exc}); nothing compared",
-        }
+        why = f"the explicit matrices at these sizes are singular ({exc}); nothing compared"
+        return skipped("exact_componentwise", sizes, why)
     failures: list[str] = []
     compared = 0
     try:
@@ -215,16 +209,11 @@ def exact_check(
 
 
 def _stopped(sizes: dict[str, int], seconds: float, compared: int) -> dict[str, Any]:
-    return {
-        "method": "exact_componentwise",
-        "passed": True,
-        "skipped": True,
-        "max_rel_error": None,
-        "sizes": sizes,
-        "entries": compared,
-        "detail": f"stopped at its {seconds:g} s budget with {compared} entries compared and none "
-        "wrong: the program is too large to expand exactly (the numeric checks cover it)",
-    }
+    why = (
+        f"stopped at its {seconds:g} s budget with {compared} entries compared and none wrong: "
+        "the program is too large to expand exactly (the numeric checks cover it)"
+    )
+    return skipped("exact_componentwise", sizes, why, entries=compared)
 
 
 def _diff(expr: sp.Expr, symbol: sp.Symbol, deadline: float) -> sp.Expr:
@@ -289,6 +278,3 @@ def derivation_gradient(derivation: Derivation, wrt: str) -> N.Node:
     node = next(i.matrix for i in derivation.items if i.wrt == wrt and i.kind == "gradient")
     assert node is not None
     return node
-
-
-__all__ = ["exact_check", "Definition"]

@@ -20,6 +20,7 @@ from ..limits import Limits
 from ..result import DerivationResult
 from .exact import exact_check
 from .numeric import TOLERANCE, best_error, load_module, rel_error
+from .report import skipped
 from .sampling import choose_sizes, draw_inputs
 
 ENGINE_TOLERANCE = 1e-9
@@ -53,17 +54,6 @@ def _check(
             detail + "; " if detail else ""
         ) + f"largest error in ∂/∂{worst[0]} at {list(worst[2])}"
     return out
-
-
-def _skipped(method: str, sizes: dict[str, int], why: str) -> dict[str, Any]:
-    return {
-        "method": method,
-        "passed": True,
-        "skipped": True,
-        "max_rel_error": None,
-        "sizes": sizes,
-        "detail": why,
-    }
 
 
 def _hessian_errors(
@@ -223,8 +213,8 @@ def verify_result(
             break
     checks: list[dict[str, Any]] = []
     if inputs is None:
-        checks.append(_skipped("finite_differences", sizes, why))
-        checks.append(_skipped("backprop_engine", sizes, why))
+        checks.append(skipped("finite_differences", sizes, why))
+        checks.append(skipped("backprop_engine", sizes, why))
     else:
         with np.errstate(all="ignore"):
             checks.append(
