@@ -136,7 +136,7 @@ def _absorb_complements(coefficients: dict[N.Node, sp.Expr], constant: sp.Expr) 
     """1 − σ(−a) = σ(a): the negative-sampling gradient reads σ(u_kᵀv_c), not 1 − σ(−u_kᵀv_c)."""
     for node in [n for n in coefficients if _is_complemented(n)]:
         c = coefficients[node]
-        if c == -1 and constant >= 1:
+        if c == -1 and (constant - 1).is_nonnegative is True:
             del coefficients[node]
             flipped = N.Apply("sigmoid", node.children[0].children[0])
             coefficients[flipped] = coefficients.get(flipped, sp.Integer(0)) + 1
@@ -262,7 +262,25 @@ def div(a: N.Node, b: N.Node) -> N.Node:
     c, rest = split_coefficient(a)
     if c != 1 and not is_const(rest, 1):
         return scale(c, div(rest, b))
+    cancelled = _cancel_quotient(a, b)
+    if cancelled is not None:
+        return _fit(cancelled, shape)
     return N.Div(a, b)
+
+
+def _cancel_quotient(a: N.Node, b: N.Node) -> N.Node | None:
+    """x y / x = y and x y / x² = y / x: a factor shared by numerator and denominator goes."""
+    factors = list(a.children) if isinstance(a, N.Mul) else [a]
+    base, exponent = b, sp.Integer(1)
+    if isinstance(b, N.Apply) and b.fn == "pow" and isinstance(b.children[1], N.Const):
+        base, exponent = b.children[0], b.children[1].value
+    if base not in factors or not (exponent.is_Integer and exponent >= 1):
+        return None
+    factors.remove(base)
+    top = mul(*factors) if factors else N.Const(1)
+    if exponent == 1:
+        return top
+    return div(top, power(base, N.Const(exponent - 1)))
 
 
 def power(a: N.Node, p: N.Node) -> N.Node:

@@ -42,27 +42,52 @@ def _layers(root: N.Node) -> list[N.Apply]:
     return found
 
 
+_SCHEMES = (("z", "h"), ("zeta", "eta"))  # ζ and η when the user already has z or h
+
+
 def introduce_names(program: TypedProgram) -> TypedProgram:
     if program.definitions:
         return program
     layers = _layers(program.output)
     if not layers:
         return program
+    arguments: list[N.Node] = []
+    for layer in layers:
+        if layer.children[0] not in arguments:
+            arguments.append(layer.children[0])
     taken = set(program.inputs) | ({program.output_name} if program.output_name else set())
-    single = len(layers) == 1
+    taken |= {str(d) for d in program.dims}
+
+    def names(z: str, h: str) -> tuple[list[str], list[str]]:
+        zs = [z] if len(arguments) == 1 else [f"{z}{k}" for k in range(1, len(arguments) + 1)]
+        if len(layers) == 1:
+            hs = [h]
+        elif len(arguments) == len(layers):  # one layer per argument: h_k pairs with z_k
+            hs = [f"{h}{arguments.index(layer.children[0]) + 1}" for layer in layers]
+        else:
+            hs = [f"{h}{k}" for k in range(1, len(layers) + 1)]
+        return zs, hs
+
+    for z, h in _SCHEMES:  # one scheme for every layer, never a mix
+        z_names, h_names = names(z, h)
+        if not (set(z_names) | set(h_names)) & taken:
+            break
+    else:
+        return program  # the user's names leave no room: keep the program as written
     mapping: dict[N.Node, N.Node] = {}
     definitions: list[Definition] = []
-    for k, layer in enumerate(layers, start=1):
-        z_name, h_name = ("z", "h") if single else (f"z{k}", f"h{k}")
-        if z_name in taken or h_name in taken:
-            z_name, h_name = ("z_l", "h_l") if single else (f"z_l{k}", f"h_l{k}")
-            if z_name in taken or h_name in taken:
-                return program  # the user's names leave no room: keep the program as written
-        taken |= {z_name, h_name}
-        argument = N.substitute(layer.children[0], mapping)
-        definitions.append(Definition(z_name, argument))
-        z_ref = N.Var(z_name, argument.shape, "intermediate")
-        value = layer.rebuild((z_ref, *(N.substitute(c, mapping) for c in layer.children[1:])))
+    z_refs: dict[N.Node, N.Node] = {}
+    for layer, h_name in zip(layers, h_names, strict=True):
+        argument = layer.children[0]
+        if argument not in z_refs:
+            z_name = z_names[arguments.index(argument)]
+            body = N.substitute(argument, mapping)
+            definitions.append(Definition(z_name, body))
+            z_refs[argument] = N.Var(z_name, body.shape, "intermediate")
+            mapping[argument] = z_refs[argument]  # every other use of Wx + b reads z too
+        value = layer.rebuild(
+            (z_refs[argument], *(N.substitute(c, mapping) for c in layer.children[1:]))
+        )
         definitions.append(Definition(h_name, value))
         mapping[layer] = N.Var(h_name, value.shape, "intermediate")
     output = N.substitute(program.output, mapping)

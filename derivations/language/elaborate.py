@@ -375,6 +375,23 @@ class _Elaborator:
             return self.call(syn)
         raise AssertionError(syn)  # pragma: no cover
 
+    def constant(self, value: sp.Expr, syn: BinOp) -> N.Const:
+        """A folded constant, held to the same float64 range as a literal."""
+        if (
+            value.is_number
+            and value != 0
+            and (abs(value) > sp.Integer(10) ** 300 or abs(value) < sp.Rational(1, 10**300))
+        ):
+            raise self.error(
+                "limit",
+                f"the constant {sp.N(value, 6)} is outside the float64 range chainrule works in",
+                syn.pos,
+                "keep constants between 1e-300 and 1e300 in size",
+                limit="max_literal",
+                value=10**300,
+            )
+        return N.Const(value)
+
     def name(self, syn: Name) -> N.Node:
         if syn.id in self.inputs:
             return self.inputs[syn.id]
@@ -424,7 +441,7 @@ class _Elaborator:
             if isinstance(a, N.Const) and isinstance(b, N.Const):
                 folded = a.value**b.value  # 2 ** 10 is 1024, so x ** 2 ** 10 meets the limit
                 if folded.is_real and folded.is_finite:
-                    return N.Const(folded)
+                    return self.constant(folded, syn)
                 raise self.error(
                     "value",
                     f"{a.value} ** {b.value} is not a finite real number",
@@ -434,7 +451,7 @@ class _Elaborator:
             if isinstance(a, N.Const) and a.value <= 0:
                 raise self.error(
                     "value",
-                    f"the base {a.value} of a power with a variable exponent must be positive",
+                    f"the base {a.value} of a power with a non-constant exponent must be positive",
                     syn.pos,
                     f"write exp(a * log(c)) with c > 0; {a.value} ** a has no derivative in a",
                 )
@@ -458,6 +475,17 @@ class _Elaborator:
                 a,
                 b,
             )
+        if isinstance(b, N.Const) and b.value == 0 and op == "/":
+            raise self.error(
+                "value",
+                "division by zero",
+                syn.pos,
+                "the divisor is the constant 0; divide by a nonzero number or a variable",
+            )
+        if isinstance(a, N.Const) and isinstance(b, N.Const):
+            # Constant arithmetic is done exactly now: 2 - 2 is 0, 1/3 - 1 is -2/3.
+            x, y = a.value, b.value
+            return self.constant({"+": x + y, "-": x - y, "*": x * y, "/": x / y}[op], syn)
         if op == "+":
             return N.Add(a, b)
         if op == "-":

@@ -85,7 +85,9 @@ class LatexPrinter:
         text = latex_number(node.value)
         if node.value.is_number and node.value < 0:
             return text, ADD
-        return text, ATOM if node.value.is_Integer or node.value.is_Float else MUL
+        # \frac{1}{n} needs no brackets; log 2 and other non-rational numbers do.
+        atomic = node.value.is_Rational or node.value.is_Float or text.startswith(r"\frac")
+        return text, ATOM if atomic else MUL
 
     def _print_Zeros(self, node: N.Zeros) -> tuple[str, int]:
         return "0", ATOM
@@ -120,6 +122,20 @@ class LatexPrinter:
         return f"-{self.wrap(node.children[0], MUL)}", ADD
 
     def _print_Mul(self, node: N.Mul) -> tuple[str, int]:
+        # ⅓ · a/b is written as one fraction, a/(3b): no bracketed \frac{1}{3} in front.
+        if (
+            len(node.children) == 2
+            and isinstance(node.children[0], N.Const)
+            and node.children[0].value.is_Rational
+            and node.children[0].value > 0
+            and node.children[0].value.q != 1
+            and isinstance(node.children[1], N.Div)
+        ):
+            p, q = node.children[0].value.p, node.children[0].value.q
+            top, bottom = node.children[1].children
+            num = self.wrap(top, MUL + 1)
+            num = str(p) if num == "1" else (num if p == 1 else f"{p} {num}")
+            return rf"\frac{{{num}}}{{{q} {self.wrap(bottom, MUL + 1)}}}", ATOM
         scalars = [c for c in node.children if c.is_scalar]
         arrays = [c for c in node.children if not c.is_scalar]
         if not arrays:  # all scalars: plain juxtaposition; a trailing Σ needs no brackets

@@ -38,7 +38,11 @@ def latex_name(identifier: str) -> str:
     ``lam`` -> ``\\lambda``; ``delta_z`` -> ``\\delta_{z}``; ``U_neg`` -> ``U_{\\text{neg}}``."""
     head, sep, tail = identifier.partition("_")
     if sep and head and tail:
-        return f"{latex_name(head)}_{{{_subscript(tail)}}}"
+        base = latex_name(head)
+        m = re.fullmatch(r"(.+)_\{([^{}]*)\}", base)
+        if m:  # delta1_2 is δ_{1,2}, never the invalid δ_{1}_{2}
+            return f"{m.group(1)}_{{{m.group(2)},{_subscript(tail)}}}"
+        return f"{base}_{{{_subscript(tail)}}}"
     m = re.fullmatch(r"([A-Za-z]+?)(\d+)", identifier)
     if m:
         return f"{_base(m.group(1))}_{{{m.group(2)}}}"

@@ -9,6 +9,7 @@ right one as 0 (exactly, for rational functions) or below 1e-30.
 
 from __future__ import annotations
 
+import math
 import random
 import time
 from typing import Any
@@ -93,9 +94,11 @@ class Comparer:
         self.numeric += 1
         for point in self.points:
             err = _difference_at(a, b, point)
-            self.worst = max(self.worst, err)
-            if err > 1e-25:
+            # NaN (a singular point) is no evidence of equality: it fails, never passes.
+            if not math.isfinite(err) or err > 1e-25:
+                self.worst = max(self.worst, err) if math.isfinite(err) else float("inf")
                 return False
+            self.worst = max(self.worst, err)
         return True
 
 
@@ -115,6 +118,8 @@ def _difference_at(a: sp.Expr, b: sp.Expr, point: dict[sp.Symbol, sp.Rational]) 
     value = (a - b).xreplace(point)
     if value.is_Rational:
         return abs(float(value))
+    if value.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
+        return float("nan")
     symbols = sorted(point, key=str)
     args = [mpmath.mpf(point[s].p) / point[s].q for s in symbols]
     try:
@@ -122,9 +127,12 @@ def _difference_at(a: sp.Expr, b: sp.Expr, point: dict[sp.Symbol, sp.Rational]) 
         with mpmath.workdps(40):
             va, vb = f(*args)
             return float(abs(va - vb) / (abs(va) + abs(vb) + 1))
-    except (TypeError, ValueError, ZeroDivisionError, NameError):  # pragma: no cover - fallback
-        scale = abs(sp.N(a.xreplace(point), 40)) + abs(sp.N(b.xreplace(point), 40)) + 1
-        return float(abs(sp.N(value, 40)) / scale)
+    except Exception:  # noqa: BLE001 - any failure to evaluate is "no comparison possible"
+        try:
+            scale = abs(sp.N(a.xreplace(point), 40)) + abs(sp.N(b.xreplace(point), 40)) + 1
+            return float(abs(sp.N(value, 40)) / scale)
+        except Exception:  # noqa: BLE001
+            return float("nan")
 
 
 def exact_check(
