@@ -208,7 +208,10 @@ def verify_result(
     rng = np.random.default_rng(seed)
     for reverse in (False, True):
         sizes = choose_sizes(derivation.program, reverse=reverse)
-        inputs, why = draw_inputs(derivation.program, sizes, rng, module["value"])
+        derivatives = module.get("value_and_grad") or module.get("jacobian")
+        inputs, why = draw_inputs(
+            derivation.program, sizes, rng, module["value"], derivatives_fn=derivatives
+        )
         if inputs is not None or len(sizes) < 2:
             break
     checks: list[dict[str, Any]] = []

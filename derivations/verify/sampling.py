@@ -100,14 +100,29 @@ def compile_nodes(program: TypedProgram, nodes: list[N.Node]) -> object:
 _RANGES = [(0.5, 1.5), (-1.5, -0.5), (3.5, 5.5), (-5.5, -3.5), (10.0, 20.0)]
 
 
+def _finite_derivatives(fn: object, inputs: dict[str, object]) -> bool:
+    try:
+        out = fn(**inputs)  # type: ignore[operator]
+    except (FloatingPointError, ValueError, ZeroDivisionError, np.linalg.LinAlgError):
+        return False
+    grads = out[1] if isinstance(out, tuple) else out
+    return all(np.all(np.isfinite(np.asarray(g, dtype=float))) for g in grads.values())
+
+
 def draw_inputs(
     program: TypedProgram,
     sizes: dict[str, int],
     rng: np.random.Generator,
     value_fn: object,
     attempts: int = 50,
+    derivatives_fn: object | None = None,
 ) -> tuple[dict[str, np.ndarray | float] | None, str]:
-    """Inputs in every function's domain and away from kinks, or None with the reason."""
+    """Inputs in every function's domain and away from kinks, or None with the reason.
+
+    With ``derivatives_fn`` (the generated value_and_grad or jacobian), a draw where the
+    derivative itself is undefined, such as ‖relu(x)‖ with every x < 0 (the norm at 0), is
+    redrawn too: no check can compare anything there.
+    """
     positive, conditioned = _sensitive_inputs(program)
     kinks = kink_arguments(program)
     kink_fn = compile_nodes(program, kinks) if kinks else None
@@ -154,5 +169,8 @@ def draw_inputs(
                 if min(margins) < KINK_MARGIN:
                     reason = "every draw came close to a kink of relu/abs/max/min"
                     continue
+            if derivatives_fn is not None and not _finite_derivatives(derivatives_fn, inputs):
+                reason = "every draw hit a point where the derivative is undefined"
+                continue
         return inputs, f"drawn on attempt {attempt + 1}"
     return None, reason

@@ -96,7 +96,12 @@ def check_against_autograd(program: TypedProgram, rng: np.random.Generator, indi
         return evaluate_program(program, args, SIZES, indices)[0, 0]
 
     assert value == pytest.approx(float(reference(values)), rel=1e-12, abs=1e-12)
-    expected = grad(reference)(values)
+    with np.errstate(all="ignore"):
+        expected = grad(reference)(values)
+    if not all(np.all(np.isfinite(expected[name])) for name in wrt):
+        # A point where the derivative does not exist (‖relu(x)‖ with every x < 0 is the norm
+        # at 0): no reference to compare with, so the draw says nothing either way.
+        pytest.skip("the reference gradient is undefined at this draw")
     for name in wrt:
         want = to_api(np.asarray(expected[name]), program.inputs[name].shape)
         assert np.shape(grads[name]) == np.shape(api[name]), name

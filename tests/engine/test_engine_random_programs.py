@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 import sympy as sp
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from derivations.expr import nodes as N
@@ -131,10 +132,18 @@ def programs(draw: st.DrawFn) -> TypedProgram:
     return TypedProgram("", dict(VARS), definitions, out)
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=150,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+    derandomize=True,  # the same 150 programs on every machine: CI is reproducible
+)
 @given(programs(), st.integers(0, 2**32 - 1))
 def test_random_programs_match_autograd(program: TypedProgram, seed: int) -> None:
-    check_against_autograd(program, np.random.default_rng(seed))
+    try:
+        check_against_autograd(program, np.random.default_rng(seed))
+    except pytest.skip.Exception:
+        assume(False)  # an undefined derivative at this draw: let hypothesis draw another
 
 
 def test_reference_helpers_agree_on_a_fixed_program() -> None:
