@@ -159,20 +159,27 @@ class DeriveResponse(_Result):
                 {
                     "expression": "s = u.T @ x",
                     "variables": {"u": ["n"], "x": ["n"]},
-                    "output": {"name": "s", "shape": [], "latex": "s = u^\\top x"},
+                    "output": {"name": "s", "shape": [], "latex": "u^{T} x"},
                     "definitions": [],
                     "derivatives": [
                         {
                             "wrt": "x",
                             "kind": "gradient",
                             "shape": ["n"],
-                            "layout": "shape convention",
-                            "latex": "\\frac{\\partial s}{\\partial x} = u",
-                            "index_latex": "\\frac{\\partial s}{\\partial x_i} = u_i",
+                            "layout": "shape convention: the gradient has the variable's shape",
+                            "latex": "u",
+                            "matrix_form": True,
+                            "equation": "\\frac{\\partial s}{\\partial x} = u",
+                            "index_latex": "\\frac{\\partial s}{\\partial x_{i}} = u_{i}",
                             "numpy": "u",
                         }
                     ],
-                    "steps": {"x": ["\\frac{\\partial s}{\\partial x} = u"]},
+                    "steps": {
+                        "x": [
+                            "\\frac{\\partial s}{\\partial x} = u \\quad "
+                            "\\text{(shape convention: the shape of } x)"
+                        ]
+                    },
                     "code": {"numpy": "import numpy as np\n..."},
                     "verification": {
                         "passed": True,
@@ -180,10 +187,11 @@ class DeriveResponse(_Result):
                             {
                                 "method": "finite_differences",
                                 "passed": True,
-                                "max_rel_error": 1.2e-10,
-                                "sizes": {"n": 3},
+                                "max_rel_error": 3.6e-14,
+                                "sizes": {"n": 2},
                                 "skipped": False,
-                                "detail": "central differences, h=1e-6",
+                                "detail": "five-point central differences, h = 1e-3 "
+                                "(1e-4, 1e-5 if needed)",
                             }
                         ],
                     },

@@ -307,3 +307,19 @@ def test_a_body_that_is_not_utf8_is_a_validation_problem(fake_client: TestClient
         "/v1/derive", content=b"\xff\xfe{", headers={"Content-Type": "application/json"}
     )
     assert_problem(response, 422, "validation")
+
+
+def test_derive_example_in_the_openapi_document_is_real_output() -> None:
+    """The documented example is what chainrule returns for it, field for field."""
+    from derivations import derive
+    from service.schemas import DeriveResponse
+
+    example = DeriveResponse.model_config["json_schema_extra"]["examples"][0]
+    wrt = [d["wrt"] for d in example["derivatives"]]
+    real = derive(example["expression"], example["variables"], wrt=wrt).to_dict()
+    for field in ("expression", "variables", "output", "definitions", "steps"):
+        assert example[field] == real[field], field
+    for documented, actual in zip(example["derivatives"], real["derivatives"], strict=True):
+        assert documented == actual
+    check = example["verification"]["checks"][0]
+    assert check["detail"] == real["verification"]["checks"][0]["detail"]
