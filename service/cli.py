@@ -22,6 +22,7 @@ def _serve(args: argparse.Namespace) -> int:
 
     overrides = {"workers": args.workers} if args.workers else {}
     app = create_app(Settings(**overrides))
+    print(f"chainrule serving on http://{args.host}:{args.port}  (Swagger UI at /docs)", flush=True)
     uvicorn.run(app, host=args.host, port=args.port, access_log=False, log_config=None)
     return 0
 
