@@ -52,7 +52,7 @@ def _derive(args: argparse.Namespace) -> int:
     elif args.latex:
         print(result.latex_document())
     elif args.code:
-        print(result.code["numpy"])
+        print(result.code[args.code])
     else:
         print(result.text())
     return 0 if result.verification_passed in (True, None) else 1
@@ -104,7 +104,13 @@ def build_parser() -> tuple[argparse.ArgumentParser, argparse._SubParsersAction]
     fmt = d.add_mutually_exclusive_group()
     fmt.add_argument("--json", action="store_true", help="print the result dict as JSON")
     fmt.add_argument("--latex", action="store_true", help="print a LaTeX document")
-    fmt.add_argument("--code", action="store_true", help="print the generated NumPy module")
+    fmt.add_argument(
+        "--code",
+        nargs="?",
+        const="numpy",
+        choices=("numpy", "torch", "jax"),
+        help="print the generated module: numpy (the default), torch or jax",
+    )
     d.set_defaults(func=_derive)
 
     t = sub.add_parser("trace", help="run forward and backward passes and show every node")

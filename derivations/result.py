@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from .calculus.derivation import Derivation, Item
 from .expr import nodes as N
 from .expr import shapes as S
+from .printing.backends import BACKENDS
 from .printing.index import index_latex, partial_lhs
 from .printing.latex import LatexPrinter
 from .printing.module import generate_module
@@ -16,11 +18,34 @@ from .printing.steps import steps_for
 from .printing.unicode import to_unicode
 
 
+class GeneratedCode(Mapping[str, str]):
+    """The generated modules by backend ("numpy", "torch", "jax"), each written on first use:
+    verification needs only NumPy's, so the others cost nothing until someone reads them."""
+
+    def __init__(self, derivation: Derivation, hessian: bool) -> None:
+        self._derivation = derivation
+        self._hessian = hessian
+        self._modules: dict[str, str] = {}
+
+    def __getitem__(self, backend: str) -> str:
+        if backend not in BACKENDS:
+            raise KeyError(backend)
+        if backend not in self._modules:
+            self._modules[backend] = generate_module(self._derivation, self._hessian, backend)
+        return self._modules[backend]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(BACKENDS)
+
+    def __len__(self) -> int:
+        return len(BACKENDS)
+
+
 @dataclass
 class DerivationResult:
     derivation: Derivation
     hessian: bool
-    code: dict[str, str]
+    code: Mapping[str, str]
     verification: dict[str, Any] | None = None
     _dict: dict[str, Any] = field(default_factory=dict, repr=False)
 
@@ -248,4 +273,4 @@ def build_dict(result: DerivationResult) -> dict[str, Any]:
 
 
 def make_result(derivation: Derivation, hessian: bool) -> DerivationResult:
-    return DerivationResult(derivation, hessian, {"numpy": generate_module(derivation, hessian)})
+    return DerivationResult(derivation, hessian, GeneratedCode(derivation, hessian))

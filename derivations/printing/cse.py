@@ -33,7 +33,9 @@ def eliminate(
     counts: Counter[N.Node] = Counter()
     for _, node in reused:
         counts.update(n for n in N.walk_all(node) if not _trivial(n))
-    shared = {n for n, c in counts.items() if c >= 2}
+    # diag(v) is never named: a product prints it as a scaling by v (which is named instead),
+    # so naming it would materialise the n×n matrix the printer avoids.
+    shared = {n for n, c in counts.items() if c >= 2 and not isinstance(n, N.Diag)}
     # A statement's whole right-hand side is already named; do not name it twice.
     shared -= {node for _, node in reused}
 

@@ -1,6 +1,7 @@
-"""The generated NumPy module: value, value_and_grad (or value_and_vjp), jacobian, hessian.
+"""The generated module: value, value_and_grad (or value_and_vjp), jacobian, hessian.
 
-The module imports only numpy, uses the program's names, and repeats the forward pass inside
+One writer serves every backend (NumPy, PyTorch, JAX: ``backends.py`` spells the operations).
+The module imports only its array library, uses the program's names, and repeats the forward pass inside
 each public function so that every function can be read (and copied) on its own. Gradients
 reuse the forward intermediates and the named δs: one forward pass, one backward pass.
 """
@@ -18,8 +19,9 @@ from ..calculus.reverse import backward
 from ..expr import nodes as N
 from ..expr import shapes as S
 from ..expr.program import Definition
+from .backends import BACKENDS, NUMPY, Backend
 from .cse import eliminate
-from .numpy_code import HELPERS, NumpyPrinter
+from .numpy_code import CodePrinter
 
 
 def _shape_doc(var: N.Var) -> str:
@@ -28,12 +30,14 @@ def _shape_doc(var: N.Var) -> str:
 
 
 class ModuleWriter:
-    def __init__(self, derivation: Derivation) -> None:
+    def __init__(self, derivation: Derivation, backend: Backend = NUMPY) -> None:
         self.d = derivation
         self.program = derivation.program
-        self.printer = NumpyPrinter()
+        self.backend = backend
+        self.printer = CodePrinter(backend)
         self.inputs = list(self.program.inputs)
-        self.reserved = set(self.inputs) | set(keyword.kwlist) | {"np", "seed", "value"}
+        library = {"np", "torch", "jax", "jnp", "math", "itertools", "_dev"}
+        self.reserved = set(self.inputs) | set(keyword.kwlist) | library | {"seed", "value"}
 
     # -- pieces ------------------------------------------------------------------------------
 
@@ -44,6 +48,10 @@ class ModuleWriter:
             name = str(dim)
             if _uses(body_text, name):
                 lines.append(f"    {name} = {self._bind(dim)}")
+        device = self.backend.module_lines["device"]
+        if device and _uses(body_text, device):
+            self.printer.helpers.add("_device")
+            lines.append(f"    {device} = _device({', '.join(self.inputs)})")
         return lines
 
     def _bind(self, dim: object) -> str:
@@ -162,18 +170,11 @@ class ModuleWriter:
                 looped.append(item.wrt)
         lines = []
         if looped:
-            lines += [
-                f"    {out} = value({self._params()})",
-                "    _J = {"
-                + ", ".join(f'"{w}": np.zeros(np.shape({out}) + np.shape({w}))' for w in looped)
-                + "}",
-                f"    for _index in np.ndindex(np.shape({out})):",
-                f"        _seed = np.zeros(np.shape({out}))",
-                "        _seed[_index] = 1.0",
-                f"        _, _rows = value_and_vjp(_seed, {self._params()})",
-                f"        for _name in {looped!r}:",
-                "            _J[_name][_index] = _rows[_name]",
-            ]
+            self.printer.helpers.add("_jacobian_by_vjp")
+            shape = self.backend.module_lines["shape"].format(f"value({self._params()})")
+            lines.append(
+                f"    _J = _jacobian_by_vjp(value_and_vjp, {shape}, {looped!r}, {self._params()})"
+            )
             entries += [(w, f'_J["{w}"]') for w in looped]
         mapping = ", ".join(f'"{w}": {e}' for w, e in entries)
         ret = "\n".join([*lines, f"    return {{{mapping}}}"])
@@ -241,29 +242,16 @@ class ModuleWriter:
             + "\n".join(f"    {line}" for line in source.splitlines())
             + f"\n\nInputs (vectors are 1-D arrays, matrices 2-D, scalars floats):\n{shapes}\n"
             f"Symbolic sizes ({dims}) are read from the inputs' shapes.\n"
-            f'"""\n\nimport numpy as np'
+            f'"""\n\n{self.backend.header}'
         )
-        helpers = [
-            _HESSIAN_HELPER if h == "_hessian_by_hvp" else HELPERS[h]
-            for h in sorted(self.printer.helpers)
-        ]
+        helpers = [self.backend.helpers[h] for h in sorted(self.printer.helpers)]
         return "\n\n\n".join([header, *helpers, *parts]) + "\n"
-
-
-_HESSIAN_HELPER = '''def _hessian_by_hvp(hvp, at, *args):
-    """Stack Hessian-vector products with unit seeds into v.shape + v.shape."""
-    at = np.asarray(at, dtype=float)
-    out = np.zeros(at.shape + at.shape)
-    for index in np.ndindex(at.shape):
-        seed = np.zeros(at.shape)
-        seed[index] = 1.0
-        out[index] = np.reshape(hvp(seed, *args), at.shape)
-    return out'''
 
 
 def _uses(text: str, name: str) -> bool:
     return re.search(rf"(?<![A-Za-z0-9_.]){re.escape(name)}(?![A-Za-z0-9_])", text) is not None
 
 
-def generate_module(derivation: Derivation, hessian: bool = False) -> str:
-    return ModuleWriter(derivation).module(hessian)
+def generate_module(derivation: Derivation, hessian: bool = False, backend: str = "numpy") -> str:
+    """The module for ``backend`` ("numpy", "torch" or "jax")."""
+    return ModuleWriter(derivation, BACKENDS[backend]).module(hessian)

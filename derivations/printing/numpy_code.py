@@ -9,40 +9,19 @@ log-softmax, softplus as logaddexp(0, x).
 from __future__ import annotations
 
 import math
+import re
+from collections.abc import Mapping
 
 import sympy as sp
 
 from ..expr import nodes as N
 from ..expr import shapes as S
+from .backends import NUMPY, Backend
 
 ADD, MUL, UNARY, POW, ATOM = 10, 20, 25, 40, 100
 
-# Helpers emitted into a generated module only when its code uses them.
-HELPERS: dict[str, str] = {
-    "_sigmoid": '''def _sigmoid(x):
-    """σ(x) = 1 / (1 + e^{-x}) without overflow for large |x|."""
-    return np.exp(-np.logaddexp(0.0, -x))''',
-    "_softmax": """def _softmax(z):
-    e = np.exp(z - np.max(z))
-    return e / np.sum(e)""",
-    "_log_softmax": """def _log_softmax(z):
-    shifted = z - np.max(z)
-    return shifted - np.log(np.sum(np.exp(shifted)))""",
-    "_logsumexp": """def _logsumexp(z):
-    top = np.max(z)
-    return top + np.log(np.sum(np.exp(z - top)))""",
-    "_basis": """def _basis(n, i):
-    e = np.zeros(n)
-    e[i] = 1.0
-    return e""",
-    "_scalar": '''def _scalar(v):
-    """A 0-d or 1×1 result as a Python number (complex stays complex, for complex-step checks)."""
-    return np.asarray(v).reshape(()).item()''',
-    "_arr": '''def _arr(v):
-    """Inputs as float64 arrays; complex inputs stay complex (complex-step checks)."""
-    a = np.asarray(v)
-    return a.astype(np.result_type(a.dtype, np.float64), copy=False)''',
-}
+# Helpers emitted into a generated NumPy module only when its code uses them.
+HELPERS: Mapping[str, str] = NUMPY.helpers
 
 
 def py_dim(expr: sp.Expr) -> str:
@@ -52,7 +31,7 @@ def py_dim(expr: sp.Expr) -> str:
     return sp.pycode(expr) if not expr.is_Symbol else str(expr)
 
 
-def py_number(value: sp.Expr) -> str:
+def py_number(value: sp.Expr, backend: Backend = NUMPY) -> str:
     """A constant as Python source: exact integers as floats, everything numeric as its float
     (log 2 becomes 0.693…, never math.log(2)); only size expressions stay symbolic."""
     if value.is_Integer and abs(int(value)) < 10**15:
@@ -60,7 +39,8 @@ def py_number(value: sp.Expr) -> str:
     if value.is_number:
         number = float(value)
         if math.isinf(number):
-            return "np.inf" if number > 0 else "-np.inf"
+            inf = backend.calls["inf"]
+            return inf if number > 0 else f"-{inf}"
         return repr(number)
     return f"({py_dim(value)})"  # e.g. 1/(m*n) for a mean over symbolic sizes
 
@@ -71,8 +51,14 @@ def _shape_text(shape: S.Shape) -> str:
     return f"({py_dim(shape[0])}, {py_dim(shape[1])})"
 
 
-class NumpyPrinter:
-    def __init__(self) -> None:
+_HELPER_CALL = re.compile(r"(?<![\w.])(_[a-z_]+)\(")
+
+
+class CodePrinter:
+    """Array code for one backend (NumPy by default; PyTorch and JAX from ``backends``)."""
+
+    def __init__(self, backend: Backend = NUMPY) -> None:
+        self.backend = backend
         self.helpers: set[str] = set()
         # Statements already emitted, so that log(p) with p = σ(t) still prints stably.
         self.definitions: dict[str, N.Node] = {}
@@ -99,26 +85,35 @@ class NumpyPrinter:
         self.helpers.add(name)
         return name
 
+    def call(self, op: str, *args: str) -> str:
+        """The backend's spelling of ``op``, noting the helpers that spelling uses."""
+        text = self.backend.call(op, *args)
+        self.helpers.update(
+            h for h in _HELPER_CALL.findall(self.backend.calls[op]) if h in self.backend.helpers
+        )
+        return text
+
     # -- leaves ----------------------------------------------------------------------------
 
     def _print_Var(self, node: N.Var) -> tuple[str, int]:
         return node.name, ATOM
 
     def _print_Const(self, node: N.Const) -> tuple[str, int]:
-        text = py_number(node.value)
+        text = py_number(node.value, self.backend)
         return text, UNARY if text.startswith("-") else ATOM
 
     def _print_Zeros(self, node: N.Zeros) -> tuple[str, int]:
-        return f"np.zeros({_shape_text(node.shape)})", ATOM
+        return self.call("zeros", _shape_text(node.shape)), ATOM
 
     def _print_Ones(self, node: N.Ones) -> tuple[str, int]:
-        return f"np.ones({_shape_text(node.shape)})", ATOM
+        return self.call("ones", _shape_text(node.shape)), ATOM
 
     def _print_Identity(self, node: N.Identity) -> tuple[str, int]:
-        return f"np.eye({py_dim(node.shape[0])})", ATOM
+        return self.call("eye", py_dim(node.shape[0])), ATOM
 
     def _print_Basis(self, node: N.Basis) -> tuple[str, int]:
-        return f"{self.helper('_basis')}({py_dim(node.shape[0])}, {node.index})", ATOM
+        self.helper("_basis")
+        return self.call("basis", py_dim(node.shape[0]), str(node.index)), ATOM
 
     # -- elementwise -----------------------------------------------------------------------
 
@@ -140,42 +135,38 @@ class NumpyPrinter:
 
     def _print_Div(self, node: N.Div) -> tuple[str, int]:
         a, b = node.children
+        if isinstance(a, N.Ones) and a.shape == b.shape:
+            return f"1.0 / {self.wrap(b, MUL + 1)}", MUL  # 𝟏 / v, without building 𝟏
         return f"{self.wrap(a, MUL)} / {self.wrap(b, MUL + 1)}", MUL
+
+    _SIMPLE = frozenset({"exp", "log", "sqrt", "abs", "sin", "cos", "tanh", "sign", "relu",
+                         "softplus"})  # fmt: skip
+    _BINARY = {
+        "max": "maximum",
+        "min": "minimum",
+        "gt": "gt",
+        "ge": "ge",
+        "leaky_step": "leaky_step",
+    }
 
     def _print_Apply(self, node: N.Apply) -> tuple[str, int]:
         fn, args = node.fn, node.children
         a = [self.doprint(x) for x in args]
         inner_arg = self._resolve(args[0]) if fn == "log" else args[0]
         if fn == "log" and isinstance(inner_arg, N.Apply) and inner_arg.fn == "sigmoid":
-            inner = self.wrap(inner_arg.children[0], POW)
-            return f"-np.logaddexp(0.0, -{inner})", UNARY
+            return self.call("log_sigmoid", self.wrap(inner_arg.children[0], POW)), UNARY
         if fn == "log" and isinstance(inner_arg, N.Softmax):
             return f"{self.helper('_log_softmax')}({self.doprint(inner_arg.children[0])})", ATOM
-        simple = {"exp": "np.exp", "log": "np.log", "sqrt": "np.sqrt", "abs": "np.abs",
-                  "sin": "np.sin", "cos": "np.cos", "tanh": "np.tanh", "sign": "np.sign"}  # fmt: skip
-        if fn in simple:
-            return f"{simple[fn]}({a[0]})", ATOM
+        if fn in self._SIMPLE:
+            return self.call(fn, a[0]), ATOM
         if fn == "sigmoid":
             return f"{self.helper('_sigmoid')}({a[0]})", ATOM
-        if fn == "relu":
-            return f"np.maximum({a[0]}, 0.0)", ATOM
-        if fn == "softplus":
-            return f"np.logaddexp(0.0, {a[0]})", ATOM
         if fn == "leaky_relu":
-            return (
-                f"np.where({a[0]} > 0, {a[0]}, {self.wrap(args[1], MUL)} * {self.wrap(args[0], MUL + 1)})",
-                ATOM,
-            )
-        if fn == "leaky_step":
-            return f"np.where({a[0]} > 0, 1.0, {a[1]})", ATOM
-        if fn == "max":
-            return f"np.maximum({a[0]}, {a[1]})", ATOM
-        if fn == "min":
-            return f"np.minimum({a[0]}, {a[1]})", ATOM
-        if fn == "gt":
-            return f"np.greater({a[0]}, {a[1]}) * 1.0", MUL
-        if fn == "ge":
-            return f"np.greater_equal({a[0]}, {a[1]}) * 1.0", MUL
+            alpha, x = self.wrap(args[1], MUL), self.wrap(args[0], MUL + 1)
+            return self.call("leaky_relu", a[0], alpha, x), ATOM
+        if fn in self._BINARY:
+            text = self.call(self._BINARY[fn], a[0], a[1])
+            return text, MUL if text.endswith("* 1.0") else ATOM
         if fn == "pow":
             p = args[1]
             exponent = (
@@ -184,15 +175,33 @@ class NumpyPrinter:
                 else self.wrap(p, POW + 1)
             )
             return f"{self.wrap(args[0], POW + 1)} ** {exponent}", POW
-        raise NotImplementedError(f"no NumPy form for the function {fn}")  # pragma: no cover
+        raise NotImplementedError(f"no {self.backend.name} form for the function {fn}")
 
     # -- matrix algebra --------------------------------------------------------------------
 
     def _print_MatMul(self, node: N.MatMul) -> tuple[str, int]:
         a, b = node.children
+        scaled = self._diagonal_product(a, b)
+        if scaled is not None:
+            return scaled, MUL
         if S.is_column(a.shape) and S.is_row(b.shape):
-            return f"np.outer({self.doprint(a)}, {self.doprint(b)})", ATOM
+            return self.call("outer", self.doprint(a), self.doprint(b)), ATOM
         return f"{self.wrap(a, MUL)} @ {self.wrap(b, MUL + 1)}", MUL
+
+    def _diagonal_product(self, a: N.Node, b: N.Node) -> str | None:
+        """diag(v) B scales B's rows and A diag(v) scales A's columns: never build the n×n
+        matrix (for logistic regression's Hessian Xᵀ diag(σ′) X that is an N×N array)."""
+        if isinstance(a, N.Diag):
+            v = self.wrap(a.children[0], ATOM)
+            if S.is_vector(b.shape):
+                return f"{v} * {self.wrap(b, MUL + 1)}"
+            return self.call("scale_rows", v, self.wrap(b, MUL + 1))
+        if isinstance(b, N.Diag):
+            v = self.wrap(b.children[0], ATOM)
+            if S.is_vector(a.shape):
+                return f"{self.wrap(a, MUL)} * {v}"
+            return self.call("scale_columns", self.wrap(a, MUL), v)
+        return None
 
     def _print_Transpose(self, node: N.Transpose) -> tuple[str, int]:
         (a,) = node.children
@@ -201,35 +210,35 @@ class NumpyPrinter:
         return f"{self.wrap(a, ATOM)}.T", ATOM
 
     def _print_Inverse(self, node: N.Inverse) -> tuple[str, int]:
-        return f"np.linalg.inv({self.doprint(node.children[0])})", ATOM
+        return self.call("inv", self.doprint(node.children[0])), ATOM
 
     def _print_Det(self, node: N.Det) -> tuple[str, int]:
-        return f"np.linalg.det({self.doprint(node.children[0])})", ATOM
+        return self.call("det", self.doprint(node.children[0])), ATOM
 
     def _print_LogDet(self, node: N.LogDet) -> tuple[str, int]:
-        return f"np.linalg.slogdet({self.doprint(node.children[0])})[1]", ATOM
+        return self.call("logdet", self.doprint(node.children[0])), ATOM
 
     def _print_Trace(self, node: N.Trace) -> tuple[str, int]:
-        return f"np.trace({self.doprint(node.children[0])})", ATOM
+        return self.call("trace", self.doprint(node.children[0])), ATOM
 
     def _print_Diag(self, node: N.Diag) -> tuple[str, int]:
-        return f"np.diag({self.doprint(node.children[0])})", ATOM
+        return self.call("diag", self.doprint(node.children[0])), ATOM
 
     def _print_DiagPart(self, node: N.DiagPart) -> tuple[str, int]:
-        return f"np.diag({self.doprint(node.children[0])})", ATOM
+        return self.call("diag_part", self.doprint(node.children[0])), ATOM
 
     # -- reductions and vector functions ---------------------------------------------------
 
     def _print_Sum(self, node: N.Sum) -> tuple[str, int]:
-        return f"np.sum({self.doprint(node.children[0])})", ATOM
+        return self.call("sum", self.doprint(node.children[0])), ATOM
 
     def _print_Mean(self, node: N.Mean) -> tuple[str, int]:
-        return f"np.mean({self.doprint(node.children[0])})", ATOM
+        return self.call("mean", self.doprint(node.children[0])), ATOM
 
     def _print_Norm2(self, node: N.Norm2) -> tuple[str, int]:
         # sqrt(sum(x*x)) rather than np.linalg.norm, which would drop a complex-step perturbation.
         inner = self.wrap(node.children[0], MUL + 1)
-        return f"np.sqrt(np.sum({inner} * {inner}))", ATOM
+        return self.call("sqrt", self.call("sum", f"{inner} * {inner}")), ATOM
 
     def _print_Softmax(self, node: N.Softmax) -> tuple[str, int]:
         return f"{self.helper('_softmax')}({self.doprint(node.children[0])})", ATOM
@@ -242,8 +251,11 @@ class NumpyPrinter:
 
     def _print_Concat(self, node: N.Concat) -> tuple[str, int]:
         parts = ", ".join(self.doprint(p) for p in node.children)
-        return f"np.concatenate([{parts}])", ATOM
+        return self.call("concat", parts), ATOM
 
     def _print_Slice(self, node: N.Slice) -> tuple[str, int]:
         start, stop = node.params
         return f"{self.wrap(node.children[0], ATOM)}[{py_dim(start)}:{py_dim(stop)}]", ATOM
+
+
+NumpyPrinter = CodePrinter  # the default backend's printer, under its historical name

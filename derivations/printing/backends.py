@@ -1,0 +1,284 @@
+"""How each array library spells the code printer's operations: NumPy, PyTorch and JAX.
+
+One printer (``numpy_code.CodePrinter``) walks the tree; this table is the only place where the
+three libraries differ. Every spelling is a template over already-printed arguments, so a new
+backend is one more ``Backend`` value and a new operation one more key in each (a test checks
+that the three tables have the same keys).
+
+Conventions kept by every backend: vectors are 1-D, matrices 2-D, scalars 0-d; inputs are
+converted to float64 by ``_arr``; constants the code creates (zeros, ones, identities, bases)
+live on the device of the inputs (``_dev``, PyTorch only).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+
+@dataclass(frozen=True)
+class Backend:
+    """The spellings of one array library.
+
+    ``calls`` maps an operation to a ``str.format`` template over printed arguments ``{0}``,
+    ``{1}``…; ``helpers`` are functions emitted into a module only when its code uses them;
+    ``module_lines`` are the module writer's few statements (seeded loops, scalar results).
+    """
+
+    name: str
+    header: str
+    calls: Mapping[str, str]
+    helpers: Mapping[str, str]
+    module_lines: Mapping[str, str] = field(default_factory=dict)
+
+    def call(self, op: str, *args: str) -> str:
+        return self.calls[op].format(*args)
+
+
+def _frozen(table: dict[str, str]) -> Mapping[str, str]:
+    return MappingProxyType(table)
+
+
+_NUMPY_CALLS = {
+    "exp": "np.exp({0})",
+    "log": "np.log({0})",
+    "sqrt": "np.sqrt({0})",
+    "abs": "np.abs({0})",
+    "sin": "np.sin({0})",
+    "cos": "np.cos({0})",
+    "tanh": "np.tanh({0})",
+    "sign": "np.sign({0})",
+    "relu": "np.maximum({0}, 0.0)",
+    "softplus": "np.logaddexp(0.0, {0})",
+    "log_sigmoid": "-np.logaddexp(0.0, -{0})",
+    "leaky_relu": "np.where({0} > 0, {0}, {1} * {2})",
+    "leaky_step": "np.where({0} > 0, 1.0, {1})",
+    "maximum": "np.maximum({0}, {1})",
+    "minimum": "np.minimum({0}, {1})",
+    "gt": "np.greater({0}, {1}) * 1.0",
+    "ge": "np.greater_equal({0}, {1}) * 1.0",
+    "outer": "np.outer({0}, {1})",
+    "inv": "np.linalg.inv({0})",
+    "det": "np.linalg.det({0})",
+    "logdet": "np.linalg.slogdet({0})[1]",
+    "trace": "np.trace({0})",
+    "diag": "np.diag({0})",
+    "diag_part": "np.diag({0})",
+    "sum": "np.sum({0})",
+    "mean": "np.mean({0})",
+    "concat": "np.concatenate([{0}])",
+    "zeros": "np.zeros({0})",
+    "ones": "np.ones({0})",
+    "eye": "np.eye({0})",
+    "inf": "np.inf",
+    "basis": "_basis({0}, {1})",
+    "scale_rows": "{0}[:, None] * {1}",
+    "scale_columns": "{0} * {1}[None, :]",
+}
+
+_NUMPY_HELPERS = {
+    "_sigmoid": '''def _sigmoid(x):
+    """σ(x) = 1 / (1 + e^{-x}) without overflow for large |x|."""
+    return np.exp(-np.logaddexp(0.0, -x))''',
+    "_softmax": """def _softmax(z):
+    e = np.exp(z - np.max(z))
+    return e / np.sum(e)""",
+    "_log_softmax": """def _log_softmax(z):
+    shifted = z - np.max(z)
+    return shifted - np.log(np.sum(np.exp(shifted)))""",
+    "_logsumexp": """def _logsumexp(z):
+    top = np.max(z)
+    return top + np.log(np.sum(np.exp(z - top)))""",
+    "_basis": """def _basis(n, i):
+    e = np.zeros(n)
+    e[i] = 1.0
+    return e""",
+    "_scalar": '''def _scalar(v):
+    """A 0-d or 1×1 result as a Python number (complex stays complex, for complex-step checks)."""
+    return np.asarray(v).reshape(()).item()''',
+    "_arr": '''def _arr(v):
+    """Inputs as float64 arrays; complex inputs stay complex (complex-step checks)."""
+    a = np.asarray(v)
+    return a.astype(np.result_type(a.dtype, np.float64), copy=False)''',
+    "_hessian_by_hvp": '''def _hessian_by_hvp(hvp, at, *args):
+    """Stack Hessian-vector products with unit seeds into v.shape + v.shape."""
+    at = np.asarray(at, dtype=float)
+    out = np.zeros(at.shape + at.shape)
+    for index in np.ndindex(at.shape):
+        seed = np.zeros(at.shape)
+        seed[index] = 1.0
+        out[index] = np.reshape(hvp(seed, *args), at.shape)
+    return out''',
+    "_jacobian_by_vjp": '''def _jacobian_by_vjp(vjp, out_shape, names, *args):
+    """Stack vector-Jacobian products with unit seeds into out.shape + v.shape."""
+    rows = {}
+    for index in np.ndindex(out_shape):
+        seed = np.zeros(out_shape)
+        seed[index] = 1.0
+        for name, row in vjp(seed, *args)[1].items():
+            if name in names:
+                rows.setdefault(name, []).append(np.asarray(row))
+    return {
+        name: np.stack(rows[name]).reshape(tuple(out_shape) + np.shape(rows[name][0]))
+        for name in names
+    }''',
+}
+
+NUMPY = Backend(
+    name="numpy",
+    header="import numpy as np",
+    calls=_frozen(_NUMPY_CALLS),
+    helpers=_frozen(_NUMPY_HELPERS),
+    module_lines=_frozen({"shape": "np.shape({0})", "device": ""}),
+)
+
+
+_TORCH_CALLS = {
+    **{k: v.replace("np.", "torch.") for k, v in _NUMPY_CALLS.items()},
+    "relu": "torch.clamp({0}, min=0.0)",
+    "softplus": "torch.nn.functional.softplus({0}, threshold=40.0)",
+    "log_sigmoid": "torch.nn.functional.logsigmoid({0})",
+    "leaky_relu": "_where({0} > 0, {0}, {1} * {2})",
+    "leaky_step": "_where({0} > 0, 1.0, {1})",
+    "maximum": "_maximum({0}, {1})",
+    "minimum": "_minimum({0}, {1})",
+    "gt": "_indicator(torch.gt, {0}, {1})",
+    "ge": "_indicator(torch.ge, {0}, {1})",
+    "inv": "torch.linalg.inv({0})",
+    "det": "torch.linalg.det({0})",
+    "logdet": "torch.linalg.slogdet({0})[1]",
+    "concat": "torch.cat([{0}])",
+    "zeros": "torch.zeros({0}, dtype=torch.float64, device=_dev)",
+    "ones": "torch.ones({0}, dtype=torch.float64, device=_dev)",
+    "eye": "torch.eye({0}, dtype=torch.float64, device=_dev)",
+    "inf": "math.inf",
+    "basis": "_basis({0}, {1}, _dev)",
+}
+
+_TORCH_HELPERS = {
+    "_sigmoid": """def _sigmoid(x):
+    return torch.sigmoid(x)""",
+    "_softmax": """def _softmax(z):
+    return torch.softmax(z, dim=0)""",
+    "_log_softmax": """def _log_softmax(z):
+    return torch.log_softmax(z, dim=0)""",
+    "_logsumexp": """def _logsumexp(z):
+    return torch.logsumexp(z, dim=0)""",
+    "_device": '''def _device(*inputs):
+    """Where the module's constants live: the device of the first array input."""
+    for t in inputs:
+        if t.ndim > 0:
+            return t.device
+    return inputs[0].device if inputs else torch.device("cpu")''',
+    "_basis": """def _basis(n, i, device=None):
+    e = torch.zeros(n, dtype=torch.float64, device=device)
+    e[i] = 1.0
+    return e""",
+    "_scalar": '''def _scalar(v):
+    """A 0-d or 1×1 result as a 0-d tensor (it stays on its device and in the autograd graph)."""
+    return torch.as_tensor(v).reshape(())''',
+    "_arr": '''def _arr(v):
+    """Inputs as float64 tensors on their own device (lists and NumPy arrays go to the CPU)."""
+    t = torch.as_tensor(v)
+    return t if t.is_complex() else t.to(torch.float64)''',
+    "_maximum": """def _maximum(a, b):
+    return torch.maximum(torch.as_tensor(a, dtype=torch.float64), torch.as_tensor(b, dtype=torch.float64))""",
+    "_minimum": """def _minimum(a, b):
+    return torch.minimum(torch.as_tensor(a, dtype=torch.float64), torch.as_tensor(b, dtype=torch.float64))""",
+    "_where": '''def _where(condition, a, b):
+    """torch.where in float64: Python numbers would otherwise make a float32 result."""
+    def f64(v):
+        return torch.as_tensor(v, dtype=torch.float64, device=condition.device)
+
+    return torch.where(condition, f64(a), f64(b))''',
+    "_indicator": """def _indicator(compare, a, b):
+    return compare(torch.as_tensor(a), torch.as_tensor(b)).to(torch.float64)""",
+    "_hessian_by_hvp": '''def _hessian_by_hvp(hvp, at, *args):
+    """Stack Hessian-vector products with unit seeds into v.shape + v.shape."""
+    at = torch.as_tensor(at, dtype=torch.float64)
+    out = torch.zeros(at.shape + at.shape, dtype=torch.float64, device=at.device)
+    for index in itertools.product(*(range(n) for n in at.shape)):
+        seed = torch.zeros(at.shape, dtype=torch.float64, device=at.device)
+        seed[index] = 1.0
+        out[index] = torch.reshape(hvp(seed, *args), at.shape)
+    return out''',
+    "_jacobian_by_vjp": '''def _jacobian_by_vjp(vjp, out_shape, names, *args):
+    """Stack vector-Jacobian products with unit seeds into out.shape + v.shape."""
+    rows = {}
+    device = _arr(args[0]).device
+    for index in itertools.product(*(range(n) for n in out_shape)):
+        seed = torch.zeros(tuple(out_shape), dtype=torch.float64, device=device)
+        seed[index] = 1.0
+        for name, row in vjp(seed, *args)[1].items():
+            if name in names:
+                rows.setdefault(name, []).append(torch.as_tensor(row))
+    return {
+        name: torch.stack(rows[name]).reshape(tuple(out_shape) + tuple(rows[name][0].shape))
+        for name in names
+    }''',
+}
+
+TORCH = Backend(
+    name="torch",
+    header="import itertools\nimport math\n\nimport torch",
+    calls=_frozen(_TORCH_CALLS),
+    helpers=_frozen(_TORCH_HELPERS),
+    module_lines=_frozen({"shape": "tuple(torch.as_tensor({0}).shape)", "device": "_dev"}),
+)
+
+
+_JAX_CALLS = {
+    **{k: v.replace("np.", "jnp.") for k, v in _NUMPY_CALLS.items()},
+    "log_sigmoid": "jax.nn.log_sigmoid({0})",
+    "inf": "jnp.inf",
+}
+
+_JAX_HELPERS = {
+    "_sigmoid": """def _sigmoid(x):
+    return jax.nn.sigmoid(x)""",
+    "_softmax": """def _softmax(z):
+    return jax.nn.softmax(z)""",
+    "_log_softmax": """def _log_softmax(z):
+    return jax.nn.log_softmax(z)""",
+    "_logsumexp": """def _logsumexp(z):
+    return jax.scipy.special.logsumexp(z)""",
+    "_basis": """def _basis(n, i):
+    return jnp.zeros(n).at[i].set(1.0)""",
+    "_scalar": '''def _scalar(v):
+    """A 0-d or 1×1 result as a 0-d array (a tracer under jax.jit)."""
+    return jnp.reshape(v, ())''',
+    "_arr": '''def _arr(v):
+    """Inputs as arrays of JAX's default float type: float64 once jax_enable_x64 is set."""
+    return jnp.asarray(v, dtype=jnp.result_type(float))''',
+    "_hessian_by_hvp": '''def _hessian_by_hvp(hvp, at, *args):
+    """Stack Hessian-vector products with unit seeds into v.shape + v.shape."""
+    shape = jnp.shape(at)
+    rows = [
+        jnp.reshape(hvp(jnp.zeros(shape).at[index].set(1.0), *args), shape)
+        for index in itertools.product(*(range(n) for n in shape))
+    ]
+    return jnp.stack(rows).reshape(shape + shape)''',
+    "_jacobian_by_vjp": '''def _jacobian_by_vjp(vjp, out_shape, names, *args):
+    """Stack vector-Jacobian products with unit seeds into out.shape + v.shape."""
+    rows = {}
+    for index in itertools.product(*(range(n) for n in out_shape)):
+        seed = jnp.zeros(tuple(out_shape)).at[index].set(1.0)
+        for name, row in vjp(seed, *args)[1].items():
+            if name in names:
+                rows.setdefault(name, []).append(jnp.asarray(row))
+    return {
+        name: jnp.stack(rows[name]).reshape(tuple(out_shape) + jnp.shape(rows[name][0]))
+        for name in names
+    }''',
+}
+
+JAX = Backend(
+    name="jax",
+    header="import itertools\n\nimport jax\nimport jax.numpy as jnp\nimport jax.scipy.special",
+    calls=_frozen(_JAX_CALLS),
+    helpers=_frozen(_JAX_HELPERS),
+    module_lines=_frozen({"shape": "jnp.shape({0})", "device": ""}),
+)
+
+BACKENDS: Mapping[str, Backend] = MappingProxyType({b.name: b for b in (NUMPY, TORCH, JAX)})
