@@ -134,4 +134,11 @@ OPTIMIZERS = {
     "adamw": AdamW,
 }
 # Step sizes that suit each rule on the catalog's small synthetic problems.
-DEFAULT_LR = {"sgd": 0.1, "momentum": 0.05, "adagrad": 0.1, "rmsprop": 0.01, "adam": 0.01, "adamw": 0.01}
+DEFAULT_LR = {
+    "sgd": 0.1,
+    "momentum": 0.05,
+    "adagrad": 0.1,
+    "rmsprop": 0.01,
+    "adam": 0.01,
+    "adamw": 0.01,
+}

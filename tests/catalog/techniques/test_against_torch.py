@@ -36,7 +36,9 @@ def run_ours(opt, lrs: list[float]) -> dict[str, np.ndarray]:
 
 
 def run_torch(make, lrs: list[float], groups=None) -> dict[str, np.ndarray]:
-    tensors = {k: torch.tensor(v, dtype=torch.float64, requires_grad=True) for k, v in START.items()}
+    tensors = {
+        k: torch.tensor(v, dtype=torch.float64, requires_grad=True) for k, v in START.items()
+    }
     opt = make(groups(tensors) if groups else list(tensors.values()))
     for t, lr in enumerate(lrs):
         for group in opt.param_groups:
@@ -179,3 +181,25 @@ def test_xavier_columns_are_fan_in_as_in_torch() -> None:
     assert (fan_in, fan_out) == (n_in, n_out)
     bound = float(torch.nn.init.calculate_gain("linear") * np.sqrt(6.0 / (fan_in + fan_out)))
     assert np.abs(W).max() <= bound
+
+
+def test_l2_equals_torch_weight_decay_for_sgd_and_is_coupled_for_adam() -> None:
+    """torch.optim.SGD(weight_decay=2 lambda) is our SGD with the L2 gradient; torch.optim.Adam's
+    weight_decay is the same coupled L2 as our Adam with --l2; AdamW's decay differs from both."""
+    lam = 0.05
+
+    def l2(opt):
+        params = {k: v.copy() for k, v in START.items()}
+        for t in range(STEPS):
+            g = gradient(params["W"], params["b"], t)
+            opt.step(params, {k: g[k] + 2 * lam * params[k] for k in g}, LR)
+        return params
+
+    sgd = run_torch(lambda p: torch.optim.SGD(p, lr=LR, weight_decay=2 * lam), CONSTANT)
+    adam = run_torch(lambda p: torch.optim.Adam(p, lr=LR, weight_decay=2 * lam), CONSTANT)
+    adamw = run_torch(lambda p: torch.optim.AdamW(p, lr=LR, weight_decay=2 * lam), CONSTANT)
+    ours_sgd, ours_adam = l2(O.SGD()), l2(O.Adam())
+    for key in START:
+        assert rel_err(ours_sgd[key], sgd[key]) < 1e-12
+        assert rel_err(ours_adam[key], adam[key]) < 1e-12
+    assert rel_err(ours_adam["W"], adamw["W"]) > 1e-3
