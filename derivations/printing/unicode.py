@@ -84,7 +84,7 @@ def _split_top(text: str, sep: str) -> list[str]:
     """Split at ``sep`` outside braces and nested environments (rows at \\, cells at &)."""
     parts, depth, env, i, last = [], 0, 0, 0, 0
     while i < len(text):
-        if text.startswith((r"\begin{",), i):
+        if text.startswith(r"\begin{", i):
             env += 1
         elif text.startswith(r"\end{", i):
             env -= 1
@@ -96,7 +96,7 @@ def _split_top(text: str, sep: str) -> list[str]:
             parts.append(text[last:i])
             i = last = i + len(sep)
             continue
-        i += 2 if text[i] == "\\" and sep != "\\" else 1
+        i += 2 if text[i] == "\\" else 1  # a command or an escaped \{ or \& is not a separator
     return [*parts, text[last:]]
 
 
