@@ -31,7 +31,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--schedule", choices=list(SCHEDULES), default=None,
         help="default: constant, or the entry's own schedule",
     )  # fmt: skip
-    t.add_argument("--l2", type=float, default=0.0, metavar="LAMBDA", help="L2 strength lambda")
+    t.add_argument(
+        "--l2", type=float, default=0.0, metavar="LAMBDA",
+        help="L2 strength lambda (adds lambda*sum(theta**2) to the loss); weight decay only with"
+        " sgd: with adam it is coupled L2, so use --optimizer adamw for decoupled weight decay",
+    )  # fmt: skip
     t.add_argument("--epochs", type=int, default=30)
     t.add_argument("--seed", type=int, default=0)
     t.add_argument(

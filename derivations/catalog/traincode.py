@@ -26,8 +26,10 @@ from .techniques.schedules import SCHEDULES
 _DRIVER_NAMES = {
     "EPOCHS", "SEED", "LR0", "L2", "SAMPLES", "BATCH_SIZE", "PARAMETERS", "BIASES", "DATA",
     "init_parameters", "make_dataset", "loss_and_grad", "dataset_loss", "main", "schedule",
-    "xavier_variance", "xavier_uniform", "zeros_bias",
+    "xavier_variance", "xavier_uniform", "zeros_bias", "OPT_ARGS",
 }  # fmt: skip
+# Optimizers that take the bias names: AdamW leaves biases out of its decay.
+_TAKES_EXCLUDE = {"adamw"}
 
 
 def trainable_ids() -> list[str]:
@@ -186,10 +188,13 @@ def generate(
         )
     opt_cls = OPTIMIZERS[optimizer]
     sched_fn = SCHEDULES[schedule]
+    # A subclass (AdamW) needs its base class (Adam) in the script too, base first.
+    bases = [c for c in reversed(opt_cls.__mro__) if c.__module__ == opt_cls.__module__]
+    opt_args = "{'exclude': BIASES}" if optimizer in _TAKES_EXCLUDE else "{}"
     techniques = "\n\n".join(
         inspect.getsource(obj)
         for obj in (
-            opt_cls,
+            *bases,
             sched_fn,
             init_mod.xavier_variance,
             init_mod.xavier_uniform,
@@ -214,13 +219,17 @@ def generate(
 EPOCHS = {epochs}
 SEED = {seed}
 LR0 = {rate!r}
-L2 = {float(l2)!r}  # lambda: adds L2 * sum(theta**2) to the loss and 2 * L2 * theta to the gradient
+# lambda: adds L2 * sum(theta**2) to the loss and 2 * L2 * theta to the gradient. With plain SGD
+# that is weight decay; with Adam (or any adaptive optimizer) it is coupled L2, scaled by the
+# optimizer like the rest of the gradient: for decoupled weight decay use AdamW.
+L2 = {float(l2)!r}
 SAMPLES = {training.samples}
 BATCH_SIZE = {training.batch_size}
 PARAMETERS = {params!r}  # name -> shape
 BIASES = {set(training.biases)!r}  # start at zero and are left out of the L2 penalty
 DATA = {data!r}  # name -> (how to synthesize, shape)
-schedule = {sched_fn.__name__}
+schedule = {sched_fn.__name__}  # called once per epoch, not per batch
+OPT_ARGS = {opt_args}
 """
     return "\n".join(
         [
@@ -294,7 +303,7 @@ def main():
     rng = np.random.default_rng(SEED)
     data = make_dataset(rng)
     params = init_parameters(rng)
-    optimizer = OPTIMIZER()
+    optimizer = OPTIMIZER(**OPT_ARGS)
     print(f"epoch 0 loss {dataset_loss(params, data):.6f}")
     for epoch in range(1, EPOCHS + 1):
         lr = schedule(LR0, epoch - 1)

@@ -1,12 +1,15 @@
 """Plain Unicode for terminals: ∂s/∂W = δ xᵀ instead of \\frac{\\partial s}{\\partial W} = \\delta x^{T}.
 
-It reads only the LaTeX that chainrule's own printers write (a small, known vocabulary), so a
-brace-aware rewrite is enough; the LaTeX stays the reference form in every result.
+It reads only the LaTeX that chainrule's own printers and the catalog's formulas write (a small,
+known vocabulary), so a brace-aware rewrite is enough; the LaTeX stays the reference form in every
+result. Anything outside that vocabulary is never mangled: if a command would survive the
+rewrite, the LaTeX is returned verbatim instead.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 
 _MACROS = {
     r"\alpha": "α", r"\beta": "β", r"\gamma": "γ", r"\delta": "δ", r"\epsilon": "ε",
@@ -22,7 +25,25 @@ _MACROS = {
     r"\left\lVert": "‖", r"\right\rVert": "‖", r"\left\lvert": "|", r"\right\rvert": "|",
     r"\mathbb{1}": "𝟙", r"\mathbf{1}": "𝟏", r"\\": "; ",
 }  # fmt: skip
+# The catalog's technique formulas use a few more symbols than the derivation printers.
+_MACROS |= {
+    r"\varepsilon": "ε", r"\vartheta": "θ", r"\varphi": "φ", r"\ell": "ℓ",
+    r"\leftarrow": "←", r"\rightarrow": "→", r"\to": "→", r"\gets": "←",
+    r"\odot": "⊙", r"\otimes": "⊗", r"\nabla": "∇", r"\sim": "∼", r"\approx": "≈",
+    r"\cdot": "·", r"\times": "×", r"\neq": "≠", r"\infty": "∞", r"\in": "∈",
+    r"\ldots": "…", r"\cdots": "⋯", r"\dots": "…", r"\top": "ᵀ", r"\mid": "|",
+    r"\lfloor": "⌊", r"\rfloor": "⌋", r"\lceil": "⌈", r"\rceil": "⌉",
+    r"\lVert": "‖", r"\rVert": "‖", r"\lvert": "|", r"\rvert": "|",
+    r"\langle": "⟨", r"\rangle": "⟩", r"\;": " ", r"\:": " ", r"\!": "", r"\ ": " ",
+    r"\left|": "|", r"\right|": "|", r"\left.": "", r"\right.": "",
+    r"\left\lfloor": "⌊", r"\right\rfloor": "⌋", r"\left\lceil": "⌈", r"\right\rceil": "⌉",
+    r"\left\{": "{", r"\right\}": "}", r"\{": "{", r"\}": "}",
+}  # fmt: skip
+_ACCENTS = {r"\hat": "\u0302", r"\bar": "\u0304", r"\tilde": "\u0303", r"\dot": "\u0307"}
+_CALLIGRAPHIC = dict(zip("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "𝒜ℬ𝒞𝒟ℰℱ𝒢ℋℐ𝒥𝒦ℒℳ𝒩𝒪𝒫𝒬ℛ𝒮𝒯𝒰𝒱𝒲𝒳𝒴𝒵", strict=True))
 _SUPERSCRIPT = {"T": "ᵀ", "-T": "⁻ᵀ", "-1": "⁻¹", "2": "²", "3": "³"}
+# One character after ^ or _ without braces (\beta_1^t): only these have a Unicode form.
+_SUPER_CHAR = str.maketrans("0123456789tTn", "⁰¹²³⁴⁵⁶⁷⁸⁹ᵗᵀⁿ")
 _SUB_DIGITS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 
 
@@ -37,17 +58,111 @@ def _group(text: str, start: int) -> tuple[str, int]:
     return text[start + 1 :], len(text)
 
 
+def _at(latex: str, i: int, macro: str) -> bool:
+    r"""``macro`` starts at ``i`` and is a whole command: \in must not match the start of \int."""
+    if not latex.startswith(macro, i):
+        return False
+    return not (macro[-1].isalpha() and latex[i + len(macro) : i + len(macro) + 1].isalpha())
+
+
+def _environment(latex: str, start: int) -> tuple[str, str, int] | None:
+    r"""``\begin{name} body \end{name}`` at ``start`` (nesting-aware): name, body, end index."""
+    m = re.match(r"\\begin\{(\w+\*?)\}", latex[start:])
+    if not m:
+        return None
+    name, depth, i = m.group(1), 1, start + m.end()
+    tag = re.compile(r"\\(begin|end)\{" + re.escape(name) + r"\}")
+    while (t := tag.search(latex, i)) is not None:
+        depth += 1 if t.group(1) == "begin" else -1
+        if depth == 0:
+            return name, latex[start + m.end() : t.start()], t.end()
+        i = t.end()
+    return None
+
+
+def _split_top(text: str, sep: str) -> list[str]:
+    """Split at ``sep`` outside braces and nested environments (rows at \\, cells at &)."""
+    parts, depth, env, i, last = [], 0, 0, 0, 0
+    while i < len(text):
+        if text.startswith(r"\begin{", i):
+            env += 1
+        elif text.startswith(r"\end{", i):
+            env -= 1
+        elif text[i] == "{":
+            depth += 1
+        elif text[i] == "}":
+            depth -= 1
+        elif depth == 0 and env == 0 and text.startswith(sep, i):
+            parts.append(text[last:i])
+            i = last = i + len(sep)
+            continue
+        i += 2 if text[i] == "\\" else 1  # a command or an escaped \{ or \& is not a separator
+    return [*parts, text[last:]]
+
+
+def _matrix(body: str) -> str:
+    """A matrix as [a, b; c, d]: rows split at \\, cells at &."""
+    rows = [r for r in _split_top(body, "\\\\") if r.strip()]
+    cells = [", ".join(to_unicode(c.strip()) for c in _split_top(r, "&")) for r in rows]
+    return "[" + "; ".join(cells) + "]"
+
+
+def _extra(latex: str, i: int) -> tuple[str, int] | None:
+    r"""Constructs beyond the derivation printers' own (the catalog's formulas use them):
+    matrices, \mathcal and \mathbf, accents (\hat m), and ^x / _x without braces."""
+    if latex.startswith(r"\begin{", i):
+        env = _environment(latex, i)
+        if env is not None and env[0] in ("bmatrix", "pmatrix", "matrix", "vmatrix"):
+            return _matrix(env[1]), env[2]
+        return None
+    m = re.match(r"\\(mathcal|mathbf|boldsymbol|mathit|mathsf)\{", latex[i:])
+    if m and not latex.startswith(r"\mathbf{1}", i):
+        inner, j = _group(latex, i + m.end() - 1)
+        text = to_unicode(inner)
+        if m.group(1) == "mathcal":
+            text = "".join(_CALLIGRAPHIC.get(c, c) for c in text)
+        return text, j
+    m = re.match(r"\\(hat|bar|tilde|dot)(?![A-Za-z])\s*", latex[i:])
+    if m:
+        j = i + m.end()
+        if latex[j : j + 1] == "{":
+            inner, k = _group(latex, j)
+        else:
+            inner, k = latex[j : j + 1], j + 1
+        text = to_unicode(inner)
+        mark = _ACCENTS["\\" + m.group(1)]
+        accented = unicodedata.normalize("NFC", text + mark)  # ȳ is one character, m̂ two
+        return (accented if len(text) == 1 else f"{m.group(1)}({text})"), k
+    if latex[i] in "^_" and re.match(r"[A-Za-z0-9]", latex[i + 1 : i + 2]):
+        c = latex[i + 1]
+        table = _SUPER_CHAR if latex[i] == "^" else _SUB_DIGITS
+        mapped = c.translate(table)
+        return (mapped if mapped != c else latex[i] + c), i + 2
+    if latex.startswith(r"^\top", i) and not latex[i + 5 : i + 6].isalpha():
+        return "ᵀ", i + 5
+    return None
+
+
 def to_unicode(latex: str) -> str:
+    """Terminal text for chainrule's LaTeX, or the LaTeX itself if any command would survive."""
     out: list[str] = []
     i = 0
     while i < len(latex):
+        extra = _extra(latex, i)
+        if extra is not None:
+            out.append(extra[0])
+            i = extra[1]
+            continue
         m = re.match(r"\\sum_\{(\w+)=(\w+)\}\^\{(\w+)\}", latex[i:])
         if m:  # \sum_{k=1}^{n} -> Σ[k=1..n]
             out.append(f"Σ[{m.group(1)}={m.group(2)}..{m.group(3)}] ")
             i += m.end()
             continue
-        if latex.startswith(r"\frac", i) and latex[i + 5 : i + 6] == "{":
-            top, j = _group(latex, i + 5)
+        frac = re.match(r"\\[td]?frac(?=\{)", latex[i:])  # \tfrac and \dfrac print as \frac
+        if frac:
+            if out and re.search(r"[\w)]$", out[-1]):
+                out.append(" ")  # \frac{a}{b}\frac{c}{d} reads a/b c/d, not a/bc/d
+            top, j = _group(latex, i + frac.end())
             bottom, k = _group(latex, j)
             top, bottom = to_unicode(top), to_unicode(bottom)
             simple = re.fullmatch(r"[∂\w\s²ᵀ₀-₉,‖]+", top) and re.fullmatch(
@@ -78,7 +193,7 @@ def to_unicode(latex: str) -> str:
                 out.append(f"_{text}" if len(text) <= 3 and "," not in text else f"_({text})")
             i = j
             continue
-        for macro in sorted((m for m in _MACROS if latex.startswith(m, i)), key=len, reverse=True):
+        for macro in sorted((m for m in _MACROS if _at(latex, i, m)), key=len, reverse=True):
             out.append(_MACROS[macro])
             i += len(macro)
             # a letter after a word macro needs a space: \delta x stays "δ x"
@@ -91,4 +206,7 @@ def to_unicode(latex: str) -> str:
             i += 1
     text = re.sub(r"  +", " ", "".join(out)).strip()
     text = re.sub(r"∂(²?) (?=\w)", r"∂\1", text)
-    return re.sub(r"‖ ([^‖]*?) ‖", r"‖\1‖", text)
+    text = re.sub(r"‖ ([^‖]*?) ‖", r"‖\1‖", text)
+    text = re.sub(r"([⌊⌈]) | ([⌋⌉])", r"\1\2", text)
+    # A command this module does not know would print mangled (\mathcalU): show the LaTeX.
+    return latex.strip() if "\\" in text else text

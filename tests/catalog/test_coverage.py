@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import re
 
 import pytest
 
@@ -18,7 +19,8 @@ REQUIRED = [
     "softmax-cross-entropy", "window-classifier", "gate-intuitions", "l2-regularization",
     "word2vec-naive-softmax", "word2vec-negative-sampling", "gradient-check", "init-uniform",
     "init-xavier", "optimizer-sgd", "optimizer-momentum", "optimizer-adagrad",
-    "optimizer-rmsprop", "optimizer-adam", "schedule-step-decay", "schedule-exponential-decay",
+    "optimizer-rmsprop", "optimizer-adam", "optimizer-adamw", "schedule-step-decay",
+    "schedule-exponential-decay",
     "schedule-cyclic",
 ]  # fmt: skip
 ENTRIES = sorted(catalog())
@@ -67,3 +69,18 @@ def test_window_classifier_has_five_word_vectors() -> None:
     words = ["x_museums", "x_in", "x_Paris", "x_are", "x_amazing"]
     assert all(entry.variables[w] == entry.variables["x_museums"] for w in words)
     assert set(words) <= set(entry.wrt)
+
+
+def test_readme_catalog_tour_matches_the_catalog() -> None:
+    """The README's tour gives the real entry count and names only real ids and optimizers."""
+    from pathlib import Path
+
+    from derivations.catalog.techniques.optimizers import OPTIMIZERS
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    tour = readme.split("## Catalog tour", 1)[1].split("\n## ", 1)[0]
+    assert f"lists {len(ENTRIES)} entries" in tour
+    named = set(re.findall(r"`([a-z0-9]+(?:-[a-z0-9]+)+)`", tour)) - {"train-code"}
+    assert named <= set(ENTRIES), named - set(ENTRIES)
+    words = ["one", "two", "three", "four", "five", "six", "seven", "eight"]
+    assert f"{words[len(OPTIMIZERS) - 1]} optimizers" in tour

@@ -45,7 +45,7 @@ def imported_modules(script: str) -> set[str]:
     return names
 
 
-@pytest.mark.parametrize("optimizer", ["sgd", "momentum", "adagrad", "rmsprop", "adam"])
+@pytest.mark.parametrize("optimizer", ["sgd", "momentum", "adagrad", "rmsprop", "adam", "adamw"])
 def test_every_optimizer_learns(optimizer: str, tmp_path: Path) -> None:
     script = generate("softmax-cross-entropy", optimizer=optimizer, epochs=8)
     assert imported_modules(script) <= {"numpy", "__future__"}
@@ -85,7 +85,7 @@ def test_entry_without_training_is_a_clear_error() -> None:
 @pytest.mark.parametrize(
     ("kwargs", "word"),
     [
-        ({"optimizer": "adamw"}, "optimizer"),
+        ({"optimizer": "lion"}, "optimizer"),
         ({"schedule": "warmup"}, "schedule"),
         ({"l2": -1.0}, "L2"),
         ({"epochs": 0}, "epochs"),
@@ -96,3 +96,11 @@ def test_bad_options_are_clear_errors(kwargs: dict, word: str) -> None:
     with pytest.raises(ChainruleError) as info:
         generate("window-classifier", **kwargs)
     assert word in info.value.message and info.value.hint
+
+
+def test_adamw_script_carries_adam_and_leaves_biases_undecayed(tmp_path: Path) -> None:
+    script = generate("optimizer-adamw", epochs=3)  # the entry trains with its own optimizer
+    assert "class Adam:" in script and "class AdamW(Adam):" in script
+    assert "OPT_ARGS = {'exclude': BIASES}" in script and "AdamW(**OPT_ARGS)" in script
+    assert len(run(script, tmp_path)) == 4
+    assert "OPT_ARGS = {}" in generate("optimizer-adam", epochs=1)

@@ -42,3 +42,23 @@ def xavier_normal(n_out: int, n_in: int, rng: np.random.Generator) -> np.ndarray
 def zeros_bias(n: int) -> np.ndarray:
     """Biases need no symmetry breaking: the random weights already make units differ."""
     return np.zeros(n)
+
+
+def output_bias(targets: np.ndarray, output: str = "linear") -> np.ndarray:
+    """The output-layer bias that makes the constant prediction optimal at the start.
+
+    ``targets`` has one row per example. A linear output (squared error) starts at the mean
+    target. A sigmoid output (0/1 targets, cross-entropy) starts at the inverse sigmoid of the
+    mean, log(p / (1 - p)): sigmoid(b) = p is then the best constant, whereas b = p is not. A
+    softmax output (one-hot targets) starts at the log class frequencies, so softmax(b) = p.
+    """
+    mean = np.mean(np.asarray(targets, dtype=float), axis=0)
+    if output == "linear":
+        return mean
+    if output not in ("sigmoid", "softmax"):
+        raise ValueError(f"unknown output {output!r}: choose linear, sigmoid or softmax")
+    if np.any(mean <= 0) or np.any(mean >= 1):  # the logit of 0 or 1 is infinite
+        raise ValueError(f"mean targets must lie strictly inside (0, 1) for a {output} output")
+    if output == "sigmoid":
+        return np.log(mean) - np.log1p(-mean)
+    return np.log(mean)

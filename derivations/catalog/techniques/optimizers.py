@@ -4,6 +4,10 @@ Plain SGD uses one global step size. Momentum averages recent gradients so steps
 direction through noise. The adaptive methods (Adagrad, RMSprop, Adam) divide by a running size
 of each parameter's own gradients, giving every parameter its own effective learning rate.
 
+AdamW (Loshchilov & Hutter) is Adam with *decoupled* weight decay: the weights shrink by a factor
+(1 - lr * weight_decay) outside the adaptive step, whereas an L2 term added to the gradient is
+divided by sqrt(v_hat) like the rest of it (coupled), so Adam plus L2 is not weight decay.
+
 SparseAdam (PyTorch) is Adam with lazy updates: for an embedding matrix only the rows of the
 words in the batch have non-zero gradients, so only those rows' moments and values are updated.
 """
@@ -93,12 +97,48 @@ class Adam:
             params[name] -= lr * m_hat / (np.sqrt(v_hat) + self.eps)
 
 
+class AdamW(Adam):
+    """Adam with decoupled weight decay, as torch.optim.AdamW computes it.
+
+    theta <- theta * (1 - lr * weight_decay), then the Adam step. The decay never enters m or v,
+    so every weight shrinks by the same factor whatever its gradient history. Names in
+    ``exclude`` (biases) are not decayed. Loshchilov & Hutter write the decay as eta_t * lambda
+    with a schedule multiplier eta_t; PyTorch's weight_decay is multiplied by the full lr.
+    """
+
+    def __init__(
+        self,
+        beta1: float = 0.9,
+        beta2: float = 0.999,
+        eps: float = 1e-8,
+        weight_decay: float = 0.01,
+        exclude: frozenset | set | tuple = (),
+    ) -> None:
+        super().__init__(beta1, beta2, eps)
+        self.weight_decay = weight_decay
+        self.exclude = frozenset(exclude)
+
+    def step(self, params: dict, grads: dict, lr: float) -> None:
+        for name in grads:
+            if name not in self.exclude:
+                params[name] *= 1 - lr * self.weight_decay
+        super().step(params, grads, lr)
+
+
 OPTIMIZERS = {
     "sgd": SGD,
     "momentum": Momentum,
     "adagrad": Adagrad,
     "rmsprop": RMSprop,
     "adam": Adam,
+    "adamw": AdamW,
 }
 # Step sizes that suit each rule on the catalog's small synthetic problems.
-DEFAULT_LR = {"sgd": 0.1, "momentum": 0.05, "adagrad": 0.1, "rmsprop": 0.01, "adam": 0.01}
+DEFAULT_LR = {
+    "sgd": 0.1,
+    "momentum": 0.05,
+    "adagrad": 0.1,
+    "rmsprop": 0.01,
+    "adam": 0.01,
+    "adamw": 0.01,
+}
