@@ -37,7 +37,7 @@ _OPERATORS = {
 # Letters that are functions when called: σ(z) is the logistic sigmoid, Σ(x) a sum.
 _CALLED = {"σ": "sigmoid", "Σ": "sum", "∑": "sum", "√": "sqrt"}
 # Greek letters whose Unicode name is not the ASCII name chainrule prints as that letter.
-_GREEK_NAMES = {"lamda": "lam", "lambda": "lam", "final sigma": "sigma", "epsilon": "eps"}
+_GREEK_NAMES = {"lamda": "lam", "final sigma": "sigma"}
 
 
 def greek_name(char: str) -> str | None:
@@ -46,8 +46,10 @@ def greek_name(char: str) -> str | None:
     m = re.fullmatch(r"GREEK (SMALL|CAPITAL) LETTER (.+)", name)
     if not m:
         return None
-    word = _GREEK_NAMES.get(m.group(2).lower(), m.group(2).lower())
-    return word.capitalize() if m.group(1) == "CAPITAL" and word != "lam" else word
+    word = m.group(2).lower()
+    if m.group(1) == "CAPITAL":
+        return "Lambda" if word == "lamda" else word.capitalize()
+    return _GREEK_NAMES.get(word, word)
 
 
 def character_hint(text: str, index: int) -> str | None:
