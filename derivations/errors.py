@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-
 # The title of each kind's problem document (RFC 9457), as the service and ``--json`` print it.
 PROBLEM_TITLES = {
     "syntax": "Syntax error",
@@ -115,5 +114,7 @@ class ChainruleError(Exception):
             "detail": self.message,
             "kind": self.kind,
         }
-        problem.update({k: data[k] for k in ("position", "hint", "excerpt", "details") if k in data})
+        problem.update(
+            {k: data[k] for k in ("position", "hint", "excerpt", "details") if k in data}
+        )
         return problem

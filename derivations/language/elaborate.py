@@ -215,10 +215,11 @@ def _dimension_text(var: str, raw: str, limits: Limits) -> str | int:
             if value is not None
             else "dimensions are ASCII names (n, d_model, T), integers (3) or sums of products (5*d)"
         )
+        label = unicodedata.name(odd, f"U+{ord(odd):04X}")
         raise ChainruleError(
             "declaration",
-            f"dimension {raw!r} of {var!r} contains {odd!r}"
-            f" ({unicodedata.name(odd, 'U+%04X' % ord(odd))}): dimensions are printable ASCII",
+            f"dimension {raw!r} of {var!r} contains {odd!r} ({label}): dimensions are printable"
+            " ASCII",
             hint=hint,
         )
     if _ASCII_INT.fullmatch(raw):
@@ -267,11 +268,7 @@ def _check_readable_sizes(variables: dict[str, N.Var], limits: Limits) -> None:
 
 def _check_dimension_name(var: str, name: str) -> None:
     """Sizes become Python names in the generated code, so they follow the variables' rules."""
-    if (
-        not _USER_NAME.fullmatch(name)
-        or keyword.iskeyword(name)
-        or name in _RESERVED
-    ):
+    if not _USER_NAME.fullmatch(name) or keyword.iskeyword(name) or name in _RESERVED:
         raise ChainruleError(
             "declaration",
             f"{name!r} (a dimension of {var!r}) is not a valid dimension name",

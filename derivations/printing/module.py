@@ -305,7 +305,7 @@ def docstring_text(line: str) -> str:
     out = []
     for ch in line:
         code = ord(ch)
-        if ch in "\\\"":
+        if ch in '\\"':
             out.append("\\" + ch)
         elif ch.isprintable() or ch == "\t":
             out.append(ch)

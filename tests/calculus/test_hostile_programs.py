@@ -102,6 +102,8 @@ def test_the_hostile_generator_is_mostly_accepted() -> None:
 def _example(seed: int) -> tuple[str, dict]:
     rng = np.random.default_rng(seed)
     x, y, w, v, a, hidden, output = rng.choice(HOSTILE, 7, replace=False)
-    n, m = rng.choice([s for s in SIZES if s not in (x, y, w, v, a, hidden, output)], 2, replace=False)
+    n, m = rng.choice(
+        [s for s in SIZES if s not in (x, y, w, v, a, hidden, output)], 2, replace=False
+    )
     program = f"{hidden} = tanh({w} @ {v}) * {x}  # \\N\n{output} = sum({hidden} * {y}) + {a}"
     return program, {x: (n,), y: (n,), w: (n, m), v: (m,), a: ()}

@@ -87,7 +87,8 @@ def test_ascii_dimensions_still_work() -> None:
 
 
 @pytest.mark.parametrize(
-    "literal", ["1" * 5000, "1" * 101, "0." + "0" * 5000 + "1", "1" * 4301 + ".5", "9" * 200 + "e-199"]
+    "literal",
+    ["1" * 5000, "1" * 101, "0." + "0" * 5000 + "1", "1" * 4301 + ".5", "9" * 200 + "e-199"],
 )
 def test_a_literal_with_too_many_digits_is_a_limit_error(literal: str) -> None:
     e = _error(f"sum(x) * {literal}", {"x": ["n"]})
