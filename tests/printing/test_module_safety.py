@@ -8,6 +8,7 @@ user's. Each test derives with verification on: the result is compiled, run and 
 from __future__ import annotations
 
 import ast
+import builtins
 
 import pytest
 from hypothesis import given, settings
@@ -15,6 +16,7 @@ from hypothesis import strategies as st
 
 from derivations import derive
 from derivations.printing.module import docstring_text
+from tests.op_programs import USER_PROGRAMS
 
 
 def _verified(program: str, variables: dict, **kw: object) -> dict:
@@ -93,3 +95,32 @@ def test_a_renamed_internal_keeps_its_textbook_name_otherwise() -> None:
     assert "grad_x = " in code and "H_x = " in code
     code = derive("sum(grad_x * x)", {"x": ["n"], "grad_x": ["n"]}).code["numpy"]
     assert "grad_x_ = " in code and '{"x": grad_x_, "grad_x": grad_grad_x}' in code
+
+
+def _builtins_called_where_user_names_live(code: str) -> set[str]:
+    """Builtins loaded inside the functions whose parameters are the user's names."""
+    found = set()
+    for fn in ast.walk(ast.parse(code)):
+        if isinstance(fn, ast.FunctionDef) and (fn.name in _PUBLIC or fn.name.startswith("_hvp_")):
+            found |= {
+                n.id
+                for n in ast.walk(fn)
+                if isinstance(n, ast.Name)
+                and isinstance(n.ctx, ast.Load)
+                and hasattr(builtins, n.id)
+            }
+    return found
+
+
+_PUBLIC = {"value", "value_and_grad", "value_and_vjp", "jacobian", "hessian"}
+
+
+@pytest.mark.parametrize(("op", "program", "variables", "hessian"), USER_PROGRAMS)
+def test_functions_with_user_parameters_call_no_builtin(
+    op: str, program: str, variables: dict, hessian: bool
+) -> None:
+    """A user may call a variable int or float: the code they shadow must never be called."""
+    sized = {k: tuple("3*d" if d == "n" else d for d in v) for k, v in variables.items()}
+    for declared in (variables, sized):
+        code = derive(program, declared, verify=False, hessian=hessian).code["numpy"]
+        assert not _builtins_called_where_user_names_live(code), (op, declared)
