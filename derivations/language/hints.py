@@ -99,7 +99,10 @@ _OPERAND_END = re.compile(r"(?:[A-Za-z0-9_]+(?:\.T)*|\)(?:\.T)*|\.T)\Z")
 
 
 def juxtaposition_hint(text: str, start: int, right: str) -> str | None:
-    """``W x``, ``x.T A x``, ``2 x``: two operands side by side are a product to a textbook."""
+    """``W x``, ``x.T A x``, ``2 x``: two operands side by side are a product to a textbook.
+    ``h = tanh(z) s = sum(h)`` is a missing separator instead."""
+    if re.match(r"[A-Za-z_][A-Za-z0-9_]*[ \t]*=", text[start:]):
+        return "separate statements with a new line or ';'"
     left_text = text[:start].rstrip(" \t")
     m = _OPERAND_END.search(left_text)
     if m is None:

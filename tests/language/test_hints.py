@@ -120,3 +120,9 @@ def test_a_name_used_in_its_own_definition_says_so() -> None:
 def test_an_undeclared_name_without_a_later_definition_is_unchanged() -> None:
     e = _error("sum(q)", {"z": ("n",)})
     assert e.message == "'q' is not declared" and "declare it" in e.hint
+
+
+def test_a_missing_separator_is_not_taken_for_a_product() -> None:
+    e = _error("h = tanh(z) s = sum(h)")
+    assert e.position == {"line": 1, "column": 13}
+    assert e.hint == "separate statements with a new line or ';'"
