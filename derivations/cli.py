@@ -70,7 +70,7 @@ def _trace(args: argparse.Namespace) -> int:
             )
         try:
             values[name.strip()] = json.loads(raw)
-        except json.JSONDecodeError:
+        except ValueError:  # JSONDecodeError, or an integer of more than 4300 digits
             raise ChainruleError(
                 "value",
                 f"the value of {name.strip()!r} is not a number or a JSON array: {raw!r}",
@@ -131,7 +131,10 @@ def run(parser: argparse.ArgumentParser, argv: Sequence[str] | None = None) -> i
     try:
         return args.func(args)
     except ChainruleError as exc:
-        print(str(exc), file=sys.stderr)
+        if getattr(args, "json", False):  # a script reading --json gets the problem as JSON
+            print(json.dumps(exc.to_problem(), indent=2))
+        else:
+            print(str(exc), file=sys.stderr)
         return 2
     except BrokenPipeError:  # `chainrule ... | head`: the reader left, which is not an error
         sys.stderr.close()

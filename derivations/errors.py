@@ -10,6 +10,20 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+# The title of each kind's problem document (RFC 9457), as the service and ``--json`` print it.
+PROBLEM_TITLES = {
+    "syntax": "Syntax error",
+    "undeclared_name": "Undeclared name",
+    "unknown_function": "Unknown function",
+    "shape_mismatch": "Shape mismatch",
+    "arity": "Wrong number of arguments",
+    "not_a_variable": "Not a variable",
+    "declaration": "Invalid declaration",
+    "limit": "Limit exceeded",
+    "value": "Invalid value",
+    "not_found": "Not found",
+}
+
 
 @dataclass
 class ChainruleError(Exception):
@@ -88,3 +102,19 @@ class ChainruleError(Exception):
         if self.details:
             out["details"] = self.details
         return out
+
+    def to_problem(self) -> dict[str, Any]:
+        """The error as the service's problem document (``application/problem+json``), so that
+        ``chainrule ... --json`` and ``POST /v1/...`` report a failure in the same shape."""
+        data = self.to_dict()
+        problem: dict[str, Any] = {
+            "type": "/problems/" + self.kind.replace("_", "-"),
+            "title": PROBLEM_TITLES.get(self.kind, self.kind.replace("_", " ").capitalize()),
+            "status": 404 if self.kind == "not_found" else 422,
+            "detail": self.message,
+            "kind": self.kind,
+        }
+        problem.update(
+            {k: data[k] for k in ("position", "hint", "excerpt", "details") if k in data}
+        )
+        return problem

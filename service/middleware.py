@@ -20,7 +20,7 @@ from .problems import problem_body, render
 
 access_log = logging.getLogger("chainrule.access")
 
-_CLIENT_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+_CLIENT_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")  # applied with fullmatch
 
 
 class RequestContextMiddleware:
@@ -41,7 +41,7 @@ class RequestContextMiddleware:
             if name == b"x-request-id":
                 incoming = value.decode("latin-1")
                 break
-        rid = incoming if _CLIENT_ID.match(incoming) else uuid.uuid4().hex
+        rid = incoming if _CLIENT_ID.fullmatch(incoming) else uuid.uuid4().hex
         context: dict[str, Any] = {"request_id": rid}
         scope["chainrule"] = context
         start = time.perf_counter()

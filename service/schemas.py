@@ -10,9 +10,18 @@ models instead.
 from __future__ import annotations
 
 import math
+import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PlainValidator, StrictBool, StrictStr
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainValidator,
+    StrictBool,
+    StrictStr,
+    model_validator,
+)
 
 
 def _dimension(value: object) -> int | str:
@@ -56,8 +65,44 @@ _VARIABLES_EXAMPLE = {"W": ["n", "m"], "x": ["m"], "b": ["n"], "u": ["n"]}
 _PROGRAM_EXAMPLE = "z = W @ x + b; h = tanh(z); s = u.T @ h"
 
 
+def _surrogate_path(value: object, path: str) -> str | None:
+    """Where a lone surrogate sits in decoded JSON, or None. JSON may spell one ("\\ud800") but
+    it is not Unicode text: it cannot be encoded as UTF-8, so it is refused at the door."""
+    if isinstance(value, str):
+        return path if _SURROGATE.search(value) else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            where = f"{path}.{key}" if isinstance(key, str) and key.isprintable() else path
+            if isinstance(key, str) and _SURROGATE.search(key):
+                return f"{path} (a key)"
+            found = _surrogate_path(item, where)
+            if found:
+                return found
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            if isinstance(item, str | list | dict):
+                found = _surrogate_path(item, f"{path}[{index}]")
+                if found:
+                    return found
+    return None
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 class _Request(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _valid_unicode(cls, data: Any) -> Any:
+        where = _surrogate_path(data, "body")
+        if where is not None:
+            raise ValueError(
+                f"{where} contains a lone UTF-16 surrogate (such as \\ud800), which is not"
+                " valid Unicode; send UTF-8 text"
+            )
+        return data
 
 
 class DeriveRequest(_Request):

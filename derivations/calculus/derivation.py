@@ -124,10 +124,16 @@ def derive_program(program: TypedProgram, wrt: list[str] | None, hessian: bool) 
         raise ChainruleError(
             "not_a_variable", "a variable is listed twice in wrt", hint="list each once"
         )
+    # Sizes are names in the generated code too (n = x.shape[0]): no δ may take one.
     taken = set(program.inputs) | {d.name for d in program.definitions}
+    taken |= {str(d) for d in program.dims}
     if program.output_name:
         taken.add(program.output_name)
-    symbol = program.output_name or next(n for n in ("f", "F", "f_out", "out") if n not in taken)
+    symbol = program.output_name or next(
+        (n for n in ("f", "F", "f_out", "out") if n not in taken),
+        next(f"f{k}" for k in range(len(taken) + 1) if f"f{k}" not in taken),
+    )
+    taken.add(symbol)
     out = program.output
     defs = program.definitions
     if hessian and not out.is_scalar:

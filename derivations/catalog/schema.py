@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")  # applied with fullmatch
 
 Dims = list[str | int]
 
@@ -81,7 +81,7 @@ class Entry(_Strict):
     @field_validator("id")
     @classmethod
     def _slug(cls, value: str) -> str:
-        if not SLUG.match(value):
+        if not SLUG.fullmatch(value):
             raise ValueError(
                 f"id {value!r} is not a slug: use lower-case letters, digits and single hyphens"
             )
@@ -91,7 +91,7 @@ class Entry(_Strict):
     @classmethod
     def _tags(cls, value: list[str]) -> list[str]:
         for tag in value:
-            if not SLUG.match(tag):
+            if not SLUG.fullmatch(tag):
                 raise ValueError(f"tag {tag!r} is not a slug (lower-case words joined by '-')")
         return value
 

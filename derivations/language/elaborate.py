@@ -9,6 +9,7 @@ from __future__ import annotations
 import difflib
 import keyword
 import re
+import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from fractions import Fraction
 
@@ -23,9 +24,16 @@ from ..limits import DEFAULT_LIMITS, Limits
 from .ast import BinOp, Call, Name, Number, Pos, Program, Syntax, TransposeOp, Unary
 from .parser import parse
 
-_IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+# Every pattern here is applied with fullmatch: '$' would also accept a trailing new line.
+_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 # Names users choose start with a letter: a leading '_' is kept for generated code.
-_USER_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+_USER_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
+_ASCII_INT = re.compile(r"[0-9]+")
+# A dimension is at most this many digits long before it is converted (the limit is far below).
+_MAX_DIM_DIGITS = 12
+
+# Digits a number literal may have (float64 keeps 17; Python refuses ints above 4300).
+MAX_LITERAL_DIGITS = 100
 
 # Functions users may call, with how many arguments they take (None: one or more).
 REDUCTIONS = {
@@ -110,13 +118,19 @@ def declare(
     return out
 
 
-_RESERVED = {"np", "value", "value_and_grad", "value_and_vjp", "jacobian", "hessian", "T"}
+# Names the generated module defines at the top level (the user's names are its functions'
+# parameters, so they would shadow these). Every other name the module uses is chosen around the
+# user's names, or starts with '_', which user names cannot.
+_RESERVED = {"np", "value", "value_and_grad", "value_and_vjp", "jacobian", "hessian"}
+# T may name a dimension (a sequence length), but not a variable: x ** T would print as x^{T},
+# which reads as the transpose.
+_NOT_VARIABLES = {"T"}
 
 
 def _check_name(name: object, what: str, pos: Pos | None = None, source: str | None = None) -> None:
     if (
         not isinstance(name, str)
-        or not _USER_NAME.match(name)
+        or not _USER_NAME.fullmatch(name)
         or keyword.iskeyword(name)
         or name in _RESERVED
     ):
@@ -125,7 +139,18 @@ def _check_name(name: object, what: str, pos: Pos | None = None, source: str | N
             f"{name!r} is not a valid {what} name",
             pos.line if pos else None,
             pos.column if pos else None,
-            "names start with a letter and contain letters, digits and '_' (not np, value, T)",
+            "names start with an ASCII letter and contain letters, digits and '_'"
+            " (not a Python keyword, np, value, value_and_grad, value_and_vjp, jacobian, hessian)",
+            source,
+        )
+    if name in _NOT_VARIABLES:
+        raise ChainruleError(
+            "declaration",
+            f"{name!r} cannot name {'an' if what[0] in 'aeiou' else 'a'} {what}: x ** T would print"
+            " as x^T, the transpose",
+            pos.line if pos else None,
+            pos.column if pos else None,
+            f"choose another name, e.g. {name}_ or {name}1 (T is fine as a dimension name)",
             source,
         )
     if name in USER_FUNCTIONS:
@@ -146,8 +171,8 @@ def _dimension(var: str, raw: str | int, limits: Limits) -> sp.Expr:
             f"dimension {raw!r} of {var!r} is neither a positive integer nor a name",
             hint='write dimensions as names ("n"), positive integers (3), or sums of products ("5*d")',
         )
-    if isinstance(raw, str) and raw.strip().isdigit():
-        raw = int(raw.strip())
+    if isinstance(raw, str):
+        raw = _dimension_text(var, raw, limits)
     if isinstance(raw, int):
         if raw < 1:
             raise ChainruleError(
@@ -163,11 +188,11 @@ def _dimension(var: str, raw: str | int, limits: Limits) -> sp.Expr:
                 "use a symbolic dimension (a name like n): derivations do not depend on sizes",
             )
         return S.dim(raw)
-    if isinstance(raw, str) and _IDENT.match(raw.strip()):
-        _check_dimension_name(var, raw.strip())
-        return S.dim(raw.strip())
-    if isinstance(raw, str) and _DIM_EXPR.match(raw.strip()):
-        return _dimension_expression(var, raw.strip(), limits)
+    if _IDENT.fullmatch(raw):
+        _check_dimension_name(var, raw)
+        return S.dim(raw)
+    if _DIM_EXPR.fullmatch(raw):
+        return _dimension_expression(var, raw, limits)
     raise ChainruleError(
         "declaration",
         f"dimension {raw!r} of {var!r} is neither a positive integer nor a name",
@@ -175,7 +200,39 @@ def _dimension(var: str, raw: str | int, limits: Limits) -> sp.Expr:
     )
 
 
-_DIM_EXPR = re.compile(r"^[A-Za-z0-9_]+(\s*[*+]\s*[A-Za-z0-9_]+)*$")
+_DIM_EXPR = re.compile(r"[A-Za-z0-9_]+([ \t]*[*+][ \t]*[A-Za-z0-9_]+)*")
+
+
+def _dimension_text(var: str, raw: str, limits: Limits) -> str | int:
+    """A dimension as text: ASCII only (``²`` and ``٣`` are digits to str.isdigit, not to us),
+    and an integer short enough to convert (Python refuses ints over 4300 digits)."""
+    raw = raw.strip(" \t")
+    odd = next((ch for ch in raw if not ch.isascii() or not ch.isprintable()), None)
+    if odd is not None:
+        value = unicodedata.digit(odd, None) if not 0xD800 <= ord(odd) <= 0xDFFF else None
+        hint = (
+            f"write the digit {value} in ASCII"
+            if value is not None
+            else "dimensions are ASCII names (n, d_model, T), integers (3) or sums of products (5*d)"
+        )
+        label = unicodedata.name(odd, f"U+{ord(odd):04X}")
+        raise ChainruleError(
+            "declaration",
+            f"dimension {raw!r} of {var!r} contains {odd!r} ({label}): dimensions are printable"
+            " ASCII",
+            hint=hint,
+        )
+    if _ASCII_INT.fullmatch(raw):
+        if len(raw.lstrip("0")) > _MAX_DIM_DIGITS:
+            raise ChainruleError.limit(
+                "max_numeric_dim",
+                limits.max_numeric_dim,
+                f"dimension {raw[:20]}... of {var!r} has {len(raw)} digits; the largest"
+                f" numeric dimension is {limits.max_numeric_dim}",
+                "use a symbolic dimension (a name like n): derivations do not depend on sizes",
+            )
+        return int(raw)
+    return raw
 
 
 def _check_readable_sizes(variables: dict[str, N.Var], limits: Limits) -> None:
@@ -211,15 +268,12 @@ def _check_readable_sizes(variables: dict[str, N.Var], limits: Limits) -> None:
 
 def _check_dimension_name(var: str, name: str) -> None:
     """Sizes become Python names in the generated code, so they follow the variables' rules."""
-    if (
-        not _USER_NAME.match(name)
-        or keyword.iskeyword(name)
-        or name in _RESERVED | {"None", "True", "False"}
-    ):
+    if not _USER_NAME.fullmatch(name) or keyword.iskeyword(name) or name in _RESERVED:
         raise ChainruleError(
             "declaration",
             f"{name!r} (a dimension of {var!r}) is not a valid dimension name",
-            hint="dimension names start with a letter, e.g. n, m, d_model (not np, value, T)",
+            hint="dimension names start with a letter, e.g. n, m, d_model, T"
+            " (not a Python keyword, np, value, jacobian, hessian)",
         )
 
 
@@ -235,9 +289,10 @@ def _dimension_expression(var: str, text: str, limits: Limits) -> sp.Expr:
         factors = []
         for factor in term.split("*"):
             factor = factor.strip()
-            if factor.isdigit():
-                factors.append(sp.Integer(int(factor)))
-            elif _IDENT.match(factor):
+            if _ASCII_INT.fullmatch(factor):
+                number = _dimension_text(var, factor, limits)
+                factors.append(sp.Integer(number))
+            elif _IDENT.fullmatch(factor):
                 _check_dimension_name(var, factor)
                 factors.append(S.dim(factor))
             else:  # pragma: no cover - excluded by _DIM_EXPR
@@ -257,6 +312,7 @@ class _Elaborator:
         self.limits = limits
         self.intermediates: dict[str, N.Var] = {}
         self.dims = S.free_dims([v.shape for v in inputs.values()])
+        self.current = 0  # the statement being elaborated, for "used before its definition"
 
     # -- errors ---------------------------------------------------------------------------
 
@@ -284,6 +340,7 @@ class _Elaborator:
         output: N.Node | None = None
         output_name = None
         for index, st in enumerate(statements):
+            self.current = index
             node = self.expr(st.value)
             last = index == len(statements) - 1
             if st.target is None:
@@ -340,7 +397,7 @@ class _Elaborator:
         if isinstance(syn, Name):
             return self.name(syn)
         if isinstance(syn, Number):
-            exact = Fraction(syn.text)  # the lexer admits only digits, '.', 'e' and a sign
+            exact = self.literal(syn)
             if 0 < exact < Fraction(1, 10**300):
                 raise self.error(
                     "limit",
@@ -375,6 +432,30 @@ class _Elaborator:
             return self.call(syn)
         raise AssertionError(syn)  # pragma: no cover
 
+    def literal(self, syn: Number) -> Fraction:
+        """The exact value of a literal, bounded before it is converted: Python refuses ints of
+        more than 4300 digits, and Fraction("1e999999999") would build a billion-digit power."""
+        mantissa, _, exponent = syn.text.lower().partition("e")
+        written = mantissa.replace(".", "")
+        if len(written) > MAX_LITERAL_DIGITS:
+            raise self.error(
+                "limit",
+                f"the number has {len(written)} digits; the limit is {MAX_LITERAL_DIGITS}",
+                syn.pos,
+                "float64 keeps about 17 significant digits: round the number, or use e notation"
+                " (1.5e300)",
+                limit="max_literal_digits",
+                value=MAX_LITERAL_DIGITS,
+            )
+        if not written.strip("0"):
+            return Fraction(0)  # 0e999999999 is zero; never compute its power of ten
+        scale = int(exponent or 0) if len(exponent.lstrip("+-").lstrip("0")) <= 6 else None
+        if scale is None or abs(scale) > 10_000:
+            too_large = scale > 0 if scale is not None else not exponent.startswith("-")
+            # Outside float64's range whatever the mantissa: let the range checks word it.
+            return Fraction(10) ** (400 if too_large else -400)
+        return Fraction(syn.text)  # the lexer admits only ASCII digits, '.', 'e' and a sign
+
     def constant(self, value: sp.Expr, syn: BinOp) -> N.Const:
         """A folded constant, held to the same float64 range as a literal."""
         if (
@@ -405,10 +486,25 @@ class _Elaborator:
             hint = f"declare it with its shape, e.g. --var {syn.id}=n (a vector) or --var {syn.id} (a scalar)"
         if syn.id in USER_FUNCTIONS:
             hint = f"{syn.id} is a function: call it as {syn.id}(...)"
-        return_error = self.error(
-            "undeclared_name", f"{syn.id!r} is not declared", syn.pos, hint, name=syn.id
+        message = f"{syn.id!r} is not declared"
+        later = next(
+            (i for i, st in enumerate(self.program.statements) if st.target == syn.id), None
         )
-        raise return_error
+        if later is not None:
+            where = self.program.statements[later].pos
+            if later == self.current:
+                message = f"{syn.id!r} is used in its own definition"
+                hint = "an intermediate is defined once, from names defined before it"
+            else:
+                message = (
+                    f"{syn.id!r} is used before its definition"
+                    f" (line {where.line}, column {where.column})"
+                )
+                hint = f"statements run in order: move '{syn.id} = ...' above its first use"
+            raise self.error(
+                "undeclared_name", message, syn.pos, hint, name=syn.id, defined_at=where.line
+            )
+        raise self.error("undeclared_name", message, syn.pos, hint, name=syn.id)
 
     def binop(self, syn: BinOp) -> N.Node:
         a = self.expr(syn.left)
@@ -529,6 +625,15 @@ class _Elaborator:
 
     def call(self, syn: Call) -> N.Node:
         name = syn.func
+        if name not in USER_FUNCTIONS and (name in self.inputs or name in self.intermediates):
+            raise self.error(
+                "unknown_function",
+                f"{name!r} is a variable, not a function",
+                syn.func_pos,
+                f"write an operator for the product: {name} @ (...) for a matrix product,"
+                f" {name} * (...) for a product by a scalar or elementwise",
+                name=name,
+            )
         if name not in USER_FUNCTIONS:
             close = difflib.get_close_matches(name, list(USER_FUNCTIONS), n=1, cutoff=0.5)
             hint = (

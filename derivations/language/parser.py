@@ -6,6 +6,7 @@ lexing, the nesting depth (iteratively) before the tree is converted, which is r
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 
 from ..errors import ChainruleError
 from ..limits import DEFAULT_LIMITS, Limits
+from . import hints
 from .ast import BinOp, Call, Name, Number, Pos, Program, Statement, Syntax, TransposeOp, Unary
 
 _BINARY = {"add": "+", "sub": "-", "mul": "*", "div": "/", "matmul": "@", "pow": "**"}
@@ -58,12 +60,21 @@ def _describe_expected(expected: set[str]) -> str:
 def _syntax_error(exc: UnexpectedInput, text: str) -> ChainruleError:
     line, column = exc.line, exc.column
     if isinstance(exc, UnexpectedCharacters):
-        char = text[exc.pos_in_stream] if exc.pos_in_stream < len(text) else "?"
+        index = exc.pos_in_stream
+        char = text[index] if index < len(text) else "?"
         hint = "names are letters, digits and '_'; operators are + - * / @ ** and .T"
         if char == "^":
             hint = "use ** for powers (x ** 2) and .T for the transpose"
         elif char == "'":
             hint = "write the transpose as x.T"
+        elif char == "." and (dotted := hints.dot_hint(text, index)) is not None:
+            start, hint = dotted
+            if start < index:  # np.tanh: point at the prefix, which is what to delete
+                prefix = text[start:index]
+                message = f"unexpected {prefix + '.'!r}: functions have no module prefix"
+                return ChainruleError("syntax", message, line, column - len(prefix), hint, text)
+        elif index < len(text) and (special := hints.character_hint(text, index)) is not None:
+            hint = special
         return ChainruleError("syntax", f"unexpected character {char!r}", line, column, hint, text)
     if isinstance(exc, UnexpectedToken):
         tok = exc.token
@@ -83,6 +94,9 @@ def _syntax_error(exc: UnexpectedInput, text: str) -> ChainruleError:
         hint = f"expected {expected} here"
         if tok.type == "RPAR":
             hint = "this ')' has no matching '(' or closes an empty expression"
+        elif tok.type in ("NAME", "NUMBER", "LPAR") and tok.start_pos is not None:
+            right = "(...)" if tok.type == "LPAR" else str(tok)
+            hint = hints.juxtaposition_hint(text, tok.start_pos, right) or hint
         return ChainruleError("syntax", f"unexpected {got}", line, column, hint, text)
     if isinstance(exc, UnexpectedEOF):  # pragma: no cover - lalr reports UnexpectedToken($END)
         return ChainruleError("syntax", "unexpected end of program", line, column, None, text)
@@ -154,6 +168,16 @@ def parse(text: str, limits: Limits = DEFAULT_LIMITS) -> Program:
             f"the program is {len(text)} characters long; the limit is "
             f"{limits.max_expression_length}",
             "shorten the program or raise the limit (CHAINRULE_MAX_EXPRESSION_LENGTH)",
+        )
+    surrogate = re.search("[\ud800-\udfff]", text)
+    if surrogate is not None:  # not Unicode text: it could not even be written out as UTF-8
+        index = surrogate.start()
+        raise ChainruleError(
+            "syntax",
+            f"the program contains a lone surrogate {text[index]!r}, which is not valid Unicode",
+            text.count("\n", 0, index) + 1,
+            index - (text.rfind("\n", 0, index) + 1) + 1,
+            "send the program as valid UTF-8 text (a surrogate is only half of a character)",
         )
     if not text.strip():
         raise ChainruleError(

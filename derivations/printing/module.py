@@ -36,8 +36,28 @@ class ModuleWriter:
         self.backend = backend
         self.printer = CodePrinter(backend)
         self.inputs = list(self.program.inputs)
-        library = {"np", "torch", "jax", "jnp", "math", "itertools", "_dev"}
-        self.reserved = set(self.inputs) | set(keyword.kwlist) | library | {"seed", "value"}
+        # Every name a function of the module could see: the user's variables, sizes,
+        # intermediates and δs, the output, Python's keywords, the array libraries' names and
+        # the module's own functions. Names the writer invents (grad_x, J_x, hvp, CSE
+        # temporaries) are chosen around these, so a user's variable called grad_x or J_x, or a
+        # size called t1, never collides.
+        self.reserved = (
+            set(self.inputs)
+            | {str(d) for d in self.program.dims}
+            | {d.name for d in derivation.extended_definitions()}
+            | {derivation.output_symbol}
+            | set(keyword.kwlist)
+            | set(keyword.softkwlist)
+            | {"np", "torch", "jax", "jnp", "math", "itertools", "_dev"}
+            | {"seed", "value", "value_and_grad", "value_and_vjp", "jacobian", "hessian"}
+        )
+
+    def _fresh(self, base: str, taken: set[str] = frozenset()) -> str:
+        """``base`` unless a name in use already has it; then base_, base__ ..."""
+        name = base
+        while name in self.reserved or name in taken:
+            name += "_"
+        return name
 
     # -- pieces ------------------------------------------------------------------------------
 
@@ -66,10 +86,16 @@ class ModuleWriter:
                 for expr, axis in axes:
                     if exact and expr == dim:
                         return f"{var.name}.shape[{axis}]"
-                    if not exact and dim in expr.free_symbols and len(expr.free_symbols) == 1:
-                        size = sp.Symbol("_size")
-                        (solution,) = sp.solve(sp.Eq(expr, size), dim)
-                        return f"int({sp.pycode(solution).replace('_size', f'{var.name}.shape[{axis}]')})"
+                    if not exact and expr.free_symbols == {dim}:
+                        poly = sp.Poly(expr, dim)
+                        if poly.degree() != 1:
+                            continue  # d*d: read d off another axis (declare checked one exists)
+                        # a*d + b = size, with integers a and b: d = (size - b) // a, in
+                        # operators only (a user's variable may be called int).
+                        a, b = (int(c) for c in poly.all_coeffs())
+                        size = f"{var.name}.shape[{axis}]"
+                        size = f"({size} - {b})" if b else size
+                        return f"{size} // {a}" if a != 1 else size
         raise AssertionError(f"size {dim} is not readable from any input")  # pragma: no cover
 
     def _statements(self, statements: list[tuple[str, N.Node]]) -> list[str]:
@@ -124,7 +150,7 @@ class ModuleWriter:
         for item in self.d.items:
             if item.kind == "gradient":
                 assert item.matrix is not None
-                name = f"grad_{item.wrt}"
+                name = self._fresh(f"grad_{item.wrt}")
                 stmts.append((name, item.matrix))
                 grads.append((item.wrt, self._wrap_scalar(name, item.matrix)))
         mapping = ", ".join(f'"{w}": {g}' for w, g in grads)
@@ -137,8 +163,9 @@ class ModuleWriter:
         out = self._output_name()
         program = self.program
         seed = N.Var("_seed", program.output.shape, "input")
-        taken = set(self.reserved) | {d.name for d in program.definitions} | {out}
+        taken = set(self.reserved)
         bw = backward(program.definitions, program.output, seed, self.d.wrt, taken)
+        taken |= {d.name for d in bw.definitions}
         stmts = [*self._forward(), (out, program.output)]
         stmts += [(d.name, d.node) for d in bw.definitions]
         grads = []
@@ -146,8 +173,9 @@ class ModuleWriter:
             var = program.inputs[w]
             g = bw.adjoints.get(w)
             node = g if g is not None else (N.Const(0) if var.is_scalar else N.Zeros(var.shape))
-            stmts.append((f"vjp_{w}", node))
-            grads.append((w, self._wrap_scalar(f"vjp_{w}", node)))
+            name = self._fresh(f"vjp_{w}", taken)
+            stmts.append((name, node))
+            grads.append((w, self._wrap_scalar(name, node)))
         mapping = ", ".join(f'"{w}": {g}' for w, g in grads)
         ret = f"    return {out}, {{{mapping}}}"
         doc = (
@@ -164,8 +192,9 @@ class ModuleWriter:
             if item.kind not in ("jacobian", "partials"):
                 continue
             if item.matrix is not None:
-                stmts.append((f"J_{item.wrt}", item.matrix))
-                entries.append((item.wrt, f"J_{item.wrt}"))
+                name = self._fresh(f"J_{item.wrt}")
+                stmts.append((name, item.matrix))
+                entries.append((item.wrt, name))
             else:
                 looped.append(item.wrt)
         lines = []
@@ -191,8 +220,9 @@ class ModuleWriter:
             if item.kind != "hessian":
                 continue
             if item.matrix is not None:
-                stmts.append((f"H_{item.wrt}", item.matrix))
-                entries.append((item.wrt, self._wrap_scalar(f"H_{item.wrt}", item.matrix)))
+                name = self._fresh(f"H_{item.wrt}")
+                stmts.append((name, item.matrix))
+                entries.append((item.wrt, self._wrap_scalar(name, item.matrix)))
             else:
                 extra.append(self._hvp(item, ext))
                 entries.append(
@@ -216,10 +246,11 @@ class ModuleWriter:
         bw = backward(ext, grad, seed, [item.wrt], taken)
         stmts = [(d.name, d.node) for d in ext] + [(d.name, d.node) for d in bw.definitions]
         g = bw.adjoints.get(item.wrt)
-        stmts.append(("hvp", g if g is not None else A.zeros(var.shape)))
+        hvp = self._fresh("hvp", taken | {d.name for d in bw.definitions})
+        stmts.append((hvp, g if g is not None else A.zeros(var.shape)))
         doc = f"Hessian-vector product: ∂/∂{item.wrt} of ⟨_seed, ∂f/∂{item.wrt}⟩."
         return self._function(
-            f"_hvp_{item.wrt}(_seed, {self._params()})", doc, stmts, "    return hvp"
+            f"_hvp_{item.wrt}(_seed, {self._params()})", doc, stmts, f"    return {hvp}"
         )
 
     # -- the module --------------------------------------------------------------------------
@@ -236,16 +267,41 @@ class ModuleWriter:
             parts.append(self.hessian())
         shapes = "\n".join(f"    {v.name}: {_shape_doc(v)}" for v in program.inputs.values())
         dims = ", ".join(str(d) for d in program.dims) or "none"
-        source = program.source.strip().replace('"""', "'''")
         header = (
             '"""Generated by chainrule: value and derivatives of\n\n'
-            + "\n".join(f"    {line}" for line in source.splitlines())
+            + "\n".join(f"    {docstring_text(line)}" for line in _lines(program.source.strip()))
             + f"\n\nInputs (vectors are 1-D arrays, matrices 2-D, scalars floats):\n{shapes}\n"
             f"Symbolic sizes ({dims}) are read from the inputs' shapes.\n"
             f'"""\n\n{self.backend.header}'
         )
         helpers = [self.backend.helpers[h] for h in sorted(self.printer.helpers)]
         return "\n\n\n".join([header, *helpers, *parts]) + "\n"
+
+
+def _lines(text: str) -> list[str]:
+    """Lines as the program's grammar splits them (\\n, \\r\\n); any other break character
+    stays inside its line and is escaped by docstring_text."""
+    return text.replace("\r\n", "\n").split("\n")
+
+
+def docstring_text(line: str) -> str:
+    """One line of user text as the body of a triple-quoted string literal that compiles for
+    every input and reads back as the same text: a backslash is doubled (\\N, \\x4 and \\u would
+    be escapes), a quote is escaped (so three quotes cannot close the docstring), and a
+    character that is not printable (NUL, \\r, U+2028, a lone surrogate) is written as its
+    escape, so the module's source is always valid UTF-8 on one physical line."""
+    out = []
+    for ch in line:
+        code = ord(ch)
+        if ch in '\\"':
+            out.append("\\" + ch)
+        elif ch.isprintable() or ch == "\t":
+            out.append(ch)
+        elif code < 0x100:
+            out.append(f"\\x{code:02x}")
+        else:
+            out.append(f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}")
+    return "".join(out)
 
 
 def _uses(text: str, name: str) -> bool:
