@@ -17,7 +17,8 @@ from fastapi.openapi.utils import get_openapi
 
 from . import logging as json_logging
 from .api.routes import catalog, derive, health, pages, trace
-from .cache import ResponseCache, library_version
+from .cache import FailureMemory, ResponseCache, library_version
+from .fairness import ClientLimiter, Prechecker, load_check
 from .middleware import BodyLimitMiddleware, CachedAnswerMiddleware, RequestContextMiddleware
 from .problems import MEDIA_TYPE, install
 from .schemas import ProblemDetails
@@ -89,9 +90,14 @@ def create_app(settings: Settings | None = None, *, handler: str = DEFAULT_HANDL
         )
         await pool.start()
         app.state.pool = pool
+        app.state.prechecker = Prechecker(
+            load_check(handler), settings.limits(), settings.precheck_seconds
+        )
         try:
             yield
         finally:
+            app.state.prechecker.close()
+            app.state.prechecker = Prechecker(None, settings.limits(), 0)
             await pool.close()
             app.state.pool = None
 
@@ -104,13 +110,23 @@ def create_app(settings: Settings | None = None, *, handler: str = DEFAULT_HANDL
     app.state.settings = settings
     app.state.cache = ResponseCache(settings.cache_size)
     app.state.pool = None
+    app.state.failures = FailureMemory(settings.failure_cache_size, settings.failure_cache_seconds)
+    app.state.limiter = ClientLimiter(settings.per_client())
+    app.state.prechecker = Prechecker(None, settings.limits(), 0)
     for module in (derive, trace, catalog, health, pages):
         app.include_router(module.router)
     install(app)
     app.add_middleware(
         CachedAnswerMiddleware, cache=app.state.cache, max_age=settings.cache_max_age
     )
-    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodyLimitMiddleware,
+        max_bytes=settings.max_body_bytes,
+        body_timeout=settings.body_timeout_seconds,
+        # values beyond the numbers: a few per declared variable (its dims, the commas of the
+        # two name -> value maps) and the request's own fields
+        max_trace_values=settings.max_trace_numbers + 4 * settings.max_variables + 16,
+    )
     app.add_middleware(RequestContextMiddleware)  # outermost: sees the 413s too
     app.openapi = lambda: _problem_openapi(app)  # type: ignore[method-assign]
     return app

@@ -47,6 +47,8 @@ KINDS: dict[str, tuple[int, str, str]] = {
     "body_too_large": (413, "Request body too large", "The request body exceeds the size limit."),
     "method_not_allowed": (405, "Method not allowed", "The route does not accept this HTTP method."),
     "busy": (503, "Server busy", "No worker became free in time; retry later."),
+    "too_many_requests": (429, "Too many requests", "This client already has as many uncached requests in progress as it may; retry when one has been answered."),
+    "request_timeout": (408, "Request timeout", "The request's headers or body did not arrive within the time allowed; the connection was closed."),
     "http": (400, "Bad request", "The HTTP request could not be processed."),
     "internal": (500, "Internal server error", "A bug in chainrule; quote the request id when reporting it."),
 }  # fmt: skip

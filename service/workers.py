@@ -88,7 +88,7 @@ def _resolve(path: str) -> Callable[[str, dict[str, Any], Limits], bytes]:
     return getattr(importlib.import_module(module_name), attr)
 
 
-def _error_fields(exc: ChainruleError) -> dict[str, Any]:
+def error_fields(exc: ChainruleError) -> dict[str, Any]:
     """Fields that rebuild the error in the parent; details go through JSON so they pickle."""
     fields = asdict(exc)
     fields["details"] = json.loads(json.dumps(fields["details"], default=str))
@@ -132,11 +132,11 @@ def _worker_main(
         try:
             reply: tuple[str, Any] = ("ok", handler(op, payload, bounds))
         except ChainruleError as exc:
-            reply = ("error", _error_fields(exc))
+            reply = ("error", error_fields(exc))
         except RecursionError:
             reply = (
                 "error",
-                _error_fields(
+                error_fields(
                     ChainruleError(
                         "limit",
                         "the expression is nested too deeply for the derivation engine",
@@ -149,7 +149,7 @@ def _worker_main(
             recycle = True
             reply = (
                 "error",
-                _error_fields(
+                error_fields(
                     ChainruleError(
                         "limit",
                         f"the request needs more memory than a worker may use ({memory_mb} MB)",
