@@ -16,7 +16,7 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from . import logging as json_logging
-from .api.routes import catalog, derive, health, pages, trace
+from .api.routes import catalog, derive, docs, health, pages, trace
 from .cache import FailureMemory, ResponseCache, library_version
 from .fairness import ClientLimiter, Prechecker, load_check
 from .middleware import BodyLimitMiddleware, CachedAnswerMiddleware, RequestContextMiddleware
@@ -106,6 +106,11 @@ def create_app(settings: Settings | None = None, *, handler: str = DEFAULT_HANDL
         version=library_version(),
         description=DESCRIPTION,
         lifespan=lifespan,
+        docs_url=None,  # served offline by routes.docs
+        redoc_url=None,
+        # Starlette's trailing-slash redirect builds an absolute URL from the Host header;
+        # problems.py answers with a relative one instead.
+        redirect_slashes=False,
     )
     app.state.settings = settings
     app.state.cache = ResponseCache(settings.cache_size)
@@ -115,6 +120,7 @@ def create_app(settings: Settings | None = None, *, handler: str = DEFAULT_HANDL
     app.state.prechecker = Prechecker(None, settings.limits(), 0)
     for module in (derive, trace, catalog, health, pages):
         app.include_router(module.router)
+    docs.install(app)
     install(app)
     app.add_middleware(
         CachedAnswerMiddleware, cache=app.state.cache, max_age=settings.cache_max_age

@@ -137,7 +137,9 @@ def url(host: str, port: int) -> str:
     return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
 
-def config(app: Any, host: str, port: int, header_timeout: float) -> uvicorn.Config:
+def config(
+    app: Any, host: str, port: int, header_timeout: float, **options: Any
+) -> uvicorn.Config:
     """The uvicorn configuration ``chainrule serve`` uses (tests start the same one)."""
     return uvicorn.Config(
         app,
@@ -146,4 +148,5 @@ def config(app: Any, host: str, port: int, header_timeout: float) -> uvicorn.Con
         http=protocol_class(header_timeout),
         access_log=False,
         log_config=None,
+        **options,
     )

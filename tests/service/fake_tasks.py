@@ -2,7 +2,8 @@
 
 The program text is the command: ``sleep:2`` sleeps, ``error`` raises a ChainruleError with
 details that do not pickle, ``crash`` raises a bug, ``exit`` kills the worker, anything else is
-echoed back with the worker's pid.
+echoed back with the worker's pid. ``precheck`` stands in for the in-process parse and
+shape check.
 """
 
 from __future__ import annotations
@@ -14,6 +15,15 @@ from typing import Any
 
 from derivations.errors import ChainruleError
 from derivations.limits import Limits
+
+
+def precheck(op: str, payload: dict[str, Any], limits: Limits) -> None:
+    """The server-side check: ``invalid`` is rejected, ``checksleep:2`` makes the check slow."""
+    command = str(payload.get("expression", ""))
+    if command == "invalid":
+        raise ChainruleError("syntax", "rejected by the precheck", 1, 1, "fix it", "invalid")
+    if command.startswith("checksleep:"):
+        time.sleep(float(command.partition(":")[2]))
 
 
 def run(op: str, payload: dict[str, Any], limits: Limits) -> bytes:
