@@ -137,9 +137,7 @@ def url(host: str, port: int) -> str:
     return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
 
-def config(
-    app: Any, host: str, port: int, header_timeout: float, **options: Any
-) -> uvicorn.Config:
+def config(app: Any, host: str, port: int, header_timeout: float, **options: Any) -> uvicorn.Config:
     """The uvicorn configuration ``chainrule serve`` uses (tests start the same one)."""
     return uvicorn.Config(
         app,
