@@ -129,9 +129,10 @@ def create_app(settings: Settings | None = None, *, handler: str = DEFAULT_HANDL
         BodyLimitMiddleware,
         max_bytes=settings.max_body_bytes,
         body_timeout=settings.body_timeout_seconds,
+        max_trace_numbers=settings.max_trace_numbers,
         # values beyond the numbers: a few per declared variable (its dims, the commas of the
         # two name -> value maps) and the request's own fields
-        max_trace_values=settings.max_trace_numbers + 4 * settings.max_variables + 16,
+        trace_allowance=4 * settings.max_variables + 16,
     )
     app.add_middleware(RequestContextMiddleware)  # outermost: sees the 413s too
     app.openapi = lambda: _problem_openapi(app)  # type: ignore[method-assign]

@@ -98,7 +98,8 @@ class BodyLimitMiddleware:
     413 for bodies over ``max_bytes`` (by Content-Length, or while counting chunks); 408 with
     ``Connection: close`` when the body has not arrived ``body_timeout`` seconds after the
     headers (a stalled or trickling upload); and for ``/v1/trace`` a 422 limit problem when the
-    body holds more values than ``max_trace_values`` by a byte-level count, so a body of 100 000
+    body holds more values than ``max_trace_numbers`` plus ``trace_allowance`` (the
+    other values a valid request may hold) by a byte-level count, so a body of 100 000
     numbers is never handed to the JSON parser and the validator on the event loop. The body is
     buffered (it is small by construction) and replayed to the app, so the app never sees a
     partial body and each answer is sent before any response has started.
@@ -111,12 +112,14 @@ class BodyLimitMiddleware:
         app: ASGIApp,
         max_bytes: int,
         body_timeout: float = 10.0,
-        max_trace_values: int | None = None,
+        max_trace_numbers: int | None = None,
+        trace_allowance: int = 0,
     ) -> None:
         self.app = app
         self.max_bytes = max_bytes
         self.body_timeout = body_timeout
-        self.max_trace_values = max_trace_values
+        self.max_trace_numbers = max_trace_numbers
+        self.trace_allowance = trace_allowance
 
     async def _reject(self, send: Send, size: int | None) -> None:
         detail = (
@@ -162,17 +165,19 @@ class BodyLimitMiddleware:
                 return b"".join(chunks)
 
     async def _too_many_values(self, body: bytes, send: Send) -> bool:
-        limit = self.max_trace_values
-        if limit is None:
+        numbers = self.max_trace_numbers
+        if numbers is None:
             return False
-        if not json_values_exceed(body, limit):
+        bound = numbers + self.trace_allowance
+        if not json_values_exceed(body, bound):
             return False
         await _send_problem(
             send,
             "limit",
-            f"the request holds more than {limit} values (counted before parsing)",
+            f"the request holds more than {bound} JSON values (counted before parsing); trace "
+            f"values may hold at most {numbers} numbers",
             hint="trace with smaller dimensions or raise CHAINRULE_MAX_TRACE_NUMBERS",
-            details={"limit": "max_trace_numbers", "value": limit},
+            details={"limit": "max_trace_numbers", "value": numbers},
             status=422,
         )
         return True
