@@ -179,6 +179,7 @@ class BodyLimitMiddleware:
             hint="trace with smaller dimensions or raise CHAINRULE_MAX_TRACE_NUMBERS",
             details={"limit": "max_trace_numbers", "value": numbers},
             status=422,
+            close=False,  # the body was read to its end: the connection can serve the next
         )
         return True
 
@@ -216,9 +217,13 @@ class BodyLimitMiddleware:
         await self.app(scope, replay, send)
 
 
-async def _send_problem(send: Send, kind: str, detail: str, **extra: Any) -> None:
-    """Answer with a problem and ``Connection: close``: the rest of the body is not read."""
-    response = render(problem_body(kind, detail, **extra), {"Connection": "close"})
+async def _send_problem(
+    send: Send, kind: str, detail: str, close: bool = True, **extra: Any
+) -> None:
+    """Answer with a problem; ``Connection: close`` unless the whole body has been read."""
+    response = render(
+        problem_body(kind, detail, **extra), {"Connection": "close"} if close else None
+    )
     await response({"type": "http"}, _no_receive, send)
 
 

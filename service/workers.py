@@ -43,7 +43,14 @@ _CONTEXT.set_forkserver_preload(["service.tasks"])
 
 
 class PoolError(Exception):
-    """Base class for the pool's own failures (not the user's)."""
+    """Base class for the pool's own failures (not the user's).
+
+    ``replacement`` is the start-up of the worker that replaces a killed one (time limit,
+    crash): the server holds the client's slot until it is done, so the client that cost a
+    worker pays for its replacement too, rather than everyone else.
+    """
+
+    replacement: asyncio.Task[None] | None = None
 
 
 class WorkerTimeout(PoolError):
@@ -281,17 +288,18 @@ class WorkerPool:
         log.info("worker started", extra={"fields": {"pid": worker.pid}})
         return worker
 
-    def _replace(self, worker: _Worker) -> None:
+    def _replace(self, worker: _Worker) -> asyncio.Task[None] | None:
         """Kill ``worker`` now and start its successor in the background."""
         self._workers.discard(worker)
         with contextlib.suppress(OSError, ValueError, AttributeError):
             worker.process.kill()
         if self._closed:
-            return
+            return None
         self.restarts += 1
         task = asyncio.get_running_loop().create_task(self._respawn(worker))
         self._background.add(task)
         task.add_done_callback(self._background.discard)
+        return task
 
     async def _respawn(self, old: _Worker) -> None:
         await asyncio.to_thread(self._stop, old, 0.0)
@@ -321,6 +329,7 @@ class WorkerPool:
         except TimeoutError:
             raise PoolBusy(self.queue_timeout) from None
         healthy = False
+        failure: PoolError | None = None
         try:
             try:
                 worker.conn.send((op, payload))
@@ -330,15 +339,18 @@ class WorkerPool:
                     "worker killed after the time limit",
                     extra={"fields": {"pid": worker.pid, "time_limit_s": self.time_limit}},
                 )
-                raise WorkerTimeout(self.time_limit) from None
+                failure = WorkerTimeout(self.time_limit)
+                raise failure from None
             except (EOFError, OSError) as exc:
-                raise WorkerCrashed(
+                failure = WorkerCrashed(
                     f"worker {worker.pid} died (exit code {worker.process.exitcode})"
-                ) from exc
+                )
+                raise failure from exc
             status, data, seconds, recycle = reply
             healthy = not recycle
             if status == "crash":
-                raise WorkerCrashed(f"worker {worker.pid} raised:\n{data}")
+                failure = WorkerCrashed(f"worker {worker.pid} raised:\n{data}")
+                raise failure
             if status == "error":
                 return Outcome("error", error=data, worker_seconds=seconds)
             return Outcome("ok", body=data, worker_seconds=seconds)
@@ -346,7 +358,9 @@ class WorkerPool:
             if healthy:
                 self._idle.put_nowait(worker)
             else:
-                self._replace(worker)
+                replacement = self._replace(worker)
+                if failure is not None:
+                    failure.replacement = replacement
 
     def stats(self) -> dict[str, int]:
         idle = self._idle.qsize() if self._idle is not None else 0

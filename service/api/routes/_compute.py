@@ -8,6 +8,8 @@ answer (or its ChainruleError) is cached.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import time
 from typing import Any
@@ -21,7 +23,15 @@ from ...cache import Entry, Failure, FailureMemory, ResponseCache, etag_matches
 from ...fairness import ClientLimiter, Prechecker
 from ...problems import Problem
 from ...settings import Settings
-from ...workers import PoolBusy, WorkerCrashed, WorkerPool, WorkerTimeout, error_fields
+from ...workers import (
+    Outcome,
+    PoolBusy,
+    PoolError,
+    WorkerCrashed,
+    WorkerPool,
+    WorkerTimeout,
+    error_fields,
+)
 
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
     304: {"description": "Not Modified: If-None-Match matched the ETag"},
@@ -74,12 +84,25 @@ def _remembered(failure: Failure) -> Exception:
     return WorkerCrashed(f"remembered crash of an identical request {ago:.0f} s ago")
 
 
-async def _run(op: str, payload: dict[str, Any], pool: WorkerPool, key: str, request: Request):
+async def _await_replacement(exc: PoolError, settings: Settings) -> None:
+    """Wait (holding the client's slot) until the worker this request cost has been replaced."""
+    if exc.replacement is not None:
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(
+                asyncio.shield(exc.replacement), settings.startup_timeout_seconds
+            )
+
+
+async def _run(
+    op: str, payload: dict[str, Any], pool: WorkerPool, key: str, request: Request
+) -> Outcome:
     failures: FailureMemory = request.app.state.failures
+    settings: Settings = request.app.state.settings
     try:
         return await pool.run(op, payload)
     except WorkerTimeout as exc:
         failures.put(op, key, Failure("time_limit", time.monotonic(), exc.seconds))
+        await _await_replacement(exc, settings)
         raise Problem(
             "time_limit",
             f"the request took longer than the time limit of {exc.seconds:g} s and was stopped",
@@ -93,8 +116,9 @@ async def _run(op: str, payload: dict[str, Any], pool: WorkerPool, key: str, req
             hint="retry later",
             headers={"Retry-After": "1"},
         ) from None
-    except WorkerCrashed:
+    except WorkerCrashed as exc:
         failures.put(op, key, Failure("crash", time.monotonic()))
+        await _await_replacement(exc, settings)
         raise  # logged with its traceback and answered as an opaque 500
 
 
