@@ -8,7 +8,9 @@ is the p50 of an uncached request at one client minus the p50 of the same librar
 in-process. Bounded request counts; the script stops the server and exits by itself.
 
     .venv/bin/python bench/load.py [--workers 2] [--requests 2000]
-    .venv/bin/python bench/load.py --mode soak|abuse|all [--seconds 60]
+    .venv/bin/python bench/load.py --mode soak|abuse|trace-flood|all [--seconds 60]
+
+CHAINRULE_BENCH_ROOT=/path/to/another/checkout serves that checkout instead (for comparisons).
 
 Each simulated client connects from its own loopback address (127.0.1.x), since the service
 caps uncached work per client address.
@@ -31,7 +33,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(os.environ.get("CHAINRULE_BENCH_ROOT") or Path(__file__).resolve().parents[1])
 HOST = "127.0.0.1"
 PROGRAM = "z = W @ x + b; h = tanh(z); s = u.T @ h"
 
@@ -256,7 +258,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
         "--mode",
-        choices=("throughput", "soak", "abuse", "all"),
+        choices=("throughput", "soak", "abuse", "trace-flood", "all"),
         default="throughput",
         help="throughput tables (default), a soak run, abuse runs (see bench/scenarios.py)",
     )
@@ -268,7 +270,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.mode in ("throughput", "all"):
         asyncio.run(run(args))
-    if args.mode in ("soak", "abuse", "all"):
+    if args.mode in ("soak", "abuse", "trace-flood", "all"):
         from scenarios import run_scenarios
 
         asyncio.run(run_scenarios(args))

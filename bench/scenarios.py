@@ -258,4 +258,5 @@ async def run_scenarios(args: argparse.Namespace) -> None:
         env = {"CHAINRULE_TIME_LIMIT_SECONDS": "2"}
         await serve(env, args.workers, lambda port, pid: abuse(port, args.seconds))
         await serve(env, args.workers, lambda port, pid: pinned(port, args.seconds / 2))
+    if args.mode in ("abuse", "trace-flood", "all"):
         await serve({}, args.workers, lambda port, pid: trace_flood(port, args.seconds / 2))
