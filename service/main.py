@@ -19,7 +19,12 @@ from . import logging as json_logging
 from .api.routes import catalog, derive, docs, health, pages, trace
 from .cache import FailureMemory, ResponseCache, library_version
 from .fairness import ClientLimiter, Prechecker, load_check
-from .middleware import BodyLimitMiddleware, CachedAnswerMiddleware, RequestContextMiddleware
+from .middleware import (
+    BodyLimitMiddleware,
+    CachedAnswerMiddleware,
+    RequestContextMiddleware,
+    ValueBudget,
+)
 from .problems import MEDIA_TYPE, install
 from .schemas import ProblemDetails
 from .settings import Settings
@@ -70,6 +75,32 @@ def _problem_openapi(app: FastAPI) -> dict[str, Any]:
                     response.pop("content", None)
     app.openapi_schema = schema
     return schema
+
+
+def value_budgets(settings: Settings) -> dict[str, ValueBudget]:
+    """JSON values a valid body may hold, per route; counted before parsing (middleware.py).
+
+    A declaration is a name and at most two dimensions, and ``wrt`` lists names, so a valid
+    derive request holds a few values per variable; 8 per variable (and 64) leaves room for the
+    invalid-but-instructive (a 2000-dimension shape still gets its declaration error).
+    """
+    declarations = 8 * settings.max_variables + 64
+    return {
+        "/v1/derive": ValueBudget(
+            declarations,
+            "max_variables",
+            settings.max_variables,
+            "a program declares",
+            "declare only the variables the program uses (CHAINRULE_MAX_VARIABLES)",
+        ),
+        "/v1/trace": ValueBudget(
+            settings.max_trace_numbers + declarations,
+            "max_trace_numbers",
+            settings.max_trace_numbers,
+            "trace values hold",
+            "trace with smaller dimensions or raise CHAINRULE_MAX_TRACE_NUMBERS",
+        ),
+    }
 
 
 def create_app(settings: Settings | None = None, *, handler: str = DEFAULT_HANDLER) -> FastAPI:
@@ -129,10 +160,7 @@ def create_app(settings: Settings | None = None, *, handler: str = DEFAULT_HANDL
         BodyLimitMiddleware,
         max_bytes=settings.max_body_bytes,
         body_timeout=settings.body_timeout_seconds,
-        max_trace_numbers=settings.max_trace_numbers,
-        # values beyond the numbers: a few per declared variable (its dims, the commas of the
-        # two name -> value maps) and the request's own fields
-        trace_allowance=4 * settings.max_variables + 16,
+        budgets=value_budgets(settings),
     )
     app.add_middleware(RequestContextMiddleware)  # outermost: sees the 413s too
     app.openapi = lambda: _problem_openapi(app)  # type: ignore[method-assign]

@@ -12,6 +12,7 @@ import logging
 import re
 import time
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -92,34 +93,44 @@ def json_values_exceed(body: bytes, limit: int) -> bool:
     return _values_bound(body) > limit and _values_bound(_JSON_STRING.sub(b"", body)) > limit
 
 
+@dataclass(frozen=True)
+class ValueBudget:
+    """How many JSON values a route's body may hold, and the limit to name when it holds more.
+
+    ``allowed`` is the setting itself (e.g. max_trace_numbers); ``bound`` adds the other values
+    a valid request may hold (declarations, names), so only an invalid body is refused.
+    """
+
+    bound: int
+    limit: str
+    allowed: int
+    what: str
+    hint: str
+
+
 class BodyLimitMiddleware:
     """Read the whole body within a deadline and a size cap, before anything parses it.
 
     413 for bodies over ``max_bytes`` (by Content-Length, or while counting chunks); 408 with
     ``Connection: close`` when the body has not arrived ``body_timeout`` seconds after the
-    headers (a stalled or trickling upload); and for ``/v1/trace`` a 422 limit problem when the
-    body holds more values than ``max_trace_numbers`` plus ``trace_allowance`` (the
-    other values a valid request may hold) by a byte-level count, so a body of 100 000
-    numbers is never handed to the JSON parser and the validator on the event loop. The body is
-    buffered (it is small by construction) and replayed to the app, so the app never sees a
-    partial body and each answer is sent before any response has started.
+    headers (a stalled or trickling upload); and a 422 limit problem when a route's body holds
+    more JSON values than its ``ValueBudget`` by a byte-level count, so a body of 100 000
+    numbers (or of 10 000 declarations) never reaches the JSON parser and the validator on the
+    event loop. The body is buffered (it is small by construction) and replayed to the app, so
+    the app never sees a partial body and each answer is sent before any response has started.
     """
-
-    TRACE_PATH = "/v1/trace"
 
     def __init__(
         self,
         app: ASGIApp,
         max_bytes: int,
         body_timeout: float = 10.0,
-        max_trace_numbers: int | None = None,
-        trace_allowance: int = 0,
+        budgets: dict[str, ValueBudget] | None = None,
     ) -> None:
         self.app = app
         self.max_bytes = max_bytes
         self.body_timeout = body_timeout
-        self.max_trace_numbers = max_trace_numbers
-        self.trace_allowance = trace_allowance
+        self.budgets = budgets or {}
 
     async def _reject(self, send: Send, size: int | None) -> None:
         detail = (
@@ -164,20 +175,16 @@ class BodyLimitMiddleware:
             if not message.get("more_body", False):
                 return b"".join(chunks)
 
-    async def _too_many_values(self, body: bytes, send: Send) -> bool:
-        numbers = self.max_trace_numbers
-        if numbers is None:
-            return False
-        bound = numbers + self.trace_allowance
-        if not json_values_exceed(body, bound):
+    async def _too_many_values(self, budget: ValueBudget, body: bytes, send: Send) -> bool:
+        if not json_values_exceed(body, budget.bound):
             return False
         await _send_problem(
             send,
             "limit",
-            f"the request holds more than {bound} JSON values (counted before parsing); trace "
-            f"values may hold at most {numbers} numbers",
-            hint="trace with smaller dimensions or raise CHAINRULE_MAX_TRACE_NUMBERS",
-            details={"limit": "max_trace_numbers", "value": numbers},
+            f"the request holds more than {budget.bound} JSON values (counted before parsing); "
+            f"{budget.what} at most {budget.allowed}",
+            hint=budget.hint,
+            details={"limit": budget.limit, "value": budget.allowed},
             status=422,
             close=False,  # the body was read to its end: the connection can serve the next
         )
@@ -200,7 +207,8 @@ class BodyLimitMiddleware:
         body = await self._read(receive, send)
         if body is None:
             return
-        if scope.get("path") == self.TRACE_PATH and await self._too_many_values(body, send):
+        budget = self.budgets.get(scope.get("path", ""))
+        if budget is not None and await self._too_many_values(budget, body, send):
             return
         context = scope.get("chainrule")
         if isinstance(context, dict):

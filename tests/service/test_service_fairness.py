@@ -190,18 +190,29 @@ def test_the_real_precheck_raises_what_the_library_raises() -> None:
 # ------------------------------------------------------------------ trace bodies
 
 
-def test_a_huge_trace_body_is_refused_before_parsing() -> None:
+def test_huge_bodies_are_refused_before_parsing() -> None:
     app = create_app(fake_settings(max_body_bytes=400_000), handler=FAKE_HANDLER)
     numbers = ",".join(["1"] * 120_000)
-    raw = b'{"expression": "sum(x)", "variables": {"x": [120000]}, "values": {"x": [%s]}}' % (
+    trace = b'{"expression": "sum(x)", "variables": {"x": [120000]}, "values": {"x": [%s]}}' % (
         numbers.encode()
     )
+    declarations = {f"a{i}": ["n", "m"] for i in range(10_000)}
+    derive_body = json.dumps({"expression": "x", "variables": declarations}).encode()
+    headers = {"Content-Type": "application/json"}
     with TestClient(app) as c:
-        response = c.post("/v1/trace", content=raw, headers={"Content-Type": "application/json"})
-    body = response.json()
-    assert response.status_code == 422 and body["kind"] == "limit"
-    assert "counted before parsing" in body["detail"]
-    assert body["details"] == {"limit": "max_trace_numbers", "value": 20}
+        traced = c.post("/v1/trace", content=trace, headers=headers)
+        derived = c.post("/v1/derive", content=derive_body, headers=headers)
+        dims = {"expression": "x", "variables": {"x": ["n"] * 2000}}
+        long_shape = c.post("/v1/derive", json=dims)  # under the budget: the library explains
+    for response, limit, allowed in (
+        (traced, "max_trace_numbers", 20),
+        (derived, "max_variables", 256),
+    ):
+        body = response.json()
+        assert response.status_code == 422 and body["kind"] == "limit", body
+        assert "counted before parsing" in body["detail"]
+        assert body["details"] == {"limit": limit, "value": allowed}
+    assert long_shape.status_code == 200  # the fake worker echoes; the real one says declaration
 
 
 def test_the_byte_count_bounds_values_and_ignores_commas_in_strings() -> None:
