@@ -20,7 +20,7 @@ import multiprocessing as mp
 import os
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass, field
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
@@ -320,14 +320,29 @@ class WorkerPool:
 
     # -- work
 
-    async def run(self, op: str, payload: dict[str, Any]) -> Outcome:
-        """Run ``op`` on a free worker within the time limit; raise a PoolError otherwise."""
+    async def run(
+        self,
+        op: str,
+        payload: dict[str, Any],
+        before_wait: Callable[[], Awaitable[None]] | None = None,
+    ) -> Outcome:
+        """Run ``op`` on a free worker within the time limit; raise a PoolError otherwise.
+
+        When no worker is free, ``before_wait`` runs first (and may raise): the server checks
+        the request there, so only valid work waits in the queue. With a worker free there is
+        no wait, and the worker's own check is as quick.
+        """
         if self._idle is None or self._closed:
             raise PoolError("the worker pool is not running")
         try:
-            worker = await asyncio.wait_for(self._idle.get(), self.queue_timeout)
-        except TimeoutError:
-            raise PoolBusy(self.queue_timeout) from None
+            worker = self._idle.get_nowait()
+        except asyncio.QueueEmpty:
+            if before_wait is not None:
+                await before_wait()
+            try:
+                worker = await asyncio.wait_for(self._idle.get(), self.queue_timeout)
+            except TimeoutError:
+                raise PoolBusy(self.queue_timeout) from None
         healthy = False
         failure: PoolError | None = None
         try:

@@ -18,9 +18,11 @@ from derivations.limits import Limits
 
 
 def precheck(op: str, payload: dict[str, Any], limits: Limits) -> None:
-    """The server-side check: ``invalid`` is rejected, ``checksleep:2`` makes the check slow."""
+    """The server-side check: rejects ``invalid`` (as the worker does) and ``invalid-early``
+    (which only this check rejects, so its 422 proves the check answered); ``checksleep:2``
+    makes the check slow."""
     command = str(payload.get("expression", ""))
-    if command == "invalid":
+    if command in ("invalid", "invalid-early"):
         raise ChainruleError("syntax", "rejected by the precheck", 1, 1, "fix it", "invalid")
     if command.startswith("checksleep:"):
         time.sleep(float(command.partition(":")[2]))
@@ -28,6 +30,8 @@ def precheck(op: str, payload: dict[str, Any], limits: Limits) -> None:
 
 def run(op: str, payload: dict[str, Any], limits: Limits) -> bytes:
     command = str(payload.get("expression", ""))
+    if command == "invalid":
+        raise ChainruleError("syntax", "rejected by the worker", 1, 1, "fix it", "invalid")
     if command.startswith("sleep:"):
         time.sleep(float(command.partition(":")[2]))
     elif command == "error":

@@ -154,7 +154,7 @@ def test_invalid_requests_never_wait_for_a_worker() -> None:
         try:
             wait_until_busy(c, 2)
             # the fake worker would echo this with a 200: a syntax problem comes from the precheck
-            response = derive(c, "invalid")
+            response = derive(c, "invalid-early")
             still_busy = busy(c)
         finally:
             for thread in pinned:
@@ -163,9 +163,27 @@ def test_invalid_requests_never_wait_for_a_worker() -> None:
     assert still_busy == 2
 
 
-def test_a_slow_precheck_gives_up_and_the_worker_decides(client: TestClient) -> None:
-    response = derive(client, "checksleep:1.5", "slow-check")
+def test_a_slow_precheck_gives_up_and_the_worker_decides() -> None:
+    settings = fake_settings(time_limit_seconds=20, precheck_seconds=0.3)
+    app = create_app(settings, handler=FAKE_HANDLER)
+    with TestClient(app) as c:
+        pinned = [threading.Thread(target=derive, args=(c, f"sleep:{1 + i / 10}")) for i in (0, 1)]
+        for thread in pinned:
+            thread.start()
+        try:
+            wait_until_busy(c, 2)
+            response = derive(c, "checksleep:1.5")  # the check gives up at 0.3 s; queued
+        finally:
+            for thread in pinned:
+                thread.join()
+        assert app.state.prechecker.timeouts == 1
     assert response.status_code == 200 and response.json()["op"] == "derive"
+
+
+def test_with_a_worker_free_the_worker_checks(client: TestClient) -> None:
+    # no wait, so no precheck: the worker answers (the fake one echoes what the check rejects)
+    assert derive(client, "invalid-early", "free-worker").status_code == 200
+    assert derive(client, "invalid", "free-worker").json()["detail"] == "rejected by the worker"
 
 
 def test_the_real_precheck_raises_what_the_library_raises() -> None:

@@ -150,55 +150,64 @@ def test_serve_prints_the_url_it_listens_on(capsys: pytest.CaptureFixture[str]) 
 
 
 def test_time_limit_flood_does_not_stop_other_clients() -> None:
-    """One client floods the pool with requests that run into the time limit (sleep:60 against a
-    30 s limit, so they hold their worker for the whole test); another client's cheap, invalid,
-    cached and uncached requests are all answered while the flood's request is still running.
+    """Two clients flood the pool with requests that run into the time limit (sleep:60 against a
+    30 s limit, so they hold their workers for the whole test); a third client's cheap, invalid,
+    cached and uncached requests are all answered while the flood is still running.
     """
     settings = fake_settings(
-        workers=2, time_limit_seconds=30, client_concurrency=1, queue_timeout_seconds=30
+        workers=3, time_limit_seconds=30, client_concurrency=1, queue_timeout_seconds=30
     )
     variables = {"x": ["n"]}
+
+    def client(base: str, address: str) -> httpx.Client:
+        transport = httpx.HTTPTransport(local_address=address)
+        return httpx.Client(base_url=base, timeout=GENEROUS, transport=transport)
+
     with live_server(settings) as server:
         assert server.bound is not None
         base = f"http://{HOST}:{server.bound[1]}"
-        victim = httpx.Client(base_url=base, timeout=GENEROUS)
-        attacker = httpx.Client(
-            base_url=base,
-            timeout=GENEROUS,
-            transport=httpx.HTTPTransport(local_address="127.0.0.2"),
+        victim, flooders = (
+            client(base, HOST),
+            [client(base, "127.0.0.2"), client(base, "127.0.0.3")],
         )
-        with victim, attacker:
-            cached = {"expression": "echo-cached", "variables": variables}
-            assert victim.post("/v1/derive", json=cached).headers["x-cache"] == "miss"
-            flood = [{"expression": f"sleep:{60 + i}", "variables": variables} for i in range(6)]
-            with cf.ThreadPoolExecutor(6) as pool:
-                running = [pool.submit(attacker.post, "/v1/derive", json=body) for body in flood]
-                for _ in range(600):  # until one flood request holds a worker, five are refused
-                    busy = victim.get("/healthz").json()["workers"]["busy"]
-                    if busy >= 1 and sum(f.done() for f in running) >= 5:
-                        break
-                    time.sleep(0.05)
-                refused = [f.result() for f in running if f.done()]
-                answers = {
-                    "healthz": victim.get("/healthz"),
-                    "invalid": victim.post(
-                        "/v1/derive", json={"expression": "invalid", "variables": variables}
-                    ),
-                    "cached": victim.post("/v1/derive", json=cached),
-                    "uncached": victim.post(
-                        "/v1/derive", json={"expression": "echo-victim", "variables": variables}
-                    ),
-                }
-                still_running = sum(not f.done() for f in running)
-                server.should_exit = True  # the rest of the flood is not waited for
-    assert still_running >= 1, "the flood's request finished before the other client was served"
+        cached = {"expression": "echo-cached", "variables": variables}
+        assert victim.post("/v1/derive", json=cached).headers["x-cache"] == "miss"
+        flood = [
+            (flooder, {"expression": f"sleep:{60 + i}", "variables": variables})
+            for i in range(3)
+            for flooder in flooders
+        ]
+        with cf.ThreadPoolExecutor(len(flood)) as pool:
+            running = [pool.submit(c.post, "/v1/derive", json=body) for c, body in flood]
+            for _ in range(600):  # until the flood holds two workers and four requests are refused
+                busy = victim.get("/healthz").json()["workers"]["busy"]
+                if busy >= 2 and sum(f.done() for f in running) >= 4:
+                    break
+                time.sleep(0.05)
+            refused = [f.result() for f in running if f.done()]
+
+            def ask(expression: str) -> httpx.Response:
+                return victim.post(
+                    "/v1/derive", json={"expression": expression, "variables": variables}
+                )
+
+            answers = {
+                "healthz": victim.get("/healthz"),
+                "invalid": ask("invalid"),
+                "cached": victim.post("/v1/derive", json=cached),
+                "uncached": ask("echo-victim"),
+            }
+            still_running = sum(not f.done() for f in running)
+            server.should_exit = True  # the rest of the flood is not waited for
+        for c in (victim, *flooders):
+            c.close()
+    assert still_running == 2, "the flood finished before the other client was served"
     assert answers["healthz"].status_code == 200
-    assert answers["healthz"].json()["workers"]["busy"] >= 1
-    assert answers["invalid"].status_code == 422
-    assert answers["invalid"].json()["kind"] == "syntax"  # answered by the precheck
+    assert answers["healthz"].json()["workers"]["busy"] >= 2
+    assert answers["invalid"].status_code == 422 and answers["invalid"].json()["kind"] == "syntax"
     assert answers["cached"].status_code == 200 and answers["cached"].headers["x-cache"] == "hit"
     assert answers["uncached"].status_code == 200
-    assert len(refused) == 5  # one flood request runs; the client's other five get 429 at once
+    assert len(refused) == 4  # each flooding client runs one; its other two get 429 at once
     for response in refused:
         assert response.status_code == 429
         assert response.headers["retry-after"] == "1"

@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import json
 import time
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import Request, Response
@@ -94,12 +95,17 @@ async def _await_replacement(exc: PoolError, settings: Settings) -> None:
 
 
 async def _run(
-    op: str, payload: dict[str, Any], pool: WorkerPool, key: str, request: Request
+    op: str,
+    payload: dict[str, Any],
+    pool: WorkerPool,
+    key: str,
+    request: Request,
+    check: Callable[[], Awaitable[None]],
 ) -> Outcome:
     failures: FailureMemory = request.app.state.failures
     settings: Settings = request.app.state.settings
     try:
-        return await pool.run(op, payload)
+        return await pool.run(op, payload, before_wait=check)
     except WorkerTimeout as exc:
         failures.put(op, key, Failure("time_limit", time.monotonic(), exc.seconds))
         await _await_replacement(exc, settings)
@@ -132,8 +138,9 @@ async def compute(
 ) -> Response:
     """Answer ``op`` for ``body`` from the cache, or from a worker within the time limit.
 
-    Uncached work holds one of the client's slots (429 beyond its cap) while it is checked in
-    process (an invalid request never waits for a worker) and then run on a worker. Time-limit
+    Uncached work holds one of the client's slots (429 beyond its cap) while it runs on a
+    worker; when no worker is free it is first checked in process, so an invalid request never
+    waits in the queue. Time-limit
     and crash outcomes are remembered like answers, so repeating them costs no worker time.
     """
     if isinstance(body, BaseModel):
@@ -164,7 +171,8 @@ async def compute(
     context["cache"] = "miss"
     limiter: ClientLimiter = request.app.state.limiter
     prechecker: Prechecker = request.app.state.prechecker
-    with limiter.slot(_client(request)):
+
+    async def check() -> None:  # only when the request would wait for a worker
         start = time.perf_counter()
         try:
             await prechecker.run(op, payload)
@@ -174,7 +182,9 @@ async def compute(
             raise
         finally:
             context["check_ms"] = round((time.perf_counter() - start) * 1000, 3)
-        outcome = await _run(op, payload, pool, key, request)
+
+    with limiter.slot(_client(request)):
+        outcome = await _run(op, payload, pool, key, request, check)
     context["worker_ms"] = round(outcome.worker_seconds * 1000, 3)
     if outcome.status == "error":
         cache.put(key, Entry(error=outcome.error))
