@@ -102,6 +102,13 @@ def test_malformed_content_length_is_a_problem_document(port: int, length_header
     assert problem["detail"].startswith("the HTTP request could not be parsed")
 
 
+def test_oversized_headers_are_a_431_problem(port: int) -> None:
+    raw, _ = raw_exchange(port, b"GET /healthz HTTP/1.1\r\nX-Big: " + b"a" * 40_000, GENEROUS)
+    status, headers, body = split_response(raw)
+    assert status == 431 and headers["content-type"] == PROBLEM, raw[:200]
+    assert json.loads(body)["status"] == 431
+
+
 @pytest.mark.parametrize(
     ("path", "location"),
     [
