@@ -8,6 +8,12 @@ is the p50 of an uncached request at one client minus the p50 of the same librar
 in-process. Bounded request counts; the script stops the server and exits by itself.
 
     .venv/bin/python bench/load.py [--workers 2] [--requests 2000]
+    .venv/bin/python bench/load.py --mode soak|abuse|trace-flood|all [--seconds 60]
+
+CHAINRULE_BENCH_ROOT=/path/to/another/checkout serves that checkout instead (for comparisons).
+
+Each simulated client connects from its own loopback address (127.0.1.x), since the service
+caps uncached work per client address.
 """
 
 from __future__ import annotations
@@ -27,7 +33,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(os.environ.get("CHAINRULE_BENCH_ROOT") or Path(__file__).resolve().parents[1])
 HOST = "127.0.0.1"
 PROGRAM = "z = W @ x + b; h = tanh(z); s = u.T @ h"
 
@@ -48,11 +54,14 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(port: int, workers: int, log: IO[bytes]) -> subprocess.Popen[bytes]:
+def start_server(
+    port: int, workers: int, log: IO[bytes], env_extra: dict[str, str] | None = None
+) -> subprocess.Popen[bytes]:
     env = {**os.environ, "CHAINRULE_CACHE_SIZE": "100000", "PYTHONPATH": str(ROOT)}
+    env.update(env_extra or {})
     cmd = [sys.executable, "-m", "service.cli", "serve", "--host", HOST, "--port", str(port)]
     cmd += ["--workers", str(workers)]
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stderr=log)
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stderr=log, stdout=subprocess.DEVNULL)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         try:
@@ -65,15 +74,24 @@ def start_server(port: int, workers: int, log: IO[bytes]) -> subprocess.Popen[by
     raise SystemExit("the server did not become healthy within 120 s")
 
 
+def source(i: int) -> str:
+    """A loopback address per simulated client (the service caps uncached work per address)."""
+    return f"127.0.{1 + i // 250}.{2 + i % 250}"
+
+
 class Connection:
-    """One keep-alive HTTP/1.1 connection; enough protocol for JSON POSTs."""
+    """One keep-alive HTTP/1.1 connection; enough protocol for JSON POSTs and GETs."""
 
     def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.reader, self.writer = reader, writer
 
     @classmethod
-    async def open(cls, port: int) -> Connection:
-        return cls(*await asyncio.open_connection(HOST, port))
+    async def open(cls, port: int, client: int = 0) -> Connection:
+        return cls(*await asyncio.open_connection(HOST, port, local_addr=(source(client), 0)))
+
+    async def get(self, path: str) -> int:
+        self.writer.write(f"GET {path} HTTP/1.1\r\nHost: {HOST}\r\n\r\n".encode())
+        return await self._response()
 
     async def post(self, path: str, payload: bytes) -> int:
         head = (
@@ -81,6 +99,9 @@ class Connection:
             f"Content-Length: {len(payload)}\r\n\r\n"
         ).encode()
         self.writer.write(head + payload)
+        return await self._response()
+
+    async def _response(self) -> int:
         status_line = await self.reader.readline()
         length = 0
         while True:
@@ -90,7 +111,7 @@ class Connection:
             name, _, value = line.partition(b":")
             if name.strip().lower() == b"content-length":
                 length = int(value)
-        await self.reader.readexactly(length)
+        self.last_body = await self.reader.readexactly(length)
         return int(status_line.split()[1])
 
     def close(self) -> None:
@@ -103,9 +124,9 @@ async def drive(port: int, clients: int, total: int, make_body: Callable[[int], 
     errors = 0
     counter = iter(range(total))
 
-    async def client() -> None:
+    async def client(who: int) -> None:
         nonlocal errors
-        conn = await Connection.open(port)
+        conn = await Connection.open(port, who)
         try:
             for i in counter:
                 payload = make_body(i)
@@ -117,7 +138,7 @@ async def drive(port: int, clients: int, total: int, make_body: Callable[[int], 
             conn.close()
 
     start = time.perf_counter()
-    await asyncio.gather(*(client() for _ in range(clients)))
+    await asyncio.gather(*(client(i) for i in range(clients)))
     elapsed = time.perf_counter() - start
     latencies.sort()
     return {
@@ -235,11 +256,24 @@ async def run(args: argparse.Namespace) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--mode",
+        choices=("throughput", "soak", "abuse", "trace-flood", "all"),
+        default="throughput",
+        help="throughput tables (default), a soak run, abuse runs (see bench/scenarios.py)",
+    )
+    parser.add_argument("--seconds", type=float, default=60, help="per soak or abuse phase")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--requests", type=int, default=3000, help="per cached run")
     parser.add_argument("--uncached", type=int, default=120, help="per uncached run")
     parser.add_argument("--library-samples", type=int, default=60)
-    asyncio.run(run(parser.parse_args()))
+    args = parser.parse_args()
+    if args.mode in ("throughput", "all"):
+        asyncio.run(run(args))
+    if args.mode in ("soak", "abuse", "trace-flood", "all"):
+        from scenarios import run_scenarios
+
+        asyncio.run(run_scenarios(args))
 
 
 if __name__ == "__main__":

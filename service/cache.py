@@ -8,6 +8,7 @@ The cache lives in the event loop's thread only, so it needs no lock.
 from __future__ import annotations
 
 import hashlib
+import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from importlib import metadata
@@ -115,3 +116,49 @@ def etag_matches(if_none_match: str | None, etag: str, exists: bool = False) -> 
         if tag == etag:
             return True
     return False
+
+
+@dataclass(frozen=True)
+class Failure:
+    """An outcome that cost a worker its life: the time limit, or a crash (a library bug)."""
+
+    kind: str  # "time_limit" or "crash"
+    at: float  # time.monotonic() when it happened
+    seconds: float = 0.0  # the time limit in force, for "time_limit"
+
+
+class FailureMemory:
+    """Time-limit and crash outcomes of normalised requests, remembered for ``ttl`` seconds.
+
+    Successes and library errors are deterministic and live in the LRU for good. Running into
+    the time limit depends a little on the machine's load, so it is remembered for a while
+    rather than forever; that is enough to make repeating a poison request cost no worker time.
+    Bounded to ``maxsize`` entries (oldest first out); ``maxsize`` 0 or ``ttl`` 0 turn it off.
+    """
+
+    def __init__(self, maxsize: int, ttl: float) -> None:
+        self.maxsize = maxsize
+        self.ttl = ttl
+        self._entries: OrderedDict[str, Failure] = OrderedDict()
+
+    def get(self, op: str, key: str, now: float | None = None) -> Failure | None:
+        name = f"{op}\0{key}"
+        failure = self._entries.get(name)
+        if failure is None:
+            return None
+        if (time.monotonic() if now is None else now) - failure.at >= self.ttl:
+            del self._entries[name]
+            return None
+        return failure
+
+    def put(self, op: str, key: str, failure: Failure) -> None:
+        if self.maxsize <= 0 or self.ttl <= 0:
+            return
+        name = f"{op}\0{key}"
+        self._entries[name] = failure
+        self._entries.move_to_end(name)
+        while len(self._entries) > self.maxsize:
+            self._entries.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._entries)

@@ -15,15 +15,14 @@ from derivations.cli import build_parser, run
 
 
 def _serve(args: argparse.Namespace) -> int:
-    import uvicorn
-
     from .main import create_app
+    from .server import Server, config
     from .settings import Settings
 
     overrides = {"workers": args.workers} if args.workers else {}
-    app = create_app(Settings(**overrides))
-    print(f"chainrule serving on http://{args.host}:{args.port}  (Swagger UI at /docs)", flush=True)
-    uvicorn.run(app, host=args.host, port=args.port, access_log=False, log_config=None)
+    settings = Settings(**overrides)
+    app = create_app(settings)
+    Server(config(app, args.host, args.port, settings.header_timeout_seconds)).run()
     return 0
 
 

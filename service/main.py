@@ -16,9 +16,15 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from . import logging as json_logging
-from .api.routes import catalog, derive, health, pages, trace
-from .cache import ResponseCache, library_version
-from .middleware import BodyLimitMiddleware, CachedAnswerMiddleware, RequestContextMiddleware
+from .api.routes import catalog, derive, docs, health, pages, trace
+from .cache import FailureMemory, ResponseCache, library_version
+from .fairness import ClientLimiter, Prechecker, load_check
+from .middleware import (
+    BodyLimitMiddleware,
+    CachedAnswerMiddleware,
+    RequestContextMiddleware,
+    ValueBudget,
+)
 from .problems import MEDIA_TYPE, install
 from .schemas import ProblemDetails
 from .settings import Settings
@@ -71,6 +77,32 @@ def _problem_openapi(app: FastAPI) -> dict[str, Any]:
     return schema
 
 
+def value_budgets(settings: Settings) -> dict[str, ValueBudget]:
+    """JSON values a valid body may hold, per route; counted before parsing (middleware.py).
+
+    A declaration is a name and at most two dimensions, and ``wrt`` lists names, so a valid
+    derive request holds a few values per variable; 8 per variable (and 64) leaves room for the
+    invalid-but-instructive (a 2000-dimension shape still gets its declaration error).
+    """
+    declarations = 8 * settings.max_variables + 64
+    return {
+        "/v1/derive": ValueBudget(
+            declarations,
+            "max_variables",
+            settings.max_variables,
+            "a program declares",
+            "declare only the variables the program uses (CHAINRULE_MAX_VARIABLES)",
+        ),
+        "/v1/trace": ValueBudget(
+            settings.max_trace_numbers + declarations,
+            "max_trace_numbers",
+            settings.max_trace_numbers,
+            "trace values hold",
+            "trace with smaller dimensions or raise CHAINRULE_MAX_TRACE_NUMBERS",
+        ),
+    }
+
+
 def create_app(settings: Settings | None = None, *, handler: str = DEFAULT_HANDLER) -> FastAPI:
     """Build the app; ``handler`` names the function workers run (tests substitute their own)."""
     settings = settings or Settings()
@@ -89,9 +121,14 @@ def create_app(settings: Settings | None = None, *, handler: str = DEFAULT_HANDL
         )
         await pool.start()
         app.state.pool = pool
+        app.state.prechecker = Prechecker(
+            load_check(handler), settings.limits(), settings.precheck_seconds
+        )
         try:
             yield
         finally:
+            app.state.prechecker.close()
+            app.state.prechecker = Prechecker(None, settings.limits(), 0)
             await pool.close()
             app.state.pool = None
 
@@ -100,17 +137,31 @@ def create_app(settings: Settings | None = None, *, handler: str = DEFAULT_HANDL
         version=library_version(),
         description=DESCRIPTION,
         lifespan=lifespan,
+        docs_url=None,  # served offline by routes.docs
+        redoc_url=None,
+        # Starlette's trailing-slash redirect builds an absolute URL from the Host header;
+        # problems.py answers with a relative one instead.
+        redirect_slashes=False,
     )
     app.state.settings = settings
     app.state.cache = ResponseCache(settings.cache_size)
     app.state.pool = None
+    app.state.failures = FailureMemory(settings.failure_cache_size, settings.failure_cache_seconds)
+    app.state.limiter = ClientLimiter(settings.per_client())
+    app.state.prechecker = Prechecker(None, settings.limits(), 0)
     for module in (derive, trace, catalog, health, pages):
         app.include_router(module.router)
+    docs.install(app)
     install(app)
     app.add_middleware(
         CachedAnswerMiddleware, cache=app.state.cache, max_age=settings.cache_max_age
     )
-    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodyLimitMiddleware,
+        max_bytes=settings.max_body_bytes,
+        body_timeout=settings.body_timeout_seconds,
+        budgets=value_budgets(settings),
+    )
     app.add_middleware(RequestContextMiddleware)  # outermost: sees the 413s too
     app.openapi = lambda: _problem_openapi(app)  # type: ignore[method-assign]
     return app

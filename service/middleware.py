@@ -1,4 +1,4 @@
-"""Two pure-ASGI middlewares: request ids with one JSON log line each, and the body-size cap.
+"""Pure-ASGI middlewares: request ids and one JSON log line each, the body cap, cached answers.
 
 Pure ASGI (rather than ``BaseHTTPMiddleware``) keeps the per-request overhead to a few
 microseconds, which matters for cached answers, and lets the size cap reject a body while it is
@@ -7,10 +7,12 @@ still arriving, before anything tries to parse it as JSON.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import time
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -67,22 +69,68 @@ class RequestContextMiddleware:
                 "status": status,
                 "total_ms": round((time.perf_counter() - start) * 1000, 3),
             }
-            for key in ("worker_ms", "cache"):
+            for key in ("worker_ms", "check_ms", "cache"):
                 if key in context:
                     fields[key] = context[key]
             access_log.info("request", extra={"fields": fields})
 
 
-class BodyLimitMiddleware:
-    """Answer 413 for bodies over ``max_bytes``: by Content-Length, or while counting chunks.
+_JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"')
 
-    The body is buffered (it is small by construction) and replayed to the app, so the app never
-    sees a partial body and the 413 is sent before any response has started.
+
+def _values_bound(data: bytes) -> int:
+    return data.count(b",") + data.count(b"[") + data.count(b"{")
+
+
+def json_values_exceed(body: bytes, limit: int) -> bool:
+    """Whether a JSON document may hold more than ``limit`` values, decided without parsing it.
+
+    Every value inside an array or object is either its container's first or follows a comma,
+    so commas plus opening brackets bound the count from above. That count includes commas in
+    strings, so only when it is over the limit are the strings cut out (a C-speed regex) and
+    the bytes counted again: program text with many commas is never mistaken for numbers.
+    """
+    return _values_bound(body) > limit and _values_bound(_JSON_STRING.sub(b"", body)) > limit
+
+
+@dataclass(frozen=True)
+class ValueBudget:
+    """How many JSON values a route's body may hold, and the limit to name when it holds more.
+
+    ``allowed`` is the setting itself (e.g. max_trace_numbers); ``bound`` adds the other values
+    a valid request may hold (declarations, names), so only an invalid body is refused.
     """
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    bound: int
+    limit: str
+    allowed: int
+    what: str
+    hint: str
+
+
+class BodyLimitMiddleware:
+    """Read the whole body within a deadline and a size cap, before anything parses it.
+
+    413 for bodies over ``max_bytes`` (by Content-Length, or while counting chunks); 408 with
+    ``Connection: close`` when the body has not arrived ``body_timeout`` seconds after the
+    headers (a stalled or trickling upload); and a 422 limit problem when a route's body holds
+    more JSON values than its ``ValueBudget`` by a byte-level count, so a body of 100 000
+    numbers (or of 10 000 declarations) never reaches the JSON parser and the validator on the
+    event loop. The body is buffered (it is small by construction) and replayed to the app, so
+    the app never sees a partial body and each answer is sent before any response has started.
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        max_bytes: int,
+        body_timeout: float = 10.0,
+        budgets: dict[str, ValueBudget] | None = None,
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.body_timeout = body_timeout
+        self.budgets = budgets or {}
 
     async def _reject(self, send: Send, size: int | None) -> None:
         detail = (
@@ -90,16 +138,57 @@ class BodyLimitMiddleware:
             if size is not None
             else f"the request body exceeds the limit of {self.max_bytes} bytes"
         )
-        response = render(
-            problem_body(
-                "body_too_large",
-                detail,
-                hint="send a smaller request or raise CHAINRULE_MAX_BODY_BYTES",
-                details={"limit": "max_body_bytes", "value": self.max_bytes},
-            ),
-            {"Connection": "close"},
+        await _send_problem(
+            send,
+            "body_too_large",
+            detail,
+            hint="send a smaller request or raise CHAINRULE_MAX_BODY_BYTES",
+            details={"limit": "max_body_bytes", "value": self.max_bytes},
         )
-        await response({"type": "http"}, _no_receive, send)
+
+    async def _read(self, receive: Receive, send: Send) -> bytes | None:
+        """The whole body, or None once an answer (413, 408) was sent or the client left."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.body_timeout
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            try:
+                message = await asyncio.wait_for(receive(), max(0.0, deadline - loop.time()))
+            except TimeoutError:
+                await _send_problem(
+                    send,
+                    "request_timeout",
+                    f"the request body did not arrive within {self.body_timeout:g} s",
+                    hint="send the whole body at once; CHAINRULE_BODY_TIMEOUT_SECONDS sets the limit",
+                    details={"limit": "body_timeout_seconds", "value": self.body_timeout},
+                )
+                return None
+            if message["type"] == "http.disconnect":
+                return None
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_bytes:
+                await self._reject(send, None)
+                return None
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                return b"".join(chunks)
+
+    async def _too_many_values(self, budget: ValueBudget, body: bytes, send: Send) -> bool:
+        if not json_values_exceed(body, budget.bound):
+            return False
+        await _send_problem(
+            send,
+            "limit",
+            f"the request holds more than {budget.bound} JSON values (counted before parsing); "
+            f"{budget.what} at most {budget.allowed}",
+            hint=budget.hint,
+            details={"limit": budget.limit, "value": budget.allowed},
+            status=422,
+            close=False,  # the body was read to its end: the connection can serve the next
+        )
+        return True
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope.get("method") in ("GET", "HEAD", "OPTIONS"):
@@ -115,21 +204,12 @@ class BodyLimitMiddleware:
                     await self._reject(send, declared)
                     return
                 break
-        chunks: list[bytes] = []
-        size = 0
-        while True:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                return
-            chunk = message.get("body", b"")
-            size += len(chunk)
-            if size > self.max_bytes:
-                await self._reject(send, None)
-                return
-            chunks.append(chunk)
-            if not message.get("more_body", False):
-                break
-        body = b"".join(chunks)
+        body = await self._read(receive, send)
+        if body is None:
+            return
+        budget = self.budgets.get(scope.get("path", ""))
+        if budget is not None and await self._too_many_values(budget, body, send):
+            return
         context = scope.get("chainrule")
         if isinstance(context, dict):
             context["body"] = body
@@ -143,6 +223,16 @@ class BodyLimitMiddleware:
             return await receive()
 
         await self.app(scope, replay, send)
+
+
+async def _send_problem(
+    send: Send, kind: str, detail: str, close: bool = True, **extra: Any
+) -> None:
+    """Answer with a problem; ``Connection: close`` unless the whole body has been read."""
+    response = render(
+        problem_body(kind, detail, **extra), {"Connection": "close"} if close else None
+    )
+    await response({"type": "http"}, _no_receive, send)
 
 
 async def _no_receive() -> Message:  # pragma: no cover - the problem response never reads

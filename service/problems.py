@@ -22,6 +22,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
+from starlette.routing import Match
 
 from derivations.errors import ChainruleError
 
@@ -47,6 +48,8 @@ KINDS: dict[str, tuple[int, str, str]] = {
     "body_too_large": (413, "Request body too large", "The request body exceeds the size limit."),
     "method_not_allowed": (405, "Method not allowed", "The route does not accept this HTTP method."),
     "busy": (503, "Server busy", "No worker became free in time; retry later."),
+    "too_many_requests": (429, "Too many requests", "This client already has as many uncached requests in progress as it may; retry when one has been answered."),
+    "request_timeout": (408, "Request timeout", "The request's headers or body did not arrive within the time allowed; the connection was closed."),
     "http": (400, "Bad request", "The HTTP request could not be processed."),
     "internal": (500, "Internal server error", "A bug in chainrule; quote the request id when reporting it."),
 }  # fmt: skip
@@ -154,8 +157,31 @@ async def _on_validation(request: Request, exc: Exception) -> Response:
     return render(problem_body("validation", detail, hint=hint, errors=errors))
 
 
+def _slash_redirect(request: Request) -> Response | None:
+    """307 to the path without its trailing slash, when that path is a route.
+
+    Starlette's own redirect (turned off in main.py) writes an absolute URL built from the Host
+    header, which a client controls. This one is a path only, relative to whatever address the
+    client used, and never starts with ``//`` (which a browser would read as another host).
+    """
+    raw: bytes = request.scope.get("raw_path") or request.url.path.encode()
+    if request.scope.get("root_path"):
+        return None
+    target = raw.rstrip(b"/")
+    if not raw.endswith(b"/") or not target.startswith(b"/") or target[:2] in (b"//", b"/\\"):
+        return None
+    scope = {**request.scope, "path": request.url.path.rstrip("/"), "raw_path": target}
+    if not any(route.matches(scope)[0] is Match.FULL for route in request.app.router.routes):
+        return None
+    query = request.scope.get("query_string", b"")
+    location = (target + (b"?" + query if query else b"")).decode("latin-1")
+    return Response(status_code=307, headers={"Location": location})
+
+
 async def _on_http(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 404 and (redirect := _slash_redirect(request)) is not None:
+        return redirect
     if exc.status_code == 400:  # FastAPI's "error parsing the body" (e.g. not UTF-8): invalid input
         return render(
             problem_body(

@@ -34,6 +34,32 @@ class Settings(BaseSettings):
     )
     startup_timeout_seconds: float = Field(120.0, gt=0, description="time to pre-warm workers")
 
+    # Fairness under abuse
+    client_concurrency: int | None = Field(
+        None,
+        ge=1,
+        description="uncached requests one client address may have in progress at once; beyond "
+        "it 429 (default: half the workers, at least 1)",
+    )
+    failure_cache_size: int = Field(
+        1024, ge=0, description="remembered time-limit and crash outcomes; 0 = never remember"
+    )
+    failure_cache_seconds: float = Field(
+        600.0, ge=0, description="how long a time-limit or crash outcome is remembered"
+    )
+    precheck_seconds: float = Field(
+        2.0,
+        ge=0,
+        description="longest wait for the in-process parse and shape check before a request is "
+        "queued for a worker anyway; 0 = no check",
+    )
+    body_timeout_seconds: float = Field(
+        10.0, gt=0, description="time to receive the whole request body; then 408 and close"
+    )
+    header_timeout_seconds: float = Field(
+        10.0, gt=0, description="time to receive a request's headers; then 408 and close"
+    )
+
     # Request-level bounds (checked in the service)
     max_body_bytes: int = Field(262_144, ge=1024, description="request body size; larger is 413")
     max_trace_numbers: int = Field(10_000, ge=1, description="total numbers in trace values")
@@ -53,6 +79,12 @@ class Settings(BaseSettings):
 
     # Logging
     log_level: str = Field("INFO", description="level of the JSON request log")
+
+    def per_client(self) -> int:
+        """The per-client cap in force: the setting, or half the workers (at least one)."""
+        if self.client_concurrency is not None:
+            return self.client_concurrency
+        return max(1, self.workers // 2)
 
     def limits(self) -> Limits:
         """The library's bounds, built from these settings."""

@@ -83,6 +83,24 @@ def run(op: str, payload: dict[str, Any], limits: Limits) -> bytes:
     return OPS[op](payload, limits)
 
 
+def precheck(op: str, payload: dict[str, Any], limits: Limits) -> None:
+    """The cheap part of a request, run in the server before it may wait for a worker.
+
+    Parsing, declarations, shapes and the limits (and, for a trace, the values' shapes) cost
+    milliseconds and are exactly what the worker would check first, with the same ``Limits``:
+    an invalid request raises the same ChainruleError here and never occupies a worker.
+    """
+    if not with_library or op not in ("derive", "trace"):
+        return
+    from derivations.language.elaborate import elaborate
+
+    program = elaborate(payload["expression"], payload["variables"], limits)
+    if op == "trace":
+        from derivations.engine.values import coerce_values
+
+        coerce_values(program.inputs, payload["values"], limits)
+
+
 def warm_up() -> None:
     """Exercise the parser, SymPy and the printers once so the first request is not slow."""
     if with_library:

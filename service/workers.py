@@ -20,7 +20,7 @@ import multiprocessing as mp
 import os
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass, field
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
@@ -43,7 +43,14 @@ _CONTEXT.set_forkserver_preload(["service.tasks"])
 
 
 class PoolError(Exception):
-    """Base class for the pool's own failures (not the user's)."""
+    """Base class for the pool's own failures (not the user's).
+
+    ``replacement`` is the start-up of the worker that replaces a killed one (time limit,
+    crash): the server holds the client's slot until it is done, so the client that cost a
+    worker pays for its replacement too, rather than everyone else.
+    """
+
+    replacement: asyncio.Task[None] | None = None
 
 
 class WorkerTimeout(PoolError):
@@ -88,7 +95,7 @@ def _resolve(path: str) -> Callable[[str, dict[str, Any], Limits], bytes]:
     return getattr(importlib.import_module(module_name), attr)
 
 
-def _error_fields(exc: ChainruleError) -> dict[str, Any]:
+def error_fields(exc: ChainruleError) -> dict[str, Any]:
     """Fields that rebuild the error in the parent; details go through JSON so they pickle."""
     fields = asdict(exc)
     fields["details"] = json.loads(json.dumps(fields["details"], default=str))
@@ -132,11 +139,11 @@ def _worker_main(
         try:
             reply: tuple[str, Any] = ("ok", handler(op, payload, bounds))
         except ChainruleError as exc:
-            reply = ("error", _error_fields(exc))
+            reply = ("error", error_fields(exc))
         except RecursionError:
             reply = (
                 "error",
-                _error_fields(
+                error_fields(
                     ChainruleError(
                         "limit",
                         "the expression is nested too deeply for the derivation engine",
@@ -149,7 +156,7 @@ def _worker_main(
             recycle = True
             reply = (
                 "error",
-                _error_fields(
+                error_fields(
                     ChainruleError(
                         "limit",
                         f"the request needs more memory than a worker may use ({memory_mb} MB)",
@@ -281,17 +288,18 @@ class WorkerPool:
         log.info("worker started", extra={"fields": {"pid": worker.pid}})
         return worker
 
-    def _replace(self, worker: _Worker) -> None:
+    def _replace(self, worker: _Worker) -> asyncio.Task[None] | None:
         """Kill ``worker`` now and start its successor in the background."""
         self._workers.discard(worker)
         with contextlib.suppress(OSError, ValueError, AttributeError):
             worker.process.kill()
         if self._closed:
-            return
+            return None
         self.restarts += 1
         task = asyncio.get_running_loop().create_task(self._respawn(worker))
         self._background.add(task)
         task.add_done_callback(self._background.discard)
+        return task
 
     async def _respawn(self, old: _Worker) -> None:
         await asyncio.to_thread(self._stop, old, 0.0)
@@ -312,15 +320,31 @@ class WorkerPool:
 
     # -- work
 
-    async def run(self, op: str, payload: dict[str, Any]) -> Outcome:
-        """Run ``op`` on a free worker within the time limit; raise a PoolError otherwise."""
+    async def run(
+        self,
+        op: str,
+        payload: dict[str, Any],
+        before_wait: Callable[[], Awaitable[None]] | None = None,
+    ) -> Outcome:
+        """Run ``op`` on a free worker within the time limit; raise a PoolError otherwise.
+
+        When no worker is free, ``before_wait`` runs first (and may raise): the server checks
+        the request there, so only valid work waits in the queue. With a worker free there is
+        no wait, and the worker's own check is as quick.
+        """
         if self._idle is None or self._closed:
             raise PoolError("the worker pool is not running")
         try:
-            worker = await asyncio.wait_for(self._idle.get(), self.queue_timeout)
-        except TimeoutError:
-            raise PoolBusy(self.queue_timeout) from None
+            worker = self._idle.get_nowait()
+        except asyncio.QueueEmpty:
+            if before_wait is not None:
+                await before_wait()
+            try:
+                worker = await asyncio.wait_for(self._idle.get(), self.queue_timeout)
+            except TimeoutError:
+                raise PoolBusy(self.queue_timeout) from None
         healthy = False
+        failure: PoolError | None = None
         try:
             try:
                 worker.conn.send((op, payload))
@@ -330,15 +354,18 @@ class WorkerPool:
                     "worker killed after the time limit",
                     extra={"fields": {"pid": worker.pid, "time_limit_s": self.time_limit}},
                 )
-                raise WorkerTimeout(self.time_limit) from None
+                failure = WorkerTimeout(self.time_limit)
+                raise failure from None
             except (EOFError, OSError) as exc:
-                raise WorkerCrashed(
+                failure = WorkerCrashed(
                     f"worker {worker.pid} died (exit code {worker.process.exitcode})"
-                ) from exc
+                )
+                raise failure from exc
             status, data, seconds, recycle = reply
             healthy = not recycle
             if status == "crash":
-                raise WorkerCrashed(f"worker {worker.pid} raised:\n{data}")
+                failure = WorkerCrashed(f"worker {worker.pid} raised:\n{data}")
+                raise failure
             if status == "error":
                 return Outcome("error", error=data, worker_seconds=seconds)
             return Outcome("ok", body=data, worker_seconds=seconds)
@@ -346,7 +373,9 @@ class WorkerPool:
             if healthy:
                 self._idle.put_nowait(worker)
             else:
-                self._replace(worker)
+                replacement = self._replace(worker)
+                if failure is not None:
+                    failure.replacement = replacement
 
     def stats(self) -> dict[str, int]:
         idle = self._idle.qsize() if self._idle is not None else 0

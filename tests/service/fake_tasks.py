@@ -2,7 +2,8 @@
 
 The program text is the command: ``sleep:2`` sleeps, ``error`` raises a ChainruleError with
 details that do not pickle, ``crash`` raises a bug, ``exit`` kills the worker, anything else is
-echoed back with the worker's pid.
+echoed back with the worker's pid. ``precheck`` stands in for the in-process parse and
+shape check.
 """
 
 from __future__ import annotations
@@ -16,8 +17,21 @@ from derivations.errors import ChainruleError
 from derivations.limits import Limits
 
 
+def precheck(op: str, payload: dict[str, Any], limits: Limits) -> None:
+    """The server-side check: rejects ``invalid`` (as the worker does) and ``invalid-early``
+    (which only this check rejects, so its 422 proves the check answered); ``checksleep:2``
+    makes the check slow."""
+    command = str(payload.get("expression", ""))
+    if command in ("invalid", "invalid-early"):
+        raise ChainruleError("syntax", "rejected by the precheck", 1, 1, "fix it", "invalid")
+    if command.startswith("checksleep:"):
+        time.sleep(float(command.partition(":")[2]))
+
+
 def run(op: str, payload: dict[str, Any], limits: Limits) -> bytes:
     command = str(payload.get("expression", ""))
+    if command == "invalid":
+        raise ChainruleError("syntax", "rejected by the worker", 1, 1, "fix it", "invalid")
     if command.startswith("sleep:"):
         time.sleep(float(command.partition(":")[2]))
     elif command == "error":

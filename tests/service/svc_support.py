@@ -16,6 +16,7 @@ def fake_settings(**overrides: object) -> Settings:
         "max_trace_numbers": 20,
         "cache_size": 16,
         "max_depth": 7,
+        "client_concurrency": 8,  # one TestClient is one client; tests of the cap set it
     }
     base.update(overrides)
     return Settings(**base)  # type: ignore[arg-type]

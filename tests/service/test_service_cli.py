@@ -55,12 +55,15 @@ def test_operation_ids_are_stable_and_errors_are_problems() -> None:
 
 
 def test_serve_runs_uvicorn_on_loopback_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
-    calls: list[tuple[Any, dict[str, Any]]] = []
-    monkeypatch.setattr("uvicorn.run", lambda app, **kw: calls.append((app, kw)))
+    from service.server import ChainruleH11Protocol, Server
+
+    calls: list[Any] = []
+    monkeypatch.setattr(Server, "run", lambda self, sockets=None: calls.append(self.config))
     assert cli.main(["serve", "--workers", "1", "--port", "9123"]) == 0
-    served, options = calls[0]
-    assert options["host"] == "127.0.0.1" and options["port"] == 9123
-    assert served.state.settings.workers == 1
+    (options,) = calls
+    assert options.host == "127.0.0.1" and options.port == 9123
+    assert options.app.state.settings.workers == 1
+    assert issubclass(options.http, ChainruleH11Protocol)  # problem-document 400s, header timeout
 
 
 def test_library_commands_are_still_there() -> None:

@@ -8,7 +8,11 @@ answer (or its ChainruleError) is cached.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
+import time
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import Request, Response
@@ -16,15 +20,26 @@ from pydantic import BaseModel
 
 from derivations.errors import ChainruleError
 
-from ...cache import Entry, ResponseCache, etag_matches
+from ...cache import Entry, Failure, FailureMemory, ResponseCache, etag_matches
+from ...fairness import ClientLimiter, Prechecker
 from ...problems import Problem
 from ...settings import Settings
-from ...workers import PoolBusy, WorkerCrashed, WorkerPool, WorkerTimeout
+from ...workers import (
+    Outcome,
+    PoolBusy,
+    PoolError,
+    WorkerCrashed,
+    WorkerPool,
+    WorkerTimeout,
+    error_fields,
+)
 
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
     304: {"description": "Not Modified: If-None-Match matched the ETag"},
     413: {"description": "The body exceeds the size limit"},
+    408: {"description": "The body did not arrive within the body timeout"},
     422: {"description": "Invalid request, a library error (syntax, shape...), or the time limit"},
+    429: {"description": "This client has as many uncached requests in progress as it may"},
     503: {"description": "No worker became free in time"},
 }
 
@@ -46,6 +61,73 @@ def _success(body: bytes, etag: str, settings: Settings, cache_state: str) -> Re
     )
 
 
+def _client(request: Request) -> str:
+    """The client's identity for the per-client cap: its remote address (see README)."""
+    return request.client.host if request.client is not None else "unknown"
+
+
+def _remembered(failure: Failure) -> Exception:
+    """The problem for a request whose identical twin already cost a worker its life."""
+    ago = max(0.0, time.monotonic() - failure.at)
+    if failure.kind == "time_limit":
+        return Problem(
+            "time_limit",
+            f"an identical request ran into the time limit of {failure.seconds:g} s "
+            f"{ago:.0f} s ago; this is that remembered outcome, not a new run",
+            hint="simplify the program, send verify=false, or raise CHAINRULE_TIME_LIMIT_SECONDS",
+            details={
+                "limit": "time_limit_seconds",
+                "value": failure.seconds,
+                "remembered": True,
+                "age_seconds": round(ago, 1),
+            },
+        )
+    return WorkerCrashed(f"remembered crash of an identical request {ago:.0f} s ago")
+
+
+async def _await_replacement(exc: PoolError, settings: Settings) -> None:
+    """Wait (holding the client's slot) until the worker this request cost has been replaced."""
+    if exc.replacement is not None:
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(
+                asyncio.shield(exc.replacement), settings.startup_timeout_seconds
+            )
+
+
+async def _run(
+    op: str,
+    payload: dict[str, Any],
+    pool: WorkerPool,
+    key: str,
+    request: Request,
+    check: Callable[[], Awaitable[None]],
+) -> Outcome:
+    failures: FailureMemory = request.app.state.failures
+    settings: Settings = request.app.state.settings
+    try:
+        return await pool.run(op, payload, before_wait=check)
+    except WorkerTimeout as exc:
+        failures.put(op, key, Failure("time_limit", time.monotonic(), exc.seconds))
+        await _await_replacement(exc, settings)
+        raise Problem(
+            "time_limit",
+            f"the request took longer than the time limit of {exc.seconds:g} s and was stopped",
+            hint="simplify the program, send verify=false, or raise CHAINRULE_TIME_LIMIT_SECONDS",
+            details={"limit": "time_limit_seconds", "value": exc.seconds},
+        ) from None
+    except PoolBusy as exc:
+        raise Problem(
+            "busy",
+            f"no worker became free within {exc.seconds:g} s",
+            hint="retry later",
+            headers={"Retry-After": "1"},
+        ) from None
+    except WorkerCrashed as exc:
+        failures.put(op, key, Failure("crash", time.monotonic()))
+        await _await_replacement(exc, settings)
+        raise  # logged with its traceback and answered as an opaque 500
+
+
 async def compute(
     op: str,
     body: BaseModel | dict[str, Any],
@@ -54,7 +136,13 @@ async def compute(
     cache: ResponseCache,
     settings: Settings,
 ) -> Response:
-    """Answer ``op`` for ``body`` from the cache, or from a worker within the time limit."""
+    """Answer ``op`` for ``body`` from the cache, or from a worker within the time limit.
+
+    Uncached work holds one of the client's slots (429 beyond its cap) while it runs on a
+    worker; when no worker is free it is first checked in process, so an invalid request never
+    waits in the queue. Time-limit
+    and crash outcomes are remembered like answers, so repeating them costs no worker time.
+    """
     if isinstance(body, BaseModel):
         key, payload = body.model_dump_json(), body.model_dump()
     else:
@@ -76,25 +164,27 @@ async def compute(
         if "raw_digest" in context:
             cache.remember_raw(context["raw_digest"], key)
         return _success(entry.body, etag, settings, "hit")
+    failure = request.app.state.failures.get(op, key)
+    if failure is not None:
+        context["cache"] = "remembered"
+        raise _remembered(failure)
     context["cache"] = "miss"
-    try:
-        outcome = await pool.run(op, payload)
-    except WorkerTimeout as exc:
-        raise Problem(
-            "time_limit",
-            f"the request took longer than the time limit of {exc.seconds:g} s and was stopped",
-            hint="simplify the program, send verify=false, or raise CHAINRULE_TIME_LIMIT_SECONDS",
-            details={"limit": "time_limit_seconds", "value": exc.seconds},
-        ) from None
-    except PoolBusy as exc:
-        raise Problem(
-            "busy",
-            f"no worker became free within {exc.seconds:g} s",
-            hint="retry later",
-            headers={"Retry-After": "1"},
-        ) from None
-    except WorkerCrashed:
-        raise  # logged with its traceback and answered as an opaque 500
+    limiter: ClientLimiter = request.app.state.limiter
+    prechecker: Prechecker = request.app.state.prechecker
+
+    async def check() -> None:  # only when the request would wait for a worker
+        start = time.perf_counter()
+        try:
+            await prechecker.run(op, payload)
+        except ChainruleError as exc:
+            cache.put(key, Entry(error=error_fields(exc)))
+            context["cache"] = "precheck"
+            raise
+        finally:
+            context["check_ms"] = round((time.perf_counter() - start) * 1000, 3)
+
+    with limiter.slot(_client(request)):
+        outcome = await _run(op, payload, pool, key, request, check)
     context["worker_ms"] = round(outcome.worker_seconds * 1000, 3)
     if outcome.status == "error":
         cache.put(key, Entry(error=outcome.error))
