@@ -134,7 +134,9 @@ class Derivative(_Result):
 
 
 class Check(_Result):
-    method: Literal["finite_differences", "backprop_engine", "exact_componentwise"]
+    method: Literal[
+        "finite_differences", "backprop_engine", "source_reference", "exact_componentwise"
+    ]
     passed: bool
     max_rel_error: float | None = Field(description="null when not finite")
     sizes: dict[str, int]
