@@ -220,6 +220,7 @@ def exact_check(
         "max_rel_error": comparer.worst,
         "sizes": sizes,
         "entries": compared,
+        "work": work.used,
         "detail": detail,
     }
 
