@@ -8,6 +8,7 @@ so the scalar-table mutants clear those caches before and after.
 from __future__ import annotations
 
 import itertools
+from pathlib import Path
 
 import pytest
 
@@ -16,7 +17,6 @@ from derivations.calculus import algebra as A
 from derivations.calculus import rules, scalar
 from derivations.expr import functions as F
 from derivations.expr import nodes as N
-from derivations.expr import shapes as S
 from derivations.language import elaborate as E
 from derivations.printing.numpy_code import NumpyPrinter
 from derivations.verify import run
@@ -150,7 +150,7 @@ def test_the_exact_check_does_not_import_our_derivative_table() -> None:
     import derivations.verify.explicit as P
 
     for module in (D, X, P):
-        source = open(module.__file__, encoding="utf-8").read()
+        source = Path(module.__file__).read_text(encoding="utf-8")
         assert "expr.functions" not in source and "fdiff" not in source.replace(
             "never our fdiff", ""
         ).replace("``fdiff``", ""), module.__name__
