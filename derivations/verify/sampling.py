@@ -29,18 +29,23 @@ KINK_MARGIN = 1e-2  # larger than the widest finite-difference stencil (2h with 
 POLE_MARGIN = 0.25  # denominators and norms this far from zero (inputs are ~1 in size)
 
 
+# Programs with more dimensions than this get consecutive distinct sizes after the first ones
+# (the search is quadratic and the sizes would grow without need).
+MAX_EXPOSING = 8
+
+
 def good_sizes(count: int) -> list[int]:
     """The smallest increasing sizes ≥ 3 where no a + b equals any c·d (repeats allowed)."""
     chosen: list[int] = []
     value = 3
-    while len(chosen) < count:
+    while len(chosen) < min(count, MAX_EXPOSING):
         trial = [*chosen, value]
         sums = {a + b for a in trial for b in trial}
         products = {a * b for a in trial for b in trial}
         if not sums & products:
             chosen.append(value)
         value += 1
-    return chosen
+    return chosen + list(range(chosen[-1] + 1, chosen[-1] + 1 + count - len(chosen)))
 
 
 SIZE_SETS = 2
