@@ -165,11 +165,69 @@ class Comparer:
 
 
 def _domain(derivation: Derivation, env: dict[str, sp.Matrix]) -> tuple[set, list]:
-    from .sampling import domain_of
+    """Where the points may lie, decided here rather than by the numeric checks' sampler (so a
+    sampler that narrows its domains cannot narrow this check's): positive only under log,
+    sqrt and fractional powers; matrices under inv/det/logdet near the identity."""
+    positive: set[str] = set()
+    conditioned: set[str] = set()
+    for node in N.walk(derivation.program.inlined()):
+        if isinstance(node, N.Apply) and node.fn in ("log", "sqrt"):
+            positive |= N.free_vars(node.children[0])
+        elif isinstance(node, N.Apply) and node.fn == "pow":
+            exponent = node.children[1]
+            if not (isinstance(exponent, N.Const) and exponent.value.is_integer is True):
+                positive |= N.free_vars(node.children[0])
+        elif isinstance(node, N.Inverse | N.Det | N.LogDet):
+            conditioned |= N.free_vars(node.children[0])
+    return {s for name in positive for s in env[name]}, [env[n] for n in sorted(conditioned)]
 
-    domain = domain_of(derivation.program)
-    positive = {s for name in domain.positive for s in env[name]}
-    return positive, [env[n] for n in sorted(domain.conditioned)]
+
+def _value_failures(
+    value_fn: Any,
+    scalars: set[str],
+    env: dict[str, sp.Matrix],
+    output: sp.Matrix,
+    comparer: Comparer,
+    work: Work,
+) -> list[str]:
+    """The generated value() at each exact point (in float64) against the exact output there.
+
+    The points are this check's own (both signs, negative determinants at one), so a printer
+    mistake such as log(det A) for log|det A| shows here even if the numeric sampler misses it.
+    """
+    import numpy as np
+
+    failures = []
+    with mpmath.workdps(DIGITS):
+        for k, point in enumerate(comparer.points):
+            memo: dict[sp.Basic, Any] = {}
+            try:
+                exact = [evaluate(e, point, memo) for e in output]
+            except Undefined:
+                continue  # the program itself has no value here
+            finally:
+                work.spend(len(memo))
+            if any(isinstance(v, mpmath.mpc) and v.imag != 0 for v in exact):
+                continue  # outside the real domain (log(−x) at x > 0): nothing to compare
+            inputs = {}
+            for name, m in env.items():
+                values = np.array(
+                    [[float(point[m[i, j]]) for j in range(m.shape[1])] for i in range(m.shape[0])]
+                )
+                inputs[name] = values if m.shape[1] > 1 else values[:, 0]
+            for name in scalars:
+                inputs[name] = float(inputs[name][0])
+            with np.errstate(all="ignore"):
+                ours = np.asarray(value_fn(**inputs), dtype=complex).ravel()
+            want = np.array([complex(v) for v in exact])
+            if ours.size != want.size:
+                failures.append(f"value at point {k}: {ours.size} entries, expected {want.size}")
+                continue
+            scale = np.maximum(np.abs(ours), np.abs(want)) + 1
+            err = np.abs(ours - want) / scale
+            if not np.all(np.isfinite(err)) or float(np.max(err)) > 1e-8:
+                failures.append(f"value at point {k}")
+    return failures
 
 
 def exact_check(
@@ -178,6 +236,7 @@ def exact_check(
     work_limit: int = DEFAULT_WORK,
     seed: int = 0,
     deadline: float | None = None,
+    value_fn: Any = None,
 ) -> dict[str, Any]:
     """Every entry of every derivative against sympy.diff, within ``work_limit`` units."""
     program = derivation.program
@@ -192,6 +251,9 @@ def exact_check(
     try:
         base = _evaluator(derivation, env, sizes, work)
         output = base.evaluate(program.output)
+        if value_fn is not None:
+            scalars = {n for n, v in program.inputs.items() if v.is_scalar}
+            failures += _value_failures(value_fn, scalars, env, output, comparer, work)
         for item in derivation.items:
             pairs = _pairs(derivation, item, env, sizes, base, output, work)
             compared += len(pairs)
@@ -205,7 +267,9 @@ def exact_check(
         return skipped("exact_componentwise", sizes, why)
     detail = (
         f"{compared} entries: {comparer.symbolic} identical, {comparer.numeric} equal at "
-        f"{POINTS} random rational points ({DIGITS} digits); {work.used} units of work"
+        f"{POINTS} random rational points ({DIGITS} digits)"
+        + ("; the generated value() agrees there" if value_fn is not None else "")
+        + f"; {work.used} units of work"
     )
     if comparer.unresolved:
         detail += f"; {comparer.unresolved} had no value at any point and were not decided"

@@ -298,7 +298,12 @@ def _reference(ctx: Context) -> dict[str, Any]:
 def _exact(ctx: Context) -> dict[str, Any]:
     sizes = exact_sizes(ctx.derivation.program, ctx.draws[0][0] if ctx.draws else None)
     return exact_check(
-        ctx.derivation, sizes, ctx.limits.exact_check_work, ctx.seed, deadline=ctx.deadline
+        ctx.derivation,
+        sizes,
+        ctx.limits.exact_check_work,
+        ctx.seed,
+        deadline=ctx.deadline,
+        value_fn=ctx.module.get("value"),
     )
 
 

@@ -176,7 +176,7 @@ _RANGES = [(0.5, 1.5), (-1.5, -0.5), (3.5, 5.5), (-5.5, -3.5), (10.0, 20.0)]
 def _finite_derivatives(fn: object, inputs: dict[str, object]) -> bool:
     try:
         out = fn(**inputs)  # type: ignore[operator]
-    except (FloatingPointError, ValueError, ZeroDivisionError, np.linalg.LinAlgError):
+    except (FloatingPointError, ZeroDivisionError, np.linalg.LinAlgError):
         return False
     grads = out[1] if isinstance(out, tuple) else out
     return all(np.all(np.isfinite(np.asarray(g, dtype=float))) for g in grads.values())
@@ -241,8 +241,8 @@ def _rejected(
     """Why a draw cannot be used, or None when it can."""
     try:
         value = np.asarray(value_fn(**inputs), dtype=float)  # type: ignore[operator]
-    except Exception:  # noqa: BLE001 - the generated code failing here is judged by the checks
-        return "the generated value() raised an error at every draw"
+    except Exception as exc:  # noqa: BLE001 - judged as a failed check, with the message
+        return f"the generated value() raised {type(exc).__name__}: {exc}"[:300]
     if not np.all(np.isfinite(value)):
         return "values were not finite (is the program defined on random inputs?)"
     for fn, kind in checks:
@@ -259,8 +259,13 @@ def _rejected(
             KINK_MARGIN if kind == "kink" else POLE_MARGIN
         ):
             return f"every draw came close to a {kind} (relu/abs/max/min kinks, zero denominators or norms)"
-    if derivatives_fn is not None and not _finite_derivatives(derivatives_fn, inputs):
-        return "every draw hit a point where the derivative is undefined"
+    if derivatives_fn is not None:
+        try:
+            finite = _finite_derivatives(derivatives_fn, inputs)
+        except Exception as exc:  # noqa: BLE001 - judged as a failed check, with the message
+            return f"the generated derivatives raised {type(exc).__name__}: {exc}"[:300]
+        if not finite:
+            return "every draw hit a point where the derivative is undefined"
     return None
 
 

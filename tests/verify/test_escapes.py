@@ -187,3 +187,38 @@ def test_generated_code_that_does_not_load_is_a_failed_verification(monkeypatch)
     r = derive("sum(x)", {"x": ["n"]})
     assert r.verification_passed is False
     assert any("SyntaxError" in c["detail"] for c in r.verification["checks"])
+
+
+def test_the_exact_check_keeps_its_own_domain_when_the_sampler_narrows(monkeypatch) -> None:
+    """Sampler mutants: positive determinants only, or positive inputs everywhere. The exact
+    check draws its own points, so the mistakes the narrower sampler hides still fail."""
+    from derivations.verify import sampling
+
+    def positive_only(rng, n, negative):
+        return original(rng, n, False)
+
+    original = sampling._matrix
+    monkeypatch.setattr(sampling, "_matrix", positive_only)
+
+    def wrong(self, node):
+        return f"np.log(np.linalg.det({self.doprint(node.children[0])}))", 100
+
+    monkeypatch.setattr(NumpyPrinter, "_print_LogDet", wrong)
+    r = derive("logdet(A)", {"A": ["n", "n"]})
+    assert r.verification_passed is False
+    assert "exact_componentwise" in _failed(r)
+
+
+def test_abs_step_is_caught_even_with_positive_draws(monkeypatch, fresh_partials) -> None:
+    from derivations.verify import sampling
+
+    def everywhere_positive(program):
+        d = original(program)
+        return sampling.Domain(d.positive | d.nonzero | set(program.inputs), set(), d.conditioned)
+
+    original = sampling.domain_of
+    monkeypatch.setattr(sampling, "domain_of", everywhere_positive)
+    monkeypatch.setattr(F.eabs, "fdiff", lambda self, argindex=1: F.gt(self.args[0], 0))
+    r = derive("sum(abs(x)) / norm2(x)", {"x": ["n"]})
+    assert r.verification_passed is False
+    assert "exact_componentwise" in _failed(r)
