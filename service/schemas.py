@@ -179,7 +179,9 @@ class Derivative(_Result):
 
 
 class Check(_Result):
-    method: Literal["finite_differences", "backprop_engine", "exact_componentwise"]
+    method: Literal[
+        "finite_differences", "backprop_engine", "source_reference", "exact_componentwise"
+    ]
     passed: bool
     max_rel_error: float | None = Field(description="null when not finite")
     sizes: dict[str, int]
@@ -233,10 +235,11 @@ class DeriveResponse(_Result):
                                 "method": "finite_differences",
                                 "passed": True,
                                 "max_rel_error": 3.6e-14,
-                                "sizes": {"n": 2},
+                                "sizes": {"n": 3},
+                                "size_sets": [{"n": 3}, {"n": 4}],
                                 "skipped": False,
                                 "detail": "five-point central differences, h = 1e-3 "
-                                "(1e-4, 1e-5 if needed)",
+                                "(1e-4, 1e-5 if needed); at 2 sets of sizes",
                             }
                         ],
                     },

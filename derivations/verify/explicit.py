@@ -1,18 +1,49 @@
 """Expand nodes into explicit SymPy matrices of scalar symbols, one method per node class.
 
-This is the ground truth of the exact check: at tiny sizes every entry of the program is an
+This is the ground truth of the exact check: at small sizes every entry of the program is an
 ordinary SymPy expression, ``sympy.diff`` differentiates it, and the matrix-level result must
-agree entry by entry. Nothing here shares code with the matrix rules it checks.
+agree entry by entry. Nothing here shares code with the matrix rules it checks, and the scalar
+functions come from their definitions (``definitions.py``), not from our derivative table.
+Every matrix built is charged to the check's work budget.
 """
 
 from __future__ import annotations
 
-import time
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 import sympy as sp
 
 from ..expr import nodes as N
-from ..expr.functions import FUNCTIONS
+from . import definitions
+
+if TYPE_CHECKING:
+    from .exact import Work
+
+# Square matrices up to this size are inverted exactly (by adjugate and determinant).
+MAX_EXACT_INVERSE = 5
+
+
+def symbols_for(inputs: Mapping[str, N.Var], sizes: dict[str, int]) -> dict[str, sp.Matrix]:
+    """Explicit matrices of real symbols, named so they can never collide with each other.
+
+    Entries are named ``x[0]`` and ``W[0,1]``: brackets never occur in a user's name, so a
+    scalar ``x_0`` and entry 0 of a vector ``x`` are different symbols.
+    """
+    from .sampling import concrete_shape
+
+    env: dict[str, sp.Matrix] = {}
+    for name, var in inputs.items():
+        shape = concrete_shape(var, sizes)
+        if not shape:
+            env[name] = sp.Matrix([[sp.Symbol(name)]])
+        elif len(shape) == 1:
+            env[name] = sp.Matrix([sp.Symbol(f"{name}[{i}]") for i in range(shape[0])])
+        else:
+            env[name] = sp.Matrix(
+                shape[0], shape[1], lambda i, j, name=name: sp.Symbol(f"{name}[{i},{j}]")
+            )
+    return env
 
 
 def _size(expr: sp.Expr, sizes: dict[str, int]) -> int:
@@ -25,13 +56,13 @@ class Explicit:
         env: dict[str, sp.Matrix],
         sizes: dict[str, int],
         indices: dict[str, int] | None = None,
-        deadline: float | None = None,
+        work: Work | None = None,
     ):
         self.env = env
         self.sizes = sizes
         self.indices = indices or {}
         self.memo: dict[N.Node, sp.Matrix] = {}
-        self.deadline = deadline
+        self.work = work
 
     def dim(self, expr: sp.Expr) -> int:
         return _size(expr, self.sizes)
@@ -42,14 +73,12 @@ class Explicit:
     def evaluate(self, node: N.Node) -> sp.Matrix:
         if node in self.memo:
             return self.memo[node]
-        if self.deadline is not None and time.monotonic() > self.deadline:
-            from .exact import Budget
-
-            raise Budget
         method = getattr(self, f"_x_{type(node).__name__}", None)
         if method is None:
             raise NotImplementedError(f"no explicit evaluation for {type(node).__name__}")
         value = method(node)
+        if self.work is not None:
+            self.work.built(value)
         self.memo[node] = value
         return value
 
@@ -112,8 +141,7 @@ class Explicit:
         return self._elementwise(node, lambda a, b: a / b)
 
     def _x_Apply(self, node: N.Apply) -> sp.Matrix:
-        spec = FUNCTIONS[node.fn]
-        return self._elementwise(node, spec.apply)
+        return self._elementwise(node, lambda *a: definitions.apply(node.fn, *a))
 
     # -- matrix algebra --------------------------------------------------------------------
 
@@ -124,14 +152,32 @@ class Explicit:
     def _x_Transpose(self, node: N.Node) -> sp.Matrix:
         return self.evaluate(node.children[0]).T
 
+    def _square(self, node: N.Node) -> sp.Matrix:
+        m = self.evaluate(node.children[0])
+        if m.shape[0] > MAX_EXACT_INVERSE:
+            from .exact import Budget
+
+            raise Budget(
+                f"a {m.shape[0]}×{m.shape[0]} matrix (inverted exactly up to {MAX_EXACT_INVERSE})"
+            )
+        return m
+
     def _x_Inverse(self, node: N.Node) -> sp.Matrix:
-        return self.evaluate(node.children[0]).inv()
+        # Adjugate over determinant (Berkowitz: no division, no pivoting on symbols, no
+        # simplification), so the cost is fixed by the size.
+        m = self._square(node)
+        det = m.det(method="berkowitz")
+        if det == 0:
+            raise ZeroDivisionError("the matrix is singular")
+        return m.adjugate(method="berkowitz") / det
 
     def _x_Det(self, node: N.Node) -> sp.Matrix:
-        return sp.Matrix([[self.evaluate(node.children[0]).det()]])
+        return sp.Matrix([[self._square(node).det(method="berkowitz")]])
 
     def _x_LogDet(self, node: N.Node) -> sp.Matrix:
-        return sp.Matrix([[sp.log(self.evaluate(node.children[0]).det())]])
+        # logdet is log|det|, as the language defines it: negative determinants are in its domain.
+        d = self._square(node).det(method="berkowitz")
+        return sp.Matrix([[sp.log(definitions.magnitude(d))]])
 
     def _x_Trace(self, node: N.Node) -> sp.Matrix:
         return sp.Matrix([[self.evaluate(node.children[0]).trace()]])

@@ -15,6 +15,10 @@ import numpy as np
 
 H = 1e-3
 FLOOR = 1e-6
+# Hessians are differences of gradients that are themselves rounded (2e-15 for det via inv):
+# divided by h = 1e-3 that is ~1e-12 of the gradient's scale, so exact zeros are compared at a
+# floor ten times higher. A wrong entry still misses by order 1.
+HESSIAN_FLOOR = 1e-5
 TOLERANCE = 1e-6
 
 
@@ -27,12 +31,15 @@ def best_error(
     inputs: dict[str, Any],
     name: str,
     value_scale: float,
+    floor: float = FLOOR,
 ) -> tuple[float, tuple[int, ...]]:
     """The error at the largest step that passes: fast-oscillating functions (sin 100x) need a
     smaller h, whose truncation error is lower. A wrong derivative fails at every step."""
     best = (float("inf"), ())
     for h in STEPS:
-        err = rel_error(analytic, five_point(f, inputs, name, h), value_scale=value_scale)
+        err = rel_error(
+            analytic, five_point(f, inputs, name, h), floor=floor, value_scale=value_scale
+        )
         best = min(best, err, key=lambda e: e[0])
         if best[0] <= TOLERANCE:
             break

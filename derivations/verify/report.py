@@ -16,3 +16,16 @@ def skipped(method: str, sizes: dict[str, int], why: str, **extra: Any) -> dict[
         "detail": why,
         **extra,
     }
+
+
+def failed(method: str, sizes: dict[str, int], why: str, **extra: Any) -> dict[str, Any]:
+    """A check that ran into an error or a mismatch it can only describe in words."""
+    return {
+        "method": method,
+        "passed": False,
+        "skipped": False,
+        "max_rel_error": None,
+        "sizes": sizes,
+        "detail": why,
+        **extra,
+    }

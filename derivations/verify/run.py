@@ -1,29 +1,38 @@
-"""Three-way verification of a derivation: finite differences, the backprop engine, exact SymPy.
+"""Verification of a derivation: one list of checks (``CHECKS``), each a function of the context.
 
-``passed`` is true only when every check that ran passed and both numeric checks ran. A check
-that cannot run (no inputs in the domain were found, or the exact expansion exceeded its time
-budget) is reported as skipped with the reason; a failed check marks the whole result failed,
-and the result is still returned so the user can see what went wrong.
+finite differences and the backprop engine check the generated derivatives, the source
+reference checks the generated value against the parsed source (the front end's independent
+reference), and the exact check compares every entry with ``sympy.diff``. The numeric checks
+run at two sets of sizes. ``passed`` is true only when every check that ran passed and every
+required check ran. A check that cannot run (no inputs in the domain were found, or the exact
+check exceeded its work budget) is reported as skipped with the reason; a check whose generated
+code raises is a failed check with the message, never a crash. A failed result is still
+returned so the user can see what went wrong.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from ..calculus.derivation import Derivation
 from ..engine.compile import compile_program
+from ..errors import ChainruleError
+from ..language.parser import parse
 from ..limits import Limits
 from ..result import DerivationResult
 from .exact import exact_check
-from .numeric import TOLERANCE, best_error, load_module, rel_error
-from .report import skipped
-from .sampling import choose_sizes, draw_inputs
+from .numeric import HESSIAN_FLOOR, TOLERANCE, best_error, load_module, rel_error
+from .reference import evaluate_source
+from .report import failed, skipped
+from .sampling import SIZE_SETS, choose_sizes, draw_inputs, exact_sizes
 
 ENGINE_TOLERANCE = 1e-9
+REFERENCE_TOLERANCE = 1e-8
 
 
 def _check(
@@ -71,7 +80,7 @@ def _hessian_errors(
             return np.asarray(gradients(kw)[w], dtype=float)
 
         scale = float(np.max(np.abs(g(inputs)), initial=0.0))
-        err = best_error(hess[w], g, inputs, w, scale)
+        err = best_error(hess[w], g, inputs, w, scale, floor=HESSIAN_FLOOR)
         errors.append((f"{w} (Hessian)", *err))
     return errors
 
@@ -166,67 +175,266 @@ def _reduced(
     return (out if renamed else None), renamed
 
 
-def verify_result(
-    result: DerivationResult, variables: Mapping[str, Any], limits: Limits, seed: int = 0
-) -> dict[str, Any]:
-    started = time.monotonic()
-    target = result
-    note = ""
-    reduced, renamed = _reduced(variables, limits)
-    if reduced is not None:
-        from ..api import derive
-        from ..errors import ChainruleError
+@dataclass
+class Context:
+    """What every check sees: the derivation, its generated module and the sampled draws."""
 
-        d = result.derivation
+    result: DerivationResult
+    module: dict[str, Any]
+    limits: Limits
+    seed: int
+    draws: list[tuple[dict[str, int], dict[str, Any]]] = field(default_factory=list)
+    sizes: dict[str, int] = field(default_factory=dict)  # the first assignment tried
+    why: str = ""  # why no draw was found, when none was
+    deadline: float | None = None
+
+    @property
+    def derivation(self) -> Derivation:
+        return self.result.derivation
+
+    @property
+    def hessian(self) -> bool:
+        return self.result.hessian
+
+
+@dataclass(frozen=True)
+class Check:
+    """One verification method. ``required``: the result passes only if it ran (not skipped)."""
+
+    method: str
+    run: Callable[[Context], dict[str, Any]]
+    required: bool = True
+
+
+def _per_draw(
+    ctx: Context,
+    method: str,
+    one: Callable[[dict[str, int], dict[str, Any]], dict[str, Any]],
+) -> dict[str, Any]:
+    """Run a numeric check at every sampled set of sizes and merge the outcomes."""
+    if not ctx.draws:
+        if ctx.why.startswith("the generated"):
+            return failed(method, ctx.sizes, ctx.why)
+        return skipped(method, ctx.sizes, ctx.why)
+    outs = []
+    with np.errstate(all="ignore"):
+        for sizes, inputs in ctx.draws:
+            outs.append(one(sizes, inputs))
+    worst = next((o for o in outs if not o["passed"]), outs[0])
+    merged = dict(worst)
+    merged["passed"] = all(o["passed"] for o in outs)
+    errors = [o["max_rel_error"] for o in outs if o["max_rel_error"] is not None]
+    merged["max_rel_error"] = max(errors) if errors else None
+    merged["size_sets"] = [sizes for sizes, _ in ctx.draws]
+    merged["detail"] = worst["detail"] + f"; at {len(outs)} set{'s' * (len(outs) > 1)} of sizes"
+    return merged
+
+
+def _fd(ctx: Context) -> dict[str, Any]:
+    return _per_draw(
+        ctx,
+        "finite_differences",
+        lambda sizes, x: finite_difference_check(ctx.derivation, ctx.module, x, sizes, ctx.hessian),
+    )
+
+
+def _engine(ctx: Context) -> dict[str, Any]:
+    return _per_draw(
+        ctx,
+        "backprop_engine",
+        lambda sizes, x: engine_check(ctx.derivation, ctx.module, x, sizes, ctx.hessian),
+    )
+
+
+def _source(ctx: Context) -> Any:
+    """The parsed source of the checked program, or None for a program built without one."""
+    try:
+        return parse(ctx.derivation.program.source, ctx.limits)
+    except ChainruleError:
+        return None
+
+
+def reference_check(
+    result: DerivationResult,
+    module: dict[str, Any],
+    inputs: dict[str, Any],
+    sizes: dict[str, int],
+    limits: Limits,
+) -> dict[str, Any]:
+    """The generated value() against the parsed source evaluated with plain NumPy."""
+    try:
+        program = parse(result.derivation.program.source, limits)
+    except ChainruleError:
+        # Built directly as a typed program (the tests of derivative-only nodes): no source.
+        why = "the program was not built from source text: nothing to compare with"
+        return skipped("source_reference", sizes, why, applies=False)
+    ours = np.asarray(module["value"](**inputs), dtype=float)
+    theirs = evaluate_source(program, inputs)
+    if ours.size != theirs.size:
+        return failed(
+            "source_reference",
+            sizes,
+            f"the generated value has {ours.size} entries, the source has {theirs.size}",
+        )
+    err = rel_error(ours.ravel(), theirs.ravel())
+    return _check(
+        "source_reference",
+        [("value", *err)],
+        REFERENCE_TOLERANCE,
+        sizes,
+        "the generated value() against the parsed source evaluated with plain NumPy "
+        "(before elaboration)",
+    )
+
+
+def _reference(ctx: Context) -> dict[str, Any]:
+    return _per_draw(
+        ctx,
+        "source_reference",
+        lambda sizes, x: reference_check(ctx.result, ctx.module, x, sizes, ctx.limits),
+    )
+
+
+def _exact(ctx: Context) -> dict[str, Any]:
+    sizes = exact_sizes(ctx.derivation.program, ctx.draws[0][0] if ctx.draws else None)
+    return exact_check(
+        ctx.derivation,
+        sizes,
+        ctx.limits.exact_check_work,
+        ctx.seed,
+        deadline=ctx.deadline,
+        value_fn=ctx.module.get("value"),
+    )
+
+
+# The checks, in the order they are reported. A new check is one more entry here.
+CHECKS: list[Check] = [
+    Check("finite_differences", _fd),
+    Check("backprop_engine", _engine),
+    Check("source_reference", _reference),
+    Check("exact_componentwise", _exact, required=False),
+]
+
+
+def _guarded(check: Check, ctx: Context) -> dict[str, Any]:
+    """A check's outcome; an exception in the generated code (or anywhere) is a failed check."""
+    try:
+        out = check.run(ctx)
+    except Exception as exc:  # noqa: BLE001 - failure is a verdict, never a crash
+        message = str(exc).splitlines()[0] if str(exc) else ""
+        return failed(
+            check.method,
+            ctx.draws[0][0] if ctx.draws else ctx.sizes,
+            f"the check raised {type(exc).__name__}: {message}"[:500],
+        )
+    out.setdefault("method", check.method)
+    return out
+
+
+def _sample(ctx: Context) -> None:
+    """Draw inputs at each set of sizes (the first set with a negative determinant first)."""
+    program = ctx.derivation.program
+    module = ctx.module
+    rng = np.random.default_rng(ctx.seed)
+    derivatives = module.get("value_and_grad") or module.get("jacobian")
+    # Where the program is defined is decided by the source (the reference), not by the
+    # generated code under test: a generated value that is NaN where the source is finite
+    # (log det at det < 0) must be compared there, not redrawn.
+    source = _source(ctx)
+    value = (lambda **kw: evaluate_source(source, kw)) if source else module["value"]
+    seen: list[dict[str, int]] = []
+    for which in range(SIZE_SETS):
+        sizes = choose_sizes(program, which)
+        if sizes in seen:
+            continue
+        seen.append(sizes)
+        ctx.sizes = ctx.sizes or sizes
         try:
-            target = derive(
-                d.program.source,
-                reduced,
-                wrt=d.wrt,
-                hessian=result.hessian,
-                verify=False,
-                limits=limits,
+            inputs, why = draw_inputs(
+                program,
+                sizes,
+                rng,
+                value,
+                derivatives_fn=derivatives,
+                negative_det_first=which == 0,
             )
-            note = (
-                "numeric sizes "
-                + ", ".join(renamed)
-                + f" above {limits.max_verify_dim} were checked at reduced sizes"
-            )
-        except ChainruleError:
-            # The sizes are tied to each other (W is (n, 20) because 20 = 5·4): checking at the
-            # declared sizes is the only faithful option, so do that when it is affordable.
-            if max(int(k) for k in renamed) > 4 * limits.max_verify_dim:
-                return {
+        except Exception as exc:  # noqa: BLE001 - generated helper code failing
+            inputs, why = None, f"the generated code raised {type(exc).__name__}: {exc}"
+        if inputs is not None:
+            ctx.draws.append((sizes, inputs))
+        else:
+            ctx.why = why
+
+
+def _target(result: DerivationResult, variables: Mapping[str, Any], limits: Limits):
+    """The result to check (re-derived at reduced sizes when numeric sizes are large), a note,
+    or None with the verification when it cannot be checked at all."""
+    reduced, renamed = _reduced(variables, limits)
+    if reduced is None:
+        return result, "", None
+    from ..api import derive
+
+    d = result.derivation
+    try:
+        target = derive(
+            d.program.source,
+            reduced,
+            wrt=d.wrt,
+            hessian=result.hessian,
+            verify=False,
+            limits=limits,
+        )
+    except ChainruleError:
+        # The sizes are tied to each other (W is (n, 20) because 20 = 5·4): checking at the
+        # declared sizes is the only faithful option, so do that when it is affordable.
+        if max(int(k) for k in renamed) > 4 * limits.max_verify_dim:
+            return (
+                None,
+                "",
+                {
                     "passed": False,
                     "checks": [],
                     "note": "the numeric sizes are too large to check and cannot be reduced independently; "
                     "declare them symbolically (e.g. W = (n, 5*d)) to get a verified result",
-                }
-            note = "numeric sizes were kept: they depend on each other"
-    derivation = target.derivation
-    module = load_module(target.code["numpy"])
-    rng = np.random.default_rng(seed)
-    for reverse in (False, True):
-        sizes = choose_sizes(derivation.program, reverse=reverse)
-        derivatives = module.get("value_and_grad") or module.get("jacobian")
-        inputs, why = draw_inputs(
-            derivation.program, sizes, rng, module["value"], derivatives_fn=derivatives
-        )
-        if inputs is not None or len(sizes) < 2:
-            break
-    checks: list[dict[str, Any]] = []
-    if inputs is None:
-        checks.append(skipped("finite_differences", sizes, why))
-        checks.append(skipped("backprop_engine", sizes, why))
-    else:
-        with np.errstate(all="ignore"):
-            checks.append(
-                finite_difference_check(derivation, module, inputs, sizes, target.hessian)
+                },
             )
-            checks.append(engine_check(derivation, module, inputs, sizes, target.hessian))
-    checks.append(exact_check(derivation, sizes, limits.exact_check_seconds, seed))
-    numeric_ran = all(not c["skipped"] for c in checks[:2])
-    passed = numeric_ran and all(c["passed"] for c in checks)
+        return result, "numeric sizes were kept: they depend on each other", None
+    note = (
+        "numeric sizes "
+        + ", ".join(renamed)
+        + f" above {limits.max_verify_dim} were checked at reduced sizes"
+    )
+    return target, note, None
+
+
+def verify_result(
+    result: DerivationResult, variables: Mapping[str, Any], limits: Limits, seed: int = 0
+) -> dict[str, Any]:
+    started = time.monotonic()
+    target, note, verdict = _target(result, variables, limits)
+    if verdict is not None:
+        return verdict
+    deadline = started + limits.exact_check_seconds if limits.exact_check_seconds else None
+    try:
+        module = load_module(target.code["numpy"])
+    except Exception as exc:  # noqa: BLE001 - generated code that does not even load
+        module = {}
+        load_error = f"the generated module does not load: {type(exc).__name__}: {exc}"
+    else:
+        load_error = ""
+    ctx = Context(target, module, limits, seed, deadline=deadline)
+    if load_error:
+        ctx.why = load_error.replace("the generated module", "the generated code", 1)
+        ctx.sizes = choose_sizes(target.derivation.program, 0)
+    else:
+        _sample(ctx)
+    checks = [_guarded(check, ctx) for check in CHECKS]
+    required_ran = all(
+        not c["skipped"] or c.get("applies") is False
+        for check, c in zip(CHECKS, checks, strict=True)
+        if check.required
+    )
+    passed = required_ran and all(c["passed"] for c in checks)
     out: dict[str, Any] = {
         "passed": passed,
         "checks": checks,
@@ -234,10 +442,10 @@ def verify_result(
     }
     if note:
         out["note"] = note
-    if not numeric_ran:
+    if not required_ran:
         out["note"] = (
             (out.get("note", "") + "; " if out.get("note") else "")
             + "numeric checks could not run: "
-            + why
+            + ctx.why
         )
     return out

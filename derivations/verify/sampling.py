@@ -1,12 +1,20 @@
-"""Sizes and inputs for numeric checks: distinct sizes, each function's domain, away from kinks.
+"""Sizes and inputs for numeric checks: sizes that expose mistakes, domains as wide as defined.
 
-Distinct sizes (2, 3, 4, …) make a transposition mistake change a shape or a value instead of
-hiding. Inputs that reach log, sqrt or a denominator are drawn positive; square matrices under
-inv, det and logdet are drawn well-conditioned with a positive determinant. Draws whose
-relu/abs/max arguments come close to a kink are rejected, since no derivative exists there.
+Sizes: every dimension is at least 3, all are distinct, and no sum of two dimensions equals a
+product of two (n + n = n·n at n = 2 hid a mean that counted n + m entries); each program is
+checked at two such assignments (the second reverses the first), so a transposition or a
+miscount changes a shape or a value instead of hiding.
+
+Domains: inputs are drawn positive only where a function's domain needs it (the arguments of
+log, sqrt and fractional powers). Everywhere else signs are free: under a denominator or a norm
+the magnitudes stay away from zero (poles) with both signs drawn; square matrices under inv,
+det and logdet are drawn well-conditioned with determinants of both signs (logdet is log|det|).
+Draws close to a kink of relu/abs/max/min or to a pole are rejected.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 import sympy as sp
@@ -18,15 +26,60 @@ from ..printing.numpy_code import HELPERS, NumpyPrinter
 from .numeric import load_module
 
 KINK_MARGIN = 1e-2  # larger than the widest finite-difference stencil (2h with h = 1e-3)
+POLE_MARGIN = 0.25  # denominators and norms this far from zero (inputs are ~1 in size)
 
 
-def choose_sizes(program: TypedProgram, start: int = 2, reverse: bool = False) -> dict[str, int]:
-    """Distinct small sizes, in order of first appearance (or reversed: AᵀA with A (n, m) is
-    singular when n < m, so a program that cannot be sampled is retried the other way)."""
-    values = [start + i for i in range(len(program.dims))]
-    if reverse:
-        values.reverse()
+# Programs with more dimensions than this get consecutive distinct sizes after the first ones
+# (the search is quadratic and the sizes would grow without need).
+MAX_EXPOSING = 8
+
+
+def good_sizes(count: int) -> list[int]:
+    """The smallest increasing sizes ≥ 3 where no a + b equals any c·d (repeats allowed)."""
+    chosen: list[int] = []
+    value = 3
+    while len(chosen) < min(count, MAX_EXPOSING):
+        trial = [*chosen, value]
+        sums = {a + b for a in trial for b in trial}
+        products = {a * b for a in trial for b in trial}
+        if not sums & products:
+            chosen.append(value)
+        value += 1
+    return chosen + list(range(chosen[-1] + 1, chosen[-1] + 1 + count - len(chosen)))
+
+
+SIZE_SETS = 2
+
+
+def choose_sizes(program: TypedProgram, which: int = 0) -> dict[str, int]:
+    """Assignment ``which`` (0 or 1) of distinct exposing sizes, in order of first appearance.
+
+    The second reverses the first (AᵀA with A (n, m) is singular when n < m, so one of the two
+    can always be sampled); a program with one dimension gets the next good size instead.
+    """
+    values = good_sizes(len(program.dims) + 1)
+    if which % 2:
+        values = values[1:] if len(program.dims) == 1 else list(reversed(values[:-1]))
+    else:
+        values = values[:-1]
     return {str(d): v for d, v in zip(program.dims, values, strict=True)}
+
+
+def exact_sizes(program: TypedProgram, order: dict[str, int] | None = None) -> dict[str, int]:
+    """Sizes for the exact check: distinct and as small as possible (2, 3, 4, …), since its cost
+    grows fast with size, in the order of ``order`` (the sizes a numeric draw succeeded at, so
+    AᵀA stays invertible); the smallest go to the dimensions of square matrices under
+    inv/det/logdet, whose exact inverse grows fastest. (The numeric checks, which cost little,
+    run at the exposing sizes of ``choose_sizes``.)"""
+    order = order or {}
+    domain = domain_of(program)
+    square: set[str] = set()
+    for name in domain.conditioned:
+        rows, cols = program.inputs[name].shape
+        if rows == cols:
+            square |= {str(s) for s in sp.sympify(rows).free_symbols}
+    dims = sorted((str(d) for d in program.dims), key=lambda d: (d not in square, order.get(d, 0)))
+    return {d: 2 + i for i, d in enumerate(dims)}
 
 
 def concrete_shape(var: N.Var, sizes: dict[str, int]) -> tuple[int, ...]:
@@ -41,26 +94,46 @@ def concrete_shape(var: N.Var, sizes: dict[str, int]) -> tuple[int, ...]:
     return (rows, cols)
 
 
-def _sensitive_inputs(program: TypedProgram) -> tuple[set[str], set[str]]:
-    """Inputs to draw positive, and square matrices to draw well-conditioned."""
+@dataclass
+class Domain:
+    """Where each input may be drawn: ``positive`` (log, sqrt), ``nonzero`` (either sign, away
+    from zero: under a denominator or a norm), ``conditioned`` (matrices under inv/det/logdet)."""
+
+    positive: set[str]
+    nonzero: set[str]
+    conditioned: set[str]
+
+
+def _integer_exponent(node: N.Node) -> bool:
+    return isinstance(node, N.Const) and node.value.is_integer is True
+
+
+def domain_of(program: TypedProgram) -> Domain:
     positive: set[str] = set()
+    nonzero: set[str] = set()
     conditioned: set[str] = set()
-    root = program.inlined()
-    for node in N.walk(root):
-        if (
-            isinstance(node, N.Apply)
-            and FUNCTIONS[node.fn].domain == "positive"
-            or isinstance(node, N.Apply)
-            and node.fn == "pow"
-        ):
+    for node in N.walk(program.inlined()):
+        if isinstance(node, N.Apply) and FUNCTIONS[node.fn].domain == "positive":
             positive |= N.free_vars(node.children[0])
+        elif isinstance(node, N.Apply) and node.fn == "pow":
+            base, exponent = node.children
+            if _integer_exponent(exponent):
+                (nonzero if exponent.value < 0 else set()).update(N.free_vars(base))
+            else:
+                positive |= N.free_vars(base)
         elif isinstance(node, N.Div):
-            positive |= N.free_vars(node.children[1])
+            nonzero |= N.free_vars(node.children[1])
         elif isinstance(node, N.Inverse | N.Det | N.LogDet):
             conditioned |= N.free_vars(node.children[0])
         elif isinstance(node, N.Norm2):
-            positive |= N.free_vars(node.children[0])
-    return positive, conditioned
+            nonzero |= N.free_vars(node.children[0])
+    return Domain(positive, nonzero - positive, conditioned)
+
+
+def _sensitive_inputs(program: TypedProgram) -> tuple[set[str], set[str]]:
+    """Inputs to draw positive, and square matrices to draw well-conditioned."""
+    d = domain_of(program)
+    return d.positive, d.conditioned
 
 
 def kink_arguments(program: TypedProgram) -> list[N.Node]:
@@ -103,10 +176,97 @@ _RANGES = [(0.5, 1.5), (-1.5, -0.5), (3.5, 5.5), (-5.5, -3.5), (10.0, 20.0)]
 def _finite_derivatives(fn: object, inputs: dict[str, object]) -> bool:
     try:
         out = fn(**inputs)  # type: ignore[operator]
-    except (FloatingPointError, ValueError, ZeroDivisionError, np.linalg.LinAlgError):
+    except (FloatingPointError, ZeroDivisionError, np.linalg.LinAlgError):
         return False
     grads = out[1] if isinstance(out, tuple) else out
     return all(np.all(np.isfinite(np.asarray(g, dtype=float))) for g in grads.values())
+
+
+def pole_arguments(program: TypedProgram) -> list[N.Node]:
+    """The values that must stay away from zero: denominators, norms, bases of negative powers."""
+    out: list[N.Node] = []
+    for node in N.walk(program.inlined()):
+        if isinstance(node, N.Div):
+            out.append(node.children[1])
+        elif isinstance(node, N.Norm2):
+            out.append(node)
+        elif isinstance(node, N.Apply) and node.fn == "pow":
+            base, exponent = node.children
+            if _integer_exponent(exponent) and exponent.value < 0:
+                out.append(base)
+    return out
+
+
+def _matrix(rng: np.random.Generator, n: int, negative: bool) -> np.ndarray:
+    """A well-conditioned n×n matrix near the identity with the determinant's sign chosen."""
+    a = np.eye(n) + 0.3 * rng.standard_normal((n, n)) / np.sqrt(n)
+    if (np.linalg.det(a) < 0) != negative:
+        a[:, 0] = -a[:, 0]
+    return a
+
+
+def _draw(
+    program: TypedProgram,
+    sizes: dict[str, int],
+    rng: np.random.Generator,
+    domain: Domain,
+    attempt: int,
+    negative_det: bool,
+) -> dict[str, np.ndarray | float]:
+    # Positive first; then other ranges, for domains like log(-x) or sqrt(x - 3).
+    low, high = _RANGES[(attempt // 5) % len(_RANGES)]
+    inputs: dict[str, np.ndarray | float] = {}
+    for name, var in program.inputs.items():
+        shape = concrete_shape(var, sizes)
+        if name in domain.conditioned and len(shape) == 2 and shape[0] == shape[1]:
+            inputs[name] = _matrix(rng, shape[0], negative_det)
+            continue
+        if name in domain.positive:
+            values = rng.uniform(low, high, size=shape)
+        elif name in domain.nonzero:
+            lo, hi = sorted((abs(low), abs(high)))
+            values = rng.uniform(lo, hi, size=shape) * rng.choice([-1.0, 1.0], size=shape)
+        else:
+            values = rng.standard_normal(shape)
+        inputs[name] = values if shape else float(values)
+    return inputs
+
+
+def _rejected(
+    inputs: dict[str, object],
+    value_fn: object,
+    checks: list[tuple[object | None, str]],
+    derivatives_fn: object | None,
+) -> str | None:
+    """Why a draw cannot be used, or None when it can."""
+    try:
+        value = np.asarray(value_fn(**inputs), dtype=float)  # type: ignore[operator]
+    except Exception as exc:  # noqa: BLE001 - judged as a failed check, with the message
+        return f"the generated value() raised {type(exc).__name__}: {exc}"[:300]
+    if not np.all(np.isfinite(value)):
+        return "values were not finite (is the program defined on random inputs?)"
+    for fn, kind in checks:
+        if fn is None:
+            continue
+        try:
+            values = [np.asarray(v, dtype=float) for v in fn(**inputs)]  # type: ignore[operator]
+        except Exception:  # noqa: BLE001
+            return f"every draw made a {kind} undefined"
+        if kind == "matrix":
+            if max(np.linalg.cond(m) for m in values) > 1e6:
+                return "every draw made a matrix under inv/det/logdet singular at these sizes"
+        elif min(float(np.min(np.abs(v), initial=np.inf)) for v in values) < (
+            KINK_MARGIN if kind == "kink" else POLE_MARGIN
+        ):
+            return f"every draw came close to a {kind} (relu/abs/max/min kinks, zero denominators or norms)"
+    if derivatives_fn is not None:
+        try:
+            finite = _finite_derivatives(derivatives_fn, inputs)
+        except Exception as exc:  # noqa: BLE001 - judged as a failed check, with the message
+            return f"the generated derivatives raised {type(exc).__name__}: {exc}"[:300]
+        if not finite:
+            return "every draw hit a point where the derivative is undefined"
+    return None
 
 
 def draw_inputs(
@@ -116,61 +276,32 @@ def draw_inputs(
     value_fn: object,
     attempts: int = 50,
     derivatives_fn: object | None = None,
+    negative_det_first: bool = False,
 ) -> tuple[dict[str, np.ndarray | float] | None, str]:
-    """Inputs in every function's domain and away from kinks, or None with the reason.
+    """Inputs in every function's domain and away from kinks and poles, or None with the reason.
 
     With ``derivatives_fn`` (the generated value_and_grad or jacobian), a draw where the
     derivative itself is undefined, such as ‖relu(x)‖ with every x < 0 (the norm at 0), is
-    redrawn too: no check can compare anything there.
+    redrawn too: no check can compare anything there. Determinants alternate in sign from
+    attempt to attempt, starting negative with ``negative_det_first``.
     """
-    positive, conditioned = _sensitive_inputs(program)
-    kinks = kink_arguments(program)
-    kink_fn = compile_nodes(program, kinks) if kinks else None
-    matrices = matrix_arguments(program)
-    matrix_fn = compile_nodes(program, matrices) if matrices else None
+    domain = domain_of(program)
+
+    def compiled(nodes: list[N.Node]) -> object | None:
+        return compile_nodes(program, nodes) if nodes else None
+
+    checks = [
+        (compiled(matrix_arguments(program)), "matrix"),
+        (compiled(kink_arguments(program)), "kink"),
+        (compiled(pole_arguments(program)), "pole"),
+    ]
     reason = "no draw gave finite values"
     for attempt in range(attempts):
-        # Positive first; then other ranges, for domains like log(-x) or sqrt(x - 3).
-        low, high = _RANGES[(attempt // 5) % len(_RANGES)]
-        inputs: dict[str, np.ndarray | float] = {}
-        for name, var in program.inputs.items():
-            shape = concrete_shape(var, sizes)
-            if name in conditioned and len(shape) == 2 and shape[0] == shape[1]:
-                n = shape[0]
-                a = np.eye(n) + 0.3 * rng.standard_normal(shape) / np.sqrt(n)
-                if np.linalg.det(a) < 0.2:
-                    a[:, 0] = -a[:, 0] if np.linalg.det(a) < 0 else a[:, 0]
-                inputs[name] = a
-            elif name in positive:
-                inputs[name] = (
-                    rng.uniform(low, high, size=shape) if shape else float(rng.uniform(low, high))
-                )
-            else:
-                # Spread away from 0 so that kinks at 0 are easy to avoid.
-                values = rng.standard_normal(shape) if shape else float(rng.standard_normal())
-                inputs[name] = values
+        negative = (attempt % 2 == 0) == negative_det_first
+        inputs = _draw(program, sizes, rng, domain, attempt, negative)
         with np.errstate(all="ignore"):
-            try:
-                value = np.asarray(value_fn(**inputs), dtype=float)  # type: ignore[operator]
-            except (FloatingPointError, ValueError, np.linalg.LinAlgError, ZeroDivisionError):
-                continue
-            if not np.all(np.isfinite(value)):
-                reason = "values were not finite (is the program defined on random inputs?)"
-                continue
-            if matrix_fn is not None:
-                conditions = [
-                    np.linalg.cond(np.asarray(m, dtype=float)) for m in matrix_fn(**inputs)
-                ]  # type: ignore[operator]
-                if max(conditions) > 1e6:
-                    reason = "every draw made a matrix under inv/det/logdet singular at these sizes"
-                    continue
-            if kink_fn is not None:
-                margins = [np.min(np.abs(np.asarray(v, dtype=float))) for v in kink_fn(**inputs)]  # type: ignore[operator]
-                if min(margins) < KINK_MARGIN:
-                    reason = "every draw came close to a kink of relu/abs/max/min"
-                    continue
-            if derivatives_fn is not None and not _finite_derivatives(derivatives_fn, inputs):
-                reason = "every draw hit a point where the derivative is undefined"
-                continue
-        return inputs, f"drawn on attempt {attempt + 1}"
+            why = _rejected(inputs, value_fn, checks, derivatives_fn)
+        if why is None:
+            return inputs, f"drawn on attempt {attempt + 1}"
+        reason = why
     return None, reason

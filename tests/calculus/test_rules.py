@@ -37,6 +37,7 @@ def _assert_verified(verification: dict) -> None:
     assert {c["method"] for c in verification["checks"]} == {
         "finite_differences",
         "backprop_engine",
+        "source_reference",
         "exact_componentwise",
     }
 

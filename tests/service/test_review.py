@@ -41,6 +41,16 @@ def assert_problem(response: httpx.Response, status: int, kind: str | None = Non
 @pytest.fixture(scope="module")
 def real() -> Iterator[TestClient]:
     pytest.importorskip("derivations.api")
+    # A generous time limit, so that no verdict here depends on the machine's speed; the test
+    # of the limit itself has its own client with a short one.
+    settings = Settings(workers=2, time_limit_seconds=60, log_level="WARNING")
+    with TestClient(create_app(settings), raise_server_exceptions=False) as client:
+        yield client
+
+
+@pytest.fixture(scope="module")
+def short_limit() -> Iterator[TestClient]:
+    pytest.importorskip("derivations.api")
     settings = Settings(workers=2, time_limit_seconds=2, log_level="WARNING")
     with TestClient(create_app(settings), raise_server_exceptions=False) as client:
         yield client
@@ -364,7 +374,7 @@ def test_a_huge_symbolic_coefficient_is_rejected_quickly(real: TestClient) -> No
         "/v1/derive", json={"expression": "sum(x)", "variables": {"x": ["100000*n"]}}
     )
     assert_problem(response, 422, "limit")
-    assert time.monotonic() - start < 2
+    assert time.monotonic() - start < 20  # generous: it used to run into the time limit
 
 
 # Regression (found in review, fixed): bug: the exact check's time budget is not derived from the
@@ -377,7 +387,8 @@ def test_slow_exact_check_is_skipped_within_the_time_limit(real: TestClient) -> 
     assert response.status_code == 200, response.text
 
 
-def test_pool_recovers_after_library_crashes_and_timeouts(real: TestClient) -> None:
+def test_pool_recovers_after_library_crashes_and_timeouts(short_limit: TestClient) -> None:
+    real = short_limit
     heavy = (
         "h0 = x; "
         + "; ".join(f"h{i} = softmax(W @ h{i - 1} + b)" for i in range(1, 30))

@@ -76,6 +76,7 @@ def test_a_correct_derivation_passes_all_three() -> None:
     assert [c["method"] for c in checks] == [
         "finite_differences",
         "backprop_engine",
+        "source_reference",
         "exact_componentwise",
     ]
     assert all(c["passed"] and not c["skipped"] for c in checks)

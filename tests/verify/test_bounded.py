@@ -1,0 +1,115 @@
+"""Verification is bounded by counted work, never by the clock, and its symbols never clash.
+
+Issue 8 §2: a 7-variable scalar program ran for more than ten minutes inside one sympy.expand of
+the exact check, and a test flaked on a loaded machine when the exact check hit a wall-clock
+budget. The exact check now counts work (subexpressions built, tree nodes differentiated, DAG
+nodes evaluated), so the same program gives the same verdict and the same count on any machine.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from dataclasses import replace
+
+import pytest
+
+from derivations import derive
+from derivations.limits import DEFAULT_LIMITS
+from derivations.verify.exact import MAX_TREE, exact_check
+from derivations.verify.sampling import exact_sizes
+
+SEVEN = (
+    "(logsumexp(v0) / (1 + (((s1 - s2) / (1 + (s3 / (1 + s4 * s4)) * (s3 / (1 + s4 * s4)))) "
+    "/ (1 + ((s3 * s5) + logsumexp(v6)) * ((s3 * s5) + logsumexp(v6)))) * (((s1 - s2) / "
+    "(1 + (s3 / (1 + s4 * s4)) * (s3 / (1 + s4 * s4)))) / (1 + ((s3 * s5) + logsumexp(v6)) "
+    "* ((s3 * s5) + logsumexp(v6))))))"
+)
+SEVEN_VARS = {"v0": ["m"], "v6": ["k"], "s1": [], "s2": [], "s3": [], "s4": [], "s5": []}
+
+_CHILD = """
+import json, sys
+from derivations import derive
+program, variables, hessian = json.loads(sys.argv[1])
+v = derive(program, variables, hessian=hessian).verification
+print(json.dumps([{k: c.get(k) for k in ("method", "passed", "skipped", "work", "detail")}
+                  for c in v["checks"]] + [v["passed"]]))
+"""
+
+
+def _verify_in_subprocess(program: str, variables: dict, hessian: bool = False) -> list:
+    """Verification in a child process; the timeout is only a guard against a hang."""
+    out = subprocess.run(
+        [sys.executable, "-c", _CHILD, json.dumps([program, variables, hessian])],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    return json.loads(out.stdout)
+
+
+@pytest.mark.parametrize("hessian", [False, True], ids=["gradient", "hessian"])
+def test_the_seven_variable_program_is_verified_within_its_work_budget(hessian: bool) -> None:
+    *checks, passed = _verify_in_subprocess(SEVEN, SEVEN_VARS, hessian)
+    assert passed is True, checks
+    exact = next(c for c in checks if c["method"] == "exact_componentwise")
+    assert exact["work"] <= DEFAULT_LIMITS.exact_check_work + MAX_TREE, exact
+    assert exact["passed"], exact
+
+
+def _mlp(layers: int) -> tuple[str, dict]:
+    lines, variables, prev = [], {"x": ["m"], "u": ["n"]}, "x"
+    for k in range(1, layers + 1):
+        lines.append(f"h{k} = tanh(W{k} @ {prev})")
+        variables[f"W{k}"] = ["n", "m"] if k == 1 else ["n", "n"]
+        prev = f"h{k}"
+    return "; ".join([*lines, f"s = u.T @ {prev}"]), variables
+
+
+def test_the_exact_check_stops_at_counted_work_with_the_same_count_every_time() -> None:
+    program, variables = _mlp(4)
+    derivation = derive(program, variables, verify=False).derivation
+    sizes = exact_sizes(derivation.program)
+    runs = [exact_check(derivation, sizes, work_limit=20_000) for _ in range(2)]
+    for r in runs:
+        assert r["skipped"] and r["passed"], r
+        assert "work budget of 20000 units" in r["detail"], r["detail"]
+    # Deterministic: the same entries were compared and the same work counted both times.
+    assert runs[0]["entries"] == runs[1]["entries"]
+    assert runs[0]["work"] == runs[1]["work"]
+    assert runs[0]["work"] <= 20_000 + MAX_TREE
+
+
+def test_a_stopped_exact_check_does_not_fail_the_result() -> None:
+    program, variables = _mlp(4)
+    limits = replace(DEFAULT_LIMITS, exact_check_work=5_000)
+    v = derive(program, variables, limits=limits).verification
+    exact = v["checks"][-1]
+    assert exact["method"] == "exact_componentwise" and exact["skipped"], exact
+    assert v["passed"] is True  # the numeric checks cover every entry
+
+
+def test_no_verdict_reads_the_clock(monkeypatch) -> None:
+    """A clock that jumps an hour at every reading changes nothing when no deadline is set."""
+    import derivations.verify.exact as exact_module
+
+    ticks = iter(range(0, 10**9, 3600))
+    monkeypatch.setattr(exact_module.time, "monotonic", lambda: float(next(ticks)))
+    derivation = derive(
+        "y.T @ log_softmax(W @ x)", {"y": ["n"], "W": ["n", "m"], "x": ["m"]}, verify=False
+    ).derivation
+    out = exact_check(derivation, exact_sizes(derivation.program), DEFAULT_LIMITS.exact_check_work)
+    assert out["passed"] and not out["skipped"], out
+
+
+def test_a_scalar_named_like_a_vector_entry_does_not_clash() -> None:
+    """Issue 8 §3 class 6: the exact check's symbol for entry 0 of x was the scalar x_0."""
+    for program in ["x_0 * sum(x)", "x_0 * (x.T @ x) + sum(exp(x)) * x_0 ** 2", "sum(W_0_1 * W)"]:
+        variables = {"x": ["n"], "x_0": [], "W": ["n", "m"], "W_0_1": []}
+        r = derive(program, variables, hessian=program.startswith("x_0 *"))
+        exact = r.verification["checks"][-1]
+        assert exact["method"] == "exact_componentwise"
+        assert exact["passed"] and not exact["skipped"], (program, exact)
+        assert r.verification_passed, (program, r.verification)
