@@ -39,7 +39,7 @@ def _prepared(program: str, variables: dict, hessian: bool) -> tuple[Any, dict, 
     result = derive(program, variables, hessian=hessian, verify=False)
     numpy_module = load_module(result.code["numpy"])
     derivation = result.derivation
-    sizes = choose_sizes(derivation.program, start=3)
+    sizes = choose_sizes(derivation.program)
     inputs, why = draw_inputs(
         derivation.program, sizes, np.random.default_rng(1), numpy_module["value"]
     )
