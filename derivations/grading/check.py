@@ -73,15 +73,13 @@ def build_context(problem: Problem, limits: Limits = DEFAULT_LIMITS) -> Context:
 
 
 @functools.lru_cache(maxsize=128)
-def _cached_context(problem_json: str) -> Context:
-    return build_context(Problem.model_validate_json(problem_json))
+def _cached_context(problem_json: str, limits: Limits) -> Context:
+    return build_context(Problem.model_validate_json(problem_json), limits)
 
 
 def context(problem: Problem, limits: Limits | None = None) -> Context:
-    """The problem's reference and draws, cached by the problem (default limits only)."""
-    if limits is not None and limits != DEFAULT_LIMITS:
-        return build_context(problem, limits)
-    return _cached_context(problem.model_dump_json())
+    """The problem's reference and draws, cached by the problem and the limits."""
+    return _cached_context(problem.model_dump_json(), limits or DEFAULT_LIMITS)
 
 
 def check(

@@ -8,7 +8,6 @@ and the instructor's own definitions), and the reference node the answers are ju
 
 from __future__ import annotations
 
-import functools
 import json
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -188,15 +187,3 @@ def build_reference(problem: Problem, limits: Limits = DEFAULT_LIMITS) -> Refere
     return Reference(
         problem, typed, derivation, allowed, definitions, node, derivation.output_symbol, meanings
     )
-
-
-@functools.lru_cache(maxsize=256)
-def _cached(key: str, problem_json: str) -> Reference:
-    return build_reference(Problem.model_validate_json(problem_json))
-
-
-def reference(problem: Problem, limits: Limits | None = None) -> Reference:
-    """The problem's reference, cached by its canonical key (default limits only)."""
-    if limits is not None and limits != DEFAULT_LIMITS:
-        return build_reference(problem, limits)
-    return _cached(problem.key(), problem.model_dump_json())
