@@ -244,24 +244,44 @@ class Diagnoser:
                             found.append(f)
         return found
 
+    def _with_factor(self, sub: N.Node, f: N.Node) -> list[N.Node]:
+        """``sub`` times ``f`` elementwise, or scaled row- or column-wise by the vector ``f``
+        (δ xᵀ with δ = u ∘ f′(z) is diag(f′(z)) u xᵀ: the factor of a vector inside an outer
+        product)."""
+        if f.is_scalar or same_shape(f.shape, sub.shape):
+            return [N.Mul(sub, f)]
+        out: list[N.Node] = []
+        if S.is_column(f.shape) and S.is_matrix(sub.shape):
+            if same_shape((f.shape[0],), (sub.shape[0],)):
+                out.append(N.MatMul(N.Diag(f), sub))
+            if same_shape((f.shape[0],), (sub.shape[1],)):
+                out.append(N.MatMul(sub, N.Diag(f)))
+        return out
+
     def missing_factor(self, answer: N.Node) -> Diagnosis | None:
         factors = self.factors()
         for sub in N.walk(answer):
             if isinstance(sub, N.Const):
                 continue
             for f in factors:
-                if not (f.is_scalar or same_shape(f.shape, sub.shape)):
-                    continue
-                if self.tried > MAX_CANDIDATES:
-                    return None
-                if self.matches(N.substitute(answer, {sub: N.Mul(sub, f)})):
-                    return self.make(
-                        "missing_factor",
-                        f"An elementwise factor is missing: ${latex(f)}$ (it multiplies "
-                        f"${latex(sub)}$). Check the derivative of each function on the path.",
-                        factor_latex=latex(f),
-                    )
+                for candidate in self._with_factor(sub, f):
+                    if self.tried > MAX_CANDIDATES:
+                        return None
+                    if self.matches(N.substitute(answer, {sub: candidate})):
+                        return self._factor_message(f, sub)
         return None
+
+    def _factor_message(self, f: N.Node, sub: N.Node) -> Diagnosis:
+        try:
+            where = f" (it multiplies ${latex(sub)}$)"
+        except NotImplementedError:  # the NumPy grader's leaf: the function's whole value
+            where = ""
+        return self.make(
+            "missing_factor",
+            f"An elementwise factor is missing: ${latex(f)}${where}. "
+            "Check the derivative of each function on the path.",
+            factor_latex=latex(f),
+        )
 
     def missing_term(self, answer: N.Node) -> Diagnosis | None:
         full = self.inlined_reference()
