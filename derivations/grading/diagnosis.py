@@ -137,8 +137,9 @@ class Diagnoser:
             self.sign,
             self.scale,
             self.square_transpose,
-            self.missing_factor,
             self.substitution,
+            self.missing_factor,
+            self.cross_substitution,
             self.missing_term,
         ):
             if after_transpose and attempt is self.square_transpose:
@@ -214,12 +215,17 @@ class Diagnoser:
             )
         return None
 
-    def substitution(self, answer: N.Node) -> Diagnosis | None:
+    def substitution(self, answer: N.Node, cross: bool = False) -> Diagnosis | None:
+        """One name for another: z for h, delta1 for delta2 (same family: forward quantities
+        or derived ones). Across families (u where δ is meant) only after missing factors,
+        since leaving out f′(z) is the likelier mistake."""
         names = self.ref.names
         used = [n for n in N.walk(answer) if isinstance(n, N.Var) and n.name in names]
         for var in used:
             for other in names.values():
                 if other.name == var.name or not same_shape(other.shape, var.shape):
+                    continue
+                if (_family(other) != _family(var)) != cross:
                     continue
                 if self.tried > MAX_CANDIDATES:
                     return None
@@ -232,16 +238,27 @@ class Diagnoser:
                     )
         return None
 
+    def cross_substitution(self, answer: N.Node) -> Diagnosis | None:
+        return self.substitution(answer, cross=True)
+
     def factors(self) -> list[N.Node]:
-        """Elementwise factors of the reference and of every quantity it is defined through."""
+        """Elementwise factors of the reference and of every quantity it is defined through:
+        each factor of a product, and the product of all but one (u ∘ σ ∘ (1 − σ) without u)."""
         roots = [self.ref.node, *(d.node for d in self.ref.definitions)]
         found: list[N.Node] = []
+
+        def add(f: N.Node) -> None:
+            if not isinstance(f, N.Const) and f not in found:
+                found.append(f)
+
         for root in roots:
             for node in N.walk(root):
                 if isinstance(node, N.Mul):
                     for f in node.children:
-                        if not isinstance(f, N.Const) and f not in found:
-                            found.append(f)
+                        add(f)
+                    if len(node.children) > 2:
+                        for i in range(len(node.children)):
+                            add(N.Mul(*node.children[:i], *node.children[i + 1 :]))
         return found
 
     def _with_factor(self, sub: N.Node, f: N.Node) -> list[N.Node]:
@@ -327,6 +344,10 @@ class Diagnoser:
             expanded[ref_var] = N.substitute(d.node, expanded)
             expanded[N.Var(d.name, d.node.shape, "defined")] = expanded[ref_var]
         return N.substitute(self.ref.node, expanded)
+
+
+def _family(var: N.Var) -> str:
+    return "derived" if var.role in ("adjoint", "defined") else "forward"
 
 
 def _fraction_text(frac: Fraction) -> str:

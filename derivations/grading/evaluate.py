@@ -30,7 +30,7 @@ def _numeric(value: object, env: dict[sp.Symbol, int]) -> object:
     if isinstance(value, tuple):
         return tuple(_numeric(v, env) for v in value)
     if isinstance(value, sp.Basic):
-        v = value.xreplace(env) if value.free_symbols else value
+        v = sp.sympify(value.xreplace(env)) if value.free_symbols else value
         return int(v) if v.is_Integer else float(v)
     return value
 
