@@ -105,20 +105,28 @@ def check_in(ctx: Context, answer: str, answer_format: str, limits: Limits) -> C
 def judge_node(ctx: Context, node: N.Node) -> CheckResult:
     """The verdict on an elaborated answer (typed, or the NumPy grader's stand-in)."""
     ref, judge = ctx.ref, ctx.judge
+    if isinstance(node, N.Const) and not ref.expected_shape == node.shape:
+        # "0" for a zero gradient, "1" for 𝟏: a number stands for every entry.
+        return _judged(ctx, N.Mul(node, N.Ones(ref.expected_shape)), shown=node)
+    return _judged(ctx, node, shown=node)
+
+
+def _judged(ctx: Context, node: N.Node, shown: N.Node) -> CheckResult:
+    ref, judge = ctx.ref, ctx.judge
     comparison = Comparison(False, float("inf"))
     diagnosis: list[Diagnosis] = []
     if same_shape(node.shape, ref.expected_shape):
         comparison = judge.equivalent(node)
     if comparison.equal:
-        return _result(ctx, node, True, 1.0, [], comparison)
+        return _result(ctx, shown, True, 1.0, [], comparison)
     rule = _known_wrong(ctx, node)
     if rule is not None:
         diag = Diagnosis("known_wrong", rule.feedback, rule.credit)
-        return _result(ctx, node, False, rule.credit, [diag], comparison)
+        return _result(ctx, shown, False, rule.credit, [diag], comparison)
     diagnosis = Diagnoser(judge, dict(ctx.problem.credit)).diagnose(node)
     if not diagnosis:
         diagnosis = [not_equivalent(ctx, node, comparison)]
-    return _result(ctx, node, False, score_of(diagnosis), diagnosis, comparison)
+    return _result(ctx, shown, False, score_of(diagnosis), diagnosis, comparison)
 
 
 def _known_wrong(ctx: Context, node: N.Node) -> KnownWrong | None:

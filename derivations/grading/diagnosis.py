@@ -176,12 +176,18 @@ class Diagnoser:
             a = draw.value(answer).ravel()
             r = draw.value(self.ref.node).ravel()
             rr = float(r @ r)
-            if not (np.all(np.isfinite(a)) and rr > 0):
+            if not np.all(np.isfinite(a)):
                 return None
+            if rr == 0:  # a zero reference here says nothing about c, unless a is not zero
+                if np.any(a != 0):
+                    return None
+                continue
             c = float(a @ r) / rr
             if np.max(np.abs(a - c * r)) > 1e-7 * max(1.0, float(np.max(np.abs(a)))):
                 return None
             ratios.append((draw.sizes, c))
+        if not ratios:
+            return None
         first = ratios[0][1]
         if all(abs(c - first) <= 1e-7 * max(1.0, abs(first)) for _, c in ratios):
             frac = Fraction(first).limit_denominator(1000)
