@@ -82,7 +82,7 @@ def build_wheel(out_dir: Path) -> Path:
         )
     with tempfile.TemporaryDirectory() as build:
         done = subprocess.run(
-            [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
+            [sys.executable, "-m", "pip", "wheel", "--no-deps",
              "-q", "-w", build, str(root)],
             capture_output=True, text=True, timeout=600,
         )  # fmt: skip
