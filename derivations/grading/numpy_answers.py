@@ -14,6 +14,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -76,14 +77,17 @@ def run_function(
         [{k: np.asarray(v).tolist() for k, v in d.items()} for d in draws]
     )
     env = {"PATH": os.environ.get("PATH", ""), "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
-    try:
-        done = subprocess.run(
-            [sys.executable, "-I", "-c", RUNNER, str(path), function],
-            input=payload, capture_output=True, text=True, timeout=seconds, env=env,
-            cwd=path.parent, preexec_fn=_limits(memory_mb, seconds),
-        )  # fmt: skip
-    except subprocess.TimeoutExpired:
-        return None, f"your function did not finish within {seconds:g} s"
+    # The file runs from an empty scratch directory (files it makes stay empty: RLIMIT_FSIZE
+    # is 0) that is removed afterwards.
+    with tempfile.TemporaryDirectory(prefix="chainrule-student-") as scratch:
+        try:
+            done = subprocess.run(
+                [sys.executable, "-I", "-c", RUNNER, str(path.resolve()), function],
+                input=payload, capture_output=True, text=True, timeout=seconds, env=env,
+                cwd=scratch, preexec_fn=_limits(memory_mb, seconds),
+            )  # fmt: skip
+        except subprocess.TimeoutExpired:
+            return None, f"your function did not finish within {seconds:g} s"
     if done.returncode != 0 or not done.stdout:
         why = "it ran out of time or memory" if done.returncode < 0 else done.stderr[-500:]
         return None, f"your file could not be run ({why.strip() or 'no output'})"
