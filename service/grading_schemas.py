@@ -84,7 +84,9 @@ class CheckBatchRequest(_Strict):
 
 class DiagnosisOut(BaseModel):
     model_config = ConfigDict(extra="allow")
-    kind: str = Field(description="transpose, sign, scale, layout, substitution, missing_factor, missing_term, shape, not_equivalent, known_wrong, syntax …")
+    kind: str = Field(
+        description="transpose, sign, scale, layout, substitution, missing_factor, missing_term, shape, not_equivalent, known_wrong, syntax …"
+    )
     message: str
     credit: float
 

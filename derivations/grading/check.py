@@ -19,7 +19,7 @@ from ..expr import shapes as S
 from ..limits import DEFAULT_LIMITS, Limits
 from ..printing.latex import latex
 from .answers import elaborate_against
-from .diagnosis import DEFAULT_CREDIT, Diagnoser, Diagnosis, same_shape, what_is_asked
+from .diagnosis import DEFAULT_CREDIT, Diagnoser, Diagnosis, same_shape
 from .equivalence import EQUAL_TOLERANCE, Comparison, Judge, relative_difference
 from .problem import KnownWrong, Problem, Reference, build_reference
 from .result import CheckResult, feedback_markdown, score_of
@@ -60,12 +60,11 @@ def build_context(problem: Problem, limits: Limits = DEFAULT_LIMITS) -> Context:
     known = []
     for rule in problem.known_wrong:
         try:
-            node = elaborate_against(
-                rule.answer, problem.variables, ref.names, limits, rule.format
-            )
+            node = elaborate_against(rule.answer, problem.variables, ref.names, limits, rule.format)
         except ChainruleError as exc:
             raise ChainruleError(
-                "problem", f"known wrong answer {rule.answer!r} is not valid: {exc.message}",
+                "problem",
+                f"known wrong answer {rule.answer!r} is not valid: {exc.message}",
                 hint=exc.hint,
             ) from None
         known.append((rule, node))
@@ -104,8 +103,8 @@ def check_in(ctx: Context, answer: str, answer_format: str, limits: Limits) -> C
 
 def judge_node(ctx: Context, node: N.Node) -> CheckResult:
     """The verdict on an elaborated answer (typed, or the NumPy grader's stand-in)."""
-    ref, judge = ctx.ref, ctx.judge
-    if isinstance(node, N.Const) and not ref.expected_shape == node.shape:
+    ref = ctx.ref
+    if isinstance(node, N.Const) and ref.expected_shape != node.shape:
         # "0" for a zero gradient, "1" for 𝟏: a number stands for every entry.
         return _judged(ctx, N.Mul(node, N.Ones(ref.expected_shape)), shown=node)
     return _judged(ctx, node, shown=node)

@@ -20,6 +20,7 @@ from ..expr.program import Definition
 from ..verify.explicit import Explicit
 
 EXACT_DIGITS = 60
+MEMO_LIMIT = 20_000  # memoised node values per draw (each answer adds its subtrees)
 
 
 def _dim_env(sizes: dict[str, int]) -> dict[sp.Symbol, int]:
@@ -56,6 +57,8 @@ class Draw:
 
     def value(self, root: N.Node) -> np.ndarray:
         """The node's value as a 2-D float64 array (NaN where it is undefined)."""
+        if len(self.memo) > MEMO_LIMIT:  # a long-lived cached draw must not grow without bound
+            self.memo = {}
         with np.errstate(all="ignore"):
             for node in N.walk(root):
                 if node in self.memo:
@@ -133,10 +136,15 @@ class ExactDraw:
         return value if self.rational else sp.Float(value, EXACT_DIGITS)
 
     def value(self, node: N.Node) -> sp.Matrix:
+        if len(self.explicit.memo) > MEMO_LIMIT // 10:
+            self.explicit.memo = {}
         return self.explicit.evaluate(node)
 
-    def difference(self, a: N.Node, b: N.Node) -> float:
-        """max |a − b| / (|a| + |b| + 1) over the entries: 0 exactly when rational and equal."""
+    def difference(self, a: N.Node, b: N.Node, seconds: float = 2.0) -> float:
+        """max |a − b| / (|a| + |b| + 1) over the entries: 0 exactly when rational and equal.
+
+        The draw is cached with the problem, so each comparison gets its own time budget."""
+        self.explicit.deadline = time.monotonic() + seconds
         va, vb = self.value(a), self.value(b)
         if va.shape != vb.shape:
             return float("inf")
