@@ -23,7 +23,7 @@ from ..result import DerivationResult
 from .numeric import load_module, rel_error
 from .report import skipped
 from .sampling import choose_sizes, draw_inputs
-from .syntax_values import ReadError, evaluate_syntax
+from .syntax_values import Ambiguous, ReadError, evaluate_syntax
 
 METHOD = "displayed_form"
 TOLERANCE = 1e-8
@@ -128,6 +128,9 @@ class _Reader:
         ref = np.asarray(reference, dtype=float)
         try:
             shown = self.value(latex, ref.shape)
+        except Ambiguous as exc:
+            self.unread.append(f"{label}: {exc}")
+            return
         except (ChainruleError, ReadError, ValueError, np.linalg.LinAlgError) as exc:
             message = exc.message if isinstance(exc, ChainruleError) else str(exc)
             self.failures.append(f"{label}: {latex!r} does not read back ({message})")

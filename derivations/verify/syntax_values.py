@@ -22,6 +22,10 @@ class ReadError(ValueError):
     """The formula cannot be given a value (a shape conflict, an unknown name or size)."""
 
 
+class Ambiguous(ReadError):
+    """The formula is consistent but does not fix a size (two zero blocks of unknown height)."""
+
+
 _ELEMENTWISE = {
     "exp": np.exp, "log": np.log, "sqrt": np.sqrt, "abs": np.abs, "sin": np.sin, "cos": np.cos,
     "tanh": np.tanh, "sigmoid": lambda x: 1.0 / (1.0 + np.exp(-x)), "sign": np.sign,
@@ -76,15 +80,21 @@ class SyntaxEvaluator:
         self.values = {k: _column(v) for k, v in values.items()}
         self.dims = _Shapes()
         self.shape: dict[int, tuple[int, int]] = {}
+        self.zero_blocks: set[int] = set()  # the 0 blocks of a block matrix [I; 0]
+        self.stacks: list[tuple[int, list[int]]] = []  # total rows = the sum of block rows
 
     def evaluate(self, node: Syntax, expected: tuple[int, ...] | None = None) -> np.ndarray:
         """The value as an array of ``expected`` shape (vectors 1-D, scalars 0-D) if given."""
         rows, cols = self.infer(node)
         if expected is not None:
             want = _column(np.zeros(expected)).shape
-            if not (self._scalar((rows, cols)) and want == (1, 1)):
+            constant = isinstance(node, Number) or (
+                isinstance(node, Unary) and isinstance(node.operand, Number)
+            )  # 0 is displayed for a zero array
+            if not (self._scalar((rows, cols)) and (want == (1, 1) or constant)):
                 self.dims.unify(rows, want[0], "the formula's rows")
                 self.dims.unify(cols, want[1], "the formula's columns")
+        self._solve_stacks()
         with np.errstate(all="ignore"):
             value = self.value(node)
         if expected is not None:
@@ -162,11 +172,45 @@ class SyntaxEvaluator:
                 return (r, r)
             return (r, 1)
         if fn == "concat":
-            total = sum(self.dims.find(s[0]) for s in shapes)
-            if any(self.dims.find(s[0]) < 0 for s in shapes):
-                raise ReadError("concat of a vector of unknown length")
-            return (total, 1)
+            return self._infer_stack(node, shapes)
         raise ReadError(f"unknown function {fn!r}")
+
+    def _infer_stack(self, node: Call, shapes: list[tuple[int, int]]) -> tuple[int, int]:
+        """[a; b] (vectors) or the block column [I; 0] of a Jacobian: blocks share columns."""
+        cols = self.dims.new()
+        rows = []
+        for arg, shape in zip(node.args, shapes, strict=True):
+            if isinstance(arg, Number) and float(arg.text) == 0:
+                shape = (self.dims.new(), cols)
+                self.shape[id(arg)] = shape
+                self.zero_blocks.add(id(arg))
+            self.dims.unify(shape[1], cols, "the blocks of a block matrix")
+            rows.append(shape[0])
+        total = self.dims.new()
+        self.stacks.append((total, rows))
+        return (total, cols)
+
+    def _solve_stacks(self) -> None:
+        """Sum constraints with one unknown are solved; more than one is ambiguous."""
+        progress = True
+        while progress:
+            progress = False
+            for total, rows in self.stacks:
+                known = [self.dims.find(r) for r in rows]
+                t = self.dims.find(total)
+                missing = [r for r, k in zip(rows, known, strict=True) if k < 0]
+                if not missing and t < 0:
+                    self.dims.unify(total, sum(known), "a block matrix")
+                    progress = True
+                elif len(missing) == 1 and t >= 0:
+                    rest = t - sum(k for k in known if k >= 0)
+                    if rest <= 0:
+                        raise ReadError("a block matrix's blocks do not fit its size")
+                    self.dims.unify(missing[0], rest, "a block matrix")
+                    progress = True
+        for total, rows in self.stacks:
+            if any(self.dims.find(r) < 0 for r in [total, *rows]):
+                raise Ambiguous("the sizes of a block matrix's zero blocks are not determined")
 
     # -- values --------------------------------------------------------------------------------
 
@@ -178,6 +222,8 @@ class SyntaxEvaluator:
 
     def value(self, node: Syntax) -> np.ndarray:
         if isinstance(node, Number):
+            if id(node) in self.zero_blocks:
+                return np.zeros(self._size(node))
             return np.array([[float(node.text)]])
         if isinstance(node, Name):
             if node.id in self.values:
