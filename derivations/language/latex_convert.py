@@ -153,6 +153,17 @@ class Converter:
         return Call(fn, args, pos, pos)
 
     def r_apply(self, t: Tree, fn: Token, arg: Tree) -> Syntax:
+        # f(x)^{T} is (f(x))^{T}, while \log x^{2} is log(x^2): a bracketed argument binds first.
+        sups: list[Tree] = []
+        inner: Tree | Token = arg
+        while isinstance(inner, Tree) and inner.data == "superscript":
+            sups.append(inner.children[1])
+            inner = inner.children[0]
+        if sups and isinstance(inner, Tree) and inner.data == "group":
+            value = self.call(self.function(fn), self.any(inner), _pos(fn), inner)
+            for sup in reversed(sups):
+                value = self.raise_to(value, sup)
+            return value
         return self.call(self.function(fn), self.any(arg), _pos(fn), arg)
 
     def r_apply_power(self, t: Tree, fn: Token, sup: Tree, arg: Tree) -> Syntax:
@@ -260,8 +271,10 @@ class Converter:
         return "power", value
 
     def r_superscript(self, t: Tree, base: Tree, sup: Tree) -> Syntax:
+        return self.raise_to(self.convert(base), sup)
+
+    def raise_to(self, value: Syntax, sup: Tree) -> Syntax:
         kind, exponent = self.superscript_of(sup)
-        value = self.convert(base)
         pos = _pos(sup)
         if isinstance(value, Name) and value.id == "e" and kind == "power" and self._unknown("e"):
             return Call("exp", (exponent,), value.pos, value.pos)  # e^{x}
@@ -272,7 +285,7 @@ class Converter:
         if kind == "inverse_transpose":
             return TransposeOp(Call("inv", (value,), pos, pos), pos)
         if kind == "prime":
-            return self.r_prime(t, base, sup)
+            return self.r_prime(sup, sup, sup)
         assert exponent is not None
         return BinOp("**", value, exponent, pos)
 

@@ -115,10 +115,19 @@ class _Reader:
         tree = parse_latex(latex, names=self.names).statements[0].value
         try:
             return evaluate_syntax(tree, self.env, expected)
+        except Ambiguous:
+            raise
         except ReadError:
-            if expected is None or len(expected) != 1:
+            if expected is not None and len(expected) == 1:
+                try:  # a chain of Jacobians is a row: ∂s/∂b = uᵀ diag(f′(z)) I
+                    return evaluate_syntax(tree, self.env, (1, expected[0])).reshape(expected)
+                except ReadError:
+                    pass
+            # 0 stands for a zero array of any shape: uᵀ diag(f′(z)) 0 is the zero row.
+            value = evaluate_syntax(tree, self.env, None)
+            if expected is None or np.any(value != 0):
                 raise
-            return evaluate_syntax(tree, self.env, (1, expected[0])).reshape(expected)
+            return np.zeros(expected)
 
     def compare(self, label: str, latex: str, reference: Any) -> None:
         why = _unreadable(latex)

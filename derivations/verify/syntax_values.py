@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from ..language.ast import BinOp, Call, Name, Number, Syntax, TransposeOp, Unary
+from ..language.ast import BinOp, Call, Name, Number, Syntax, TransposeOp, Unary, children
 
 
 class ReadError(ValueError):
@@ -76,7 +76,10 @@ class _Shapes:
 
 
 class SyntaxEvaluator:
-    def __init__(self, values: Mapping[str, Any]) -> None:
+    def __init__(self, values: Mapping[str, Any], ones_are_columns: bool = True) -> None:
+        # 𝟏 is printed for a column of ones and for a matrix of ones: read it as a column
+        # first (𝟏ᵀ𝟏 is then a scalar), and as a matrix of unknown size if that fails.
+        self.ones_are_columns = ones_are_columns
         self.values = {k: _column(v) for k, v in values.items()}
         self.dims = _Shapes()
         self.shape: dict[int, tuple[int, int]] = {}
@@ -153,7 +156,7 @@ class SyntaxEvaluator:
     def _infer_call(self, node: Call) -> tuple[int, int]:
         fn = node.func
         if fn == "ones":
-            return (self.dims.new(), self.dims.new())
+            return (self.dims.new(), 1 if self.ones_are_columns else self.dims.new())
         shapes = [self.infer(a) for a in node.args]
         if fn in _ELEMENTWISE:
             out = shapes[0]
@@ -290,4 +293,20 @@ def evaluate_syntax(
     node: Syntax, values: Mapping[str, Any], expected: tuple[int, ...] | None = None
 ) -> np.ndarray:
     """The value of a syntax tree at ``values`` (arrays as the generated code takes them)."""
-    return SyntaxEvaluator(values).evaluate(node, expected)
+    try:
+        return SyntaxEvaluator(values).evaluate(node, expected)
+    except Ambiguous:
+        raise
+    except ReadError:
+        if not any(isinstance(n, Call) and n.func == "ones" for n in _walk(node)):
+            raise
+        return SyntaxEvaluator(values, ones_are_columns=False).evaluate(node, expected)
+
+
+def _walk(node: Syntax) -> list[Syntax]:
+    out, stack = [], [node]
+    while stack:
+        n = stack.pop()
+        out.append(n)
+        stack.extend(children(n))
+    return out
