@@ -531,7 +531,16 @@ class _Elaborator:
 
     def call(self, syn: Call) -> N.Node:
         name = syn.func
-        if name not in USER_FUNCTIONS:
+        if name == "ones":
+            raise self.error(
+                "unknown_function",
+                "𝟏 (a vector of ones) has no form in the expression language",
+                syn.func_pos,
+                "write the answer without 𝟏, e.g. \\sum_i x_i as \\sum x, or 𝟏 xᵀ as a sum of rows",
+                name=name,
+            )
+        internal = syn.internal and name in FUNCTIONS and not FUNCTIONS[name].user_facing
+        if name not in USER_FUNCTIONS and not internal:
             close = difflib.get_close_matches(name, list(USER_FUNCTIONS), n=1, cutoff=0.5)
             hint = (
                 f"did you mean {close[0]}?"
@@ -541,7 +550,7 @@ class _Elaborator:
             raise self.error(
                 "unknown_function", f"unknown function {name!r}", syn.func_pos, hint, name=name
             )
-        arity = USER_FUNCTIONS[name]
+        arity = FUNCTIONS[name].arity if internal else USER_FUNCTIONS[name]
         if (arity is None and not syn.args) or (arity is not None and len(syn.args) != arity):
             want = (
                 "one or more arguments"

@@ -150,7 +150,7 @@ class Converter:
         args = tuple(arg) if isinstance(arg, _Args) else (arg,)
         if fn == "log" and len(args) == 1 and isinstance(args[0], Call) and args[0].func == "det":
             return Call("logdet", args[0].args, pos, pos)  # \log\det X is log|det X|, one op
-        return Call(fn, args, pos, pos)
+        return Call(fn, args, pos, pos, internal=fn == "sign")
 
     def r_apply(self, t: Tree, fn: Token, arg: Tree) -> Syntax:
         # f(x)^{T} is (f(x))^{T}, while \log x^{2} is log(x^2): a bracketed argument binds first.
@@ -338,12 +338,12 @@ class Converter:
         op = str(rel).lstrip("\\")
         pos = _pos(tok)
         if op in (">", "gt"):
-            return Call("gt", (left, right), pos, pos)
+            return Call("gt", (left, right), pos, pos, internal=True)
         if op in ("<", "lt"):
-            return Call("gt", (right, left), pos, pos)
+            return Call("gt", (right, left), pos, pos, internal=True)
         if op in ("≥", "geq", "ge"):
-            return Call("ge", (left, right), pos, pos)
-        return Call("ge", (right, left), pos, pos)
+            return Call("ge", (left, right), pos, pos, internal=True)
+        return Call("ge", (right, left), pos, pos, internal=True)
 
     def r_matrix(self, t: Tree, begin: Token, *rest: Tree | Token) -> Syntax:
         rows = [self.convert(r) for r in rest if isinstance(r, Tree)]

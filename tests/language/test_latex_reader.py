@@ -181,3 +181,19 @@ def test_scalar_juxtaposition_scales_but_explicit_matmul_still_refuses_a_scalar(
 
     with pytest.raises(ChainruleError, match="@ needs two matrices"):
         elaborate("a @ x", {"a": [], "x": ["n"]})
+
+
+def test_indicators_elaborate_from_latex_only(env) -> None:
+    np.testing.assert_allclose(
+        _value(r"u \circ \mathbb{1}[z > 0]", env), env["u"] * (env["z"] > 0), rtol=1e-12
+    )
+    from derivations.language.elaborate import elaborate
+
+    with pytest.raises(ChainruleError, match="unknown function 'gt'"):
+        elaborate("gt(x, 0)", {"x": ["n"]})
+
+
+def test_ones_has_a_clear_error_in_the_elaborator() -> None:
+    program = parse_latex(r"\mathbf{1} x^T")
+    with pytest.raises(ChainruleError, match="vector of ones"):
+        _Elaborator(program, declare({"x": ["n"]}, Limits()), Limits()).run()

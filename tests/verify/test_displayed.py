@@ -48,7 +48,9 @@ ALLOWED_UNREAD = (
 
 @pytest.mark.parametrize(("program", "variables", "wrt", "hessian"),
                          [p[1:] for p in PROGRAMS], ids=[p[0] for p in PROGRAMS])  # fmt: skip
-def test_every_displayed_formula_reads_back_to_the_generated_code(program, variables, wrt, hessian) -> None:
+def test_every_displayed_formula_reads_back_to_the_generated_code(
+    program, variables, wrt, hessian
+) -> None:
     result = derive(program, variables, wrt=wrt, hessian=hessian, verify=False)
     check = check_displayed(result)
     assert check["method"] == "displayed_form"
@@ -108,7 +110,9 @@ ORIGINAL_MUL = latex_printer.LatexPrinter._print_Mul
     ],
     ids=["transpose-dropped", "hadamard-as-sum"],
 )  # fmt: skip
-def test_a_planted_latex_printer_mutant_fails(monkeypatch, method, mutant, program, variables) -> None:
+def test_a_planted_latex_printer_mutant_fails(
+    monkeypatch, method, mutant, program, variables
+) -> None:
     assert check_displayed(derive(program, variables, verify=False))["passed"]
     monkeypatch.setattr(latex_printer.LatexPrinter, method, mutant)
     check = check_displayed(derive(program, variables, verify=False))
@@ -117,7 +121,9 @@ def test_a_planted_latex_printer_mutant_fails(monkeypatch, method, mutant, progr
 
 
 def test_a_crash_in_generated_code_is_a_failed_check(monkeypatch) -> None:
-    result = derive("s = u.T @ tanh(W @ x)", {"u": ("n",), "W": ("n", "n"), "x": ("n",)}, verify=False)
+    result = derive(
+        "s = u.T @ tanh(W @ x)", {"u": ("n",), "W": ("n", "n"), "x": ("n",)}, verify=False
+    )
     result.code["numpy"] = result.code["numpy"].replace("def value_and_grad(", "def _gone(")
     check = check_displayed(result)
     assert not check["passed"] and "raised" in check["detail"]
