@@ -250,7 +250,16 @@ def _dimension_expression(var: str, text: str, limits: Limits) -> sp.Expr:
 
 
 class _Elaborator:
-    def __init__(self, program: Program, inputs: dict[str, N.Var], limits: Limits) -> None:
+    def __init__(
+        self,
+        program: Program,
+        inputs: dict[str, N.Var],
+        limits: Limits,
+        hints: Mapping[int, N.Node] | None = None,
+    ) -> None:
+        # Typed nodes for syntax nodes (by id) whose size only the context gives: 𝟏 and I in
+        # a LaTeX answer, sized by latex_typing's shape inference before this bottom-up pass.
+        self.hints = hints or {}
         self.program = program
         self.source = program.source
         self.inputs = inputs
@@ -337,6 +346,8 @@ class _Elaborator:
     # -- expressions ----------------------------------------------------------------------
 
     def expr(self, syn: Syntax) -> N.Node:
+        if id(syn) in self.hints:
+            return self.hints[id(syn)]
         if isinstance(syn, Name):
             return self.name(syn)
         if isinstance(syn, Number):
