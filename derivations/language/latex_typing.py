@@ -8,6 +8,7 @@ answer; the elaborator then uses those typed nodes and checks everything else as
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Mapping
 
 from ..errors import ChainruleError
@@ -92,6 +93,10 @@ def elaborate_latex(
         if exc.kind == "unknown_function" and exc.details.get("name") == "ones":
             exc.message = "the size of 𝟏 (a vector of ones) cannot be inferred here"
             exc.hint = "write the answer without 𝟏, or where its size follows from the product"
+        elif exc.hint:  # the elaborator's hints speak the expression language; say it in LaTeX
+            exc.hint = (
+                re.sub(r"\.T\b", "^{T}", exc.hint).replace(" @ ", " ").replace(" * ", " \\circ ")
+            )
         raise
 
 

@@ -80,6 +80,18 @@ EQUIVALENT = [
     (r"\max(z, 0) \circ u", lambda e: np.maximum(e["z"], 0) * e["u"]),
     (r"|z| − u", lambda e: np.abs(e["z"]) - e["u"]),
     (r"tanh(z) u^T h", lambda e: np.tanh(e["z"]) * (e["u"] @ e["h"])),
+    (r"\frac{\partial s}{\partial W} = \delta x^T", lambda e: np.outer(e["delta"], e["x"])),
+    (r"\nabla_{W} s = \delta x^{\mathsf{T}}", lambda e: np.outer(e["delta"], e["x"])),
+    (r"W^{(1)} x", lambda e: e["W1"] @ e["x"]),
+    (r"\delta^{[2]} \circ u", lambda e: e["delta2"] * e["u"]),
+    (r"\boldsymbol{\delta} \mathbf{x}^\top", lambda e: np.outer(e["delta"], e["x"])),
+    (r"u \circ \sigma^{\prime}(z)", lambda e: e["u"] / (1 + np.exp(-e["z"])) * (1 - 1 / (1 + np.exp(-e["z"])))),
+    (r"u \circ \operatorname{sech}^2(z)", lambda e: e["u"] / np.cosh(e["z"]) ** 2),
+    (r"\cosh z - \sinh z", lambda e: np.exp(-e["z"])),
+    (r"u \circ \mathbb{1}_{z > 0}", lambda e: e["u"] * (e["z"] > 0)),
+    (r"u \circ \mathbb{1}\{z \geq 0\}", lambda e: e["u"] * (e["z"] >= 0)),
+    (r"u \circ \operatorname{ReLU}'(z)", lambda e: e["u"] * (e["z"] > 0)),
+    (r"\|x\|_2^2", lambda e: e["x"] @ e["x"]),
 ]  # fmt: skip
 
 
@@ -143,7 +155,7 @@ def test_internal_forms_read_as_calls() -> None:
         (r"\sum_{i} x_i", 5, "index sums"),
         (r"$x$", 1, "$ signs"),
         (r"f'(z)", 2, "derivative explicitly"),
-        (r"\operatorname{ReLU}'(z)", 20, "derivative of relu explicitly"),
+        (r"\operatorname{softmax}'(z)", 23, "derivative of softmax explicitly"),
         (r"\partial s", 1, "right-hand side"),
         (r"x.T", 2, "x^{T}"),
         (r"A : B", 3, "(A^{T} B)"),
