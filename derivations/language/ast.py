@@ -53,6 +53,9 @@ class Call:
     args: tuple[Syntax, ...]
     pos: Pos
     func_pos: Pos
+    # Read from LaTeX: may name a function only results use (𝟙[z > 0] is gt, sign), which
+    # the expression language does not offer its users.
+    internal: bool = False
 
 
 Syntax = Name | Number | BinOp | Unary | TransposeOp | Call

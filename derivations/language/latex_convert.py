@@ -27,7 +27,8 @@ FUNCTION_WORDS = {
     "ReLU": "relu", "relu": "relu", "softplus": "softplus", "sign": "sign", "sgn": "sign",
     "LeakyReLU": "leaky_relu", "leaky_relu": "leaky_relu", "logdet": "logdet", "inv": "inv",
     "sqrt": "sqrt", "abs": "abs", "sum": "sum", "outer": "outer", "dot": "dot",
-    "concat": "concat", "log_softmax": "log_softmax",
+    "concat": "concat", "log_softmax": "log_softmax", "sech": "sech", "cosh": "cosh",
+    "sinh": "sinh",
 }  # fmt: skip
 # Plain words a student types without a backslash: tanh(z) is the function, not tanh·z.
 PLAIN_FUNCTIONS = {
@@ -46,7 +47,21 @@ PRIMES = {
     "sin": lambda z, p: Call("cos", (z,), p, p),
     "cos": lambda z, p: Unary("-", Call("sin", (z,), p, p), p),
     "softplus": lambda z, p: Call("sigmoid", (z,), p, p),
+    "relu": lambda z, p: Call("gt", (z, Number("0", p)), p, p, internal=True),
+    "abs": lambda z, p: Call("sign", (z,), p, p, internal=True),
 }  # fmt: skip
+
+
+# Functions the language writes through others: sech z = 2 / (e^z + e^{-z}).
+def _exps(z: Syntax, p: Pos, op: str) -> Syntax:
+    return BinOp(op, Call("exp", (z,), p, p), Call("exp", (Unary("-", z, p),), p, p), p)
+
+
+EXPANSIONS = {
+    "sech": lambda z, p: BinOp("/", Number("2", p), _exps(z, p, "+"), p),
+    "cosh": lambda z, p: BinOp("/", _exps(z, p, "+"), Number("2", p), p),
+    "sinh": lambda z, p: BinOp("/", _exps(z, p, "-"), Number("2", p), p),
+}
 _MACRO_NAMES: dict[str, list[str]] = {}
 for _name, _macro in GREEK.items():
     _MACRO_NAMES.setdefault(_macro[1:], []).append(_name)
@@ -148,15 +163,30 @@ class Converter:
 
     def call(self, fn: str, arg: Syntax | _Args, pos: Pos, at: Tree | Token) -> Syntax:
         args = tuple(arg) if isinstance(arg, _Args) else (arg,)
+        if fn in EXPANSIONS and len(args) == 1:
+            return EXPANSIONS[fn](args[0], pos)
         if fn == "log" and len(args) == 1 and isinstance(args[0], Call) and args[0].func == "det":
             return Call("logdet", args[0].args, pos, pos)  # \log\det X is log|det X|, one op
-        return Call(fn, args, pos, pos)
+        return Call(fn, args, pos, pos, internal=fn == "sign")
 
     def r_apply(self, t: Tree, fn: Token, arg: Tree) -> Syntax:
+        # f(x)^{T} is (f(x))^{T}, while \log x^{2} is log(x^2): a bracketed argument binds first.
+        sups: list[Tree] = []
+        inner: Tree | Token = arg
+        while isinstance(inner, Tree) and inner.data == "superscript":
+            sups.append(inner.children[1])
+            inner = inner.children[0]
+        if sups and isinstance(inner, Tree) and inner.data == "group":
+            value = self.call(self.function(fn), self.any(inner), _pos(fn), inner)
+            for sup in reversed(sups):
+                value = self.raise_to(value, sup)
+            return value
         return self.call(self.function(fn), self.any(arg), _pos(fn), arg)
 
     def r_apply_power(self, t: Tree, fn: Token, sup: Tree, arg: Tree) -> Syntax:
         kind, exponent = self.superscript_of(sup)
+        if kind == "prime":  # \sigma^{\prime}(z)
+            return self.r_apply_prime(t, fn, sup, arg)
         if kind != "power":
             raise self.error(
                 f"{fn} with a superscript {kind}",
@@ -249,6 +279,9 @@ class Converter:
         if isinstance(body, Tree) and body.data in ("sup_top", "sup_prime"):
             return self.superscript_of(body)
         value = self.convert(body)
+        bracketed = isinstance(body, Tree) and body.data in ("group", "group1")
+        if bracketed and isinstance(value, Number) and value.text.isdigit():
+            return "layer", value  # W^{(1)}, \delta^{[2]}: the layer's name, never a power
         if isinstance(value, Name) and value.id == "T":
             return "transpose", None
         if isinstance(value, Unary) and value.op == "-":
@@ -260,8 +293,16 @@ class Converter:
         return "power", value
 
     def r_superscript(self, t: Tree, base: Tree, sup: Tree) -> Syntax:
+        return self.raise_to(self.convert(base), sup)
+
+    def raise_to(self, value: Syntax, sup: Tree) -> Syntax:
         kind, exponent = self.superscript_of(sup)
-        value = self.convert(base)
+        if kind == "layer":
+            assert isinstance(exponent, Number)
+            if not isinstance(value, Name):
+                raise self.error("a layer index belongs to a name", sup, "write W^{(1)} or W_{1}")
+            layer = self.name_of(value.id, [exponent.text], sup, [value.id])
+            return Name(layer.id, value.pos)
         pos = _pos(sup)
         if isinstance(value, Name) and value.id == "e" and kind == "power" and self._unknown("e"):
             return Call("exp", (exponent,), value.pos, value.pos)  # e^{x}
@@ -272,7 +313,7 @@ class Converter:
         if kind == "inverse_transpose":
             return TransposeOp(Call("inv", (value,), pos, pos), pos)
         if kind == "prime":
-            return self.r_prime(t, base, sup)
+            return self.r_prime(sup, sup, sup)
         assert exponent is not None
         return BinOp("**", value, exponent, pos)
 
@@ -318,6 +359,12 @@ class Converter:
     def r_ones(self, t: Tree, tok: Token) -> Syntax:
         return Call("ones", (), _pos(tok), _pos(tok))
 
+    def r_indicator_sub(self, t: Tree, tok: Token, a: Tree, rel: Token, b: Tree) -> Syntax:
+        return self.r_indicator(t, tok, tok, a, rel, b, tok)
+
+    def r_ones_sized(self, t: Tree, tok: Token, size: Tree | Token) -> Syntax:
+        return self.r_ones(t, tok)  # 𝟏_n: the size is inferred from the context all the same
+
     def r_indicator(
         self, t: Tree, tok: Token, lb: Token, a: Tree, rel: Token, b: Tree, rb: Token
     ) -> Syntax:
@@ -325,12 +372,12 @@ class Converter:
         op = str(rel).lstrip("\\")
         pos = _pos(tok)
         if op in (">", "gt"):
-            return Call("gt", (left, right), pos, pos)
+            return Call("gt", (left, right), pos, pos, internal=True)
         if op in ("<", "lt"):
-            return Call("gt", (right, left), pos, pos)
+            return Call("gt", (right, left), pos, pos, internal=True)
         if op in ("≥", "geq", "ge"):
-            return Call("ge", (left, right), pos, pos)
-        return Call("ge", (right, left), pos, pos)
+            return Call("ge", (left, right), pos, pos, internal=True)
+        return Call("ge", (right, left), pos, pos, internal=True)
 
     def r_matrix(self, t: Tree, begin: Token, *rest: Tree | Token) -> Syntax:
         rows = [self.convert(r) for r in rest if isinstance(r, Tree)]
@@ -392,6 +439,9 @@ class Converter:
         if kind == "accent":
             accent = _ACCENTS[str(base.children[0]).lstrip("\\")]
             return [text + accent, text + "_" + accent] if accent else [text]
+        if kind == "font_greek":  # \boldsymbol{\delta}
+            word = _UNICODE_GREEK.get(text, text.lstrip("\\"))
+            return _MACRO_NAMES.get(word, [word])
         if kind == "hatted":
             return ["yhat", "y_hat"]
         return [text]  # \mathrm{word}, \mathbf{x}

@@ -11,6 +11,7 @@ side is a scalar. Names follow the printer (``printing/names.py``) backwards: ``
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Iterator
 from functools import lru_cache
 from pathlib import Path
@@ -88,7 +89,15 @@ _CHAR_HINTS = {
 }
 
 
-def _syntax_error(exc: UnexpectedInput, text: str) -> ChainruleError:
+def _syntax_error(exc: UnexpectedInput, text: str, source: str | None = None) -> ChainruleError:
+    """The error for lark's exception; ``text`` was parsed, ``source`` is shown (the same
+    positions: only a left-hand side may have been blanked)."""
+    error = _lark_error(exc, text)
+    error.source = source if source is not None else text
+    return error
+
+
+def _lark_error(exc: UnexpectedInput, text: str) -> ChainruleError:
     line, column = exc.line, exc.column
     if isinstance(exc, UnexpectedCharacters):
         char = text[exc.pos_in_stream] if exc.pos_in_stream < len(text) else "?"
@@ -181,17 +190,32 @@ def parse_latex(
     (``b_{2}`` -> ``b_2`` or ``b2``) and split runs of single letters (``xy`` -> x y).
     """
     _precheck(text, limits)
+    source, text = text, _answer_part(text)
     try:
         tree = _parser().parse(text)
     except UnexpectedInput as exc:
-        raise _syntax_error(exc, text) from None
+        raise _syntax_error(exc, text, source) from None
     try:
         _check_depth(tree, limits, text)
     except ChainruleError as exc:
         exc.kind = exc.kind if exc.kind == "limit" else KIND
         raise
-    value = Converter(text, names).convert(tree.children[0])
-    return Program((Statement(None, value, Pos(1, 1)),), text)
+    value = Converter(source, names).convert(tree.children[0])
+    return Program((Statement(None, value, Pos(1, 1)),), source)
+
+
+def _answer_part(text: str) -> str:
+    r"""``\frac{\partial s}{\partial W} = \delta x^T`` -> the part after the last top-level
+    '=', the rest blanked so that positions still point into what the student wrote."""
+    depth, last = 0, -1
+    for i, ch in enumerate(text):
+        depth += ch in "{(["
+        depth -= ch in "})]"
+        if ch == "=" and depth == 0:
+            last = i
+    if last < 0 or not re.search(r"\\partial|\\nabla|∂|∇", text[:last]):
+        return text
+    return "".join(ch if ch == "\n" else " " for ch in text[: last + 1]) + text[last + 1 :]
 
 
 def greek_names() -> dict[str, list[str]]:
