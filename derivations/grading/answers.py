@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 
 from ..errors import ChainruleError
 from ..expr import nodes as N
+from ..expr import shapes as S
 from ..language.ast import Program
 from ..language.elaborate import _Elaborator, declare
 from ..language.parser import parse
@@ -63,10 +64,19 @@ def elaborate_against(
     names: Mapping[str, N.Var],
     limits: Limits = DEFAULT_LIMITS,
     answer_format: str = "expression",
+    expected: S.Shape | None = None,
 ) -> N.Node:
-    """Type an answer (or a definition) against the declared variables and the allowed names."""
+    """Type an answer (or a definition) against the declared variables and the allowed names.
+
+    LaTeX goes through the reader's typing (``elaborate_latex``), which sizes 𝟏, I and a bare
+    0 from the expected shape and reads juxtaposition by the operands' shapes."""
     if not isinstance(text, str):
         raise ChainruleError("syntax", "the answer must be text", hint="send a string")
+    if answer_format == "latex":
+        from ..language.latex_typing import elaborate_latex
+
+        declare(variables, limits)  # the same declaration errors as for expressions
+        return elaborate_latex(text, dict(names), expected, limits).output
     program = parse_answer(text, answer_format, limits)
     syntax = _single_expression(program)
     inputs = declare(variables, limits)

@@ -60,7 +60,9 @@ def build_context(problem: Problem, limits: Limits = DEFAULT_LIMITS) -> Context:
     known = []
     for rule in problem.known_wrong:
         try:
-            node = elaborate_against(rule.answer, problem.variables, ref.names, limits, rule.format)
+            node = elaborate_against(
+                rule.answer, problem.variables, ref.names, limits, rule.format, ref.expected_shape
+            )
         except ChainruleError as exc:
             raise ChainruleError(
                 "problem",
@@ -95,7 +97,9 @@ def check(
 def check_in(ctx: Context, answer: str, answer_format: str, limits: Limits) -> CheckResult:
     ref = ctx.ref
     try:
-        node = elaborate_against(answer, ref.problem.variables, ref.names, limits, answer_format)
+        node = elaborate_against(
+            answer, ref.problem.variables, ref.names, limits, answer_format, ref.expected_shape
+        )
     except ChainruleError as exc:
         return invalid(ctx, exc)
     return judge_node(ctx, node)
