@@ -161,6 +161,16 @@ def build_reference(problem: Problem, limits: Limits = DEFAULT_LIMITS) -> Refere
             f"wrt {problem.wrt!r} is not a declared variable",
             hint="choose one of " + ", ".join(problem.variables),
         )
+    for name, dims in problem.variables.items():
+        numeric = [int(str(d).strip()) for d in dims if str(d).strip().isdigit()]
+        big = [d for d in numeric if d > limits.max_verify_dim]
+        if big:
+            raise ChainruleError(
+                "problem",
+                f"{name} has the numeric dimension {big[0]}; answers are checked at small sizes, "
+                f"so numeric dimensions may be at most {limits.max_verify_dim}",
+                hint=f'declare the dimension by name, e.g. "{name}": ["n", "m"]',
+            )
     typed = introduce_names(elaborate(problem.program, problem.variables, limits))
     # Every variable, so that the δs the lecture names (shared by several gradients) exist.
     derivation = derive_program(typed, None, False)

@@ -143,3 +143,9 @@ def test_bad_problems_raise(problem: dict, kind: str) -> None:
     with pytest.raises(ChainruleError) as info:
         check(problem, "x")
     assert info.value.kind == kind
+
+
+@pytest.mark.parametrize("dim", [3000, "3000"])
+def test_large_numeric_dimensions_are_refused(dim: int | str) -> None:
+    with pytest.raises(ChainruleError, match="at most 16"):
+        check({"program": "sum(W @ x)", "variables": {"W": [dim, 2], "x": [2]}, "wrt": "W"}, "x")
