@@ -7,13 +7,14 @@ function format exists only in the CLI grader, so the service never runs student
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr
 
 from .schemas import Shape
 
 AnswerFormat = Literal["expression", "latex"]
+Share = Annotated[float, Field(strict=True, ge=0.0, le=1.0)]
 MAX_BATCH = 1000
 
 
@@ -25,7 +26,7 @@ class KnownWrongIn(_Strict):
     answer: str = Field(min_length=1)
     format: AnswerFormat = "expression"
     feedback: str = Field(min_length=1)
-    credit: float = Field(0.0, ge=0.0, le=1.0)
+    credit: Share = 0.0
 
 
 class _Judging(_Strict):
@@ -34,7 +35,7 @@ class _Judging(_Strict):
     names: list[StrictStr] | None = None
     definitions: dict[str, StrictStr] | None = None
     known_wrong: list[KnownWrongIn] = Field(default_factory=list, max_length=100)
-    credit: dict[str, float] = Field(default_factory=dict)
+    credit: dict[str, Share] = Field(default_factory=dict)
 
 
 class InlineProblem(_Judging):

@@ -45,7 +45,13 @@ def as_problem(problem: Problem | Mapping[str, Any]) -> Problem:
     data = dict(problem)
     if "catalog_id" in data:
         entry = data.pop("catalog_id")
-        return Problem.from_catalog(entry, data.pop("wrt", None), **data)
+        try:
+            return Problem.from_catalog(entry, data.pop("wrt", None), **data)
+        except ChainruleError as exc:
+            if exc.kind != "not_found":
+                raise
+            # In a problem, an unknown id is a bad problem (422), not a missing resource.
+            raise ChainruleError("problem", exc.message, hint=exc.hint) from None
     if "expression" in data and "program" not in data:
         data["program"] = data.pop("expression")
     try:

@@ -31,7 +31,9 @@ def _numeric(value: object, env: dict[sp.Symbol, int]) -> object:
     if isinstance(value, tuple):
         return tuple(_numeric(v, env) for v in value)
     if isinstance(value, sp.Basic):
-        v = sp.sympify(value.xreplace(env)) if value.free_symbols else value
+        v = value.xreplace(env) if value.free_symbols else value
+        if isinstance(v, int):  # a bare dimension symbol replaced by its size
+            return v
         return int(v) if v.is_Integer else float(v)
     return value
 

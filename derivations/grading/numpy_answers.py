@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import sympy as sp
 
 from ..expr import nodes as N
 from ..expr import shapes as S
@@ -125,7 +124,7 @@ def _symbolic_shape(ctx: Context, values: list[np.ndarray]) -> S.Shape | None:
     for shape in (expected, S.transpose(expected)):
         ok = True
         for draw, value in zip(ctx.judge.draws, values, strict=True):
-            want = tuple(int(sp.sympify(d.xreplace(draw.dims))) for d in shape)
+            want = tuple(int(d.xreplace(draw.dims)) for d in shape)
             got = _internal(value).shape
             if value.ndim == 1 and S.is_vector(shape):
                 got = want if value.shape[0] == max(want) else got
@@ -163,7 +162,7 @@ def check_function(problem: Problem, path: Path, function: str) -> CheckResult:
 
 
 def _concrete(shape: S.Shape, draw: Any) -> tuple[int, int]:
-    return tuple(int(sp.sympify(d.xreplace(draw.dims))) for d in shape)  # type: ignore[return-value]
+    return tuple(int(d.xreplace(draw.dims)) for d in shape)  # type: ignore[return-value]
 
 
 def _forget(draw: Any, leaf: N.Node) -> None:

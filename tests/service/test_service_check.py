@@ -64,12 +64,12 @@ def test_unreadable_answer_is_feedback_not_an_error(client: TestClient) -> None:
         ({**NET, "wrt": "q"}, "not_a_variable"),
         ({**NET, "expression": "z = W @ x +"}, "syntax"),
         ({**NET, "kind": "jacobian"}, "problem"),
-        ({"catalog_id": "no-such-entry"}, "not_found"),
+        ({"catalog_id": "no-such-entry"}, "problem"),
     ],
 )
 def test_bad_problems_are_problems(client: TestClient, problem: dict, kind: str) -> None:
     r = client.post("/v1/check", json={"problem": problem, "answer": "x"})
-    assert r.status_code in (404, 422), r.text
+    assert r.status_code == 422, r.text
     assert r.headers["content-type"].startswith("application/problem+json")
     assert r.json()["kind"] == kind
 
