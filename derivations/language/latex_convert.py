@@ -208,6 +208,10 @@ class Converter:
 
     def r_apply_prime(self, t: Tree, fn: Token, prime: Token, arg: Tree) -> Syntax:
         name = self.function(fn)
+        if name == "leaky_relu":  # LeakyReLU'(x, α): 1 for x > 0, α otherwise
+            args = self.any(arg)
+            if isinstance(args, _Args) and len(args) == 2:
+                return Call("leaky_step", tuple(args), _pos(fn), _pos(fn), internal=True)
         if name not in PRIMES:
             raise self.error(f"{name}' has no form in the expression language", prime,
                              f"write the derivative of {name} explicitly, e.g. \\mathbb{{1}}[z > 0] for ReLU")  # fmt: skip
@@ -476,7 +480,9 @@ class Converter:
         idx = tuple(Name(ch, pos) for part in letters for ch in part)
         return Call("_entry", (value, *idx), pos, pos, internal=True)
 
-    def r_index_sum(self, t: Tree, tok: Token, var: Token, eq: Token, lo: Tree, sup: Tree, body: Tree) -> Syntax:
+    def r_index_sum(
+        self, t: Tree, tok: Token, var: Token, eq: Token, lo: Tree, sup: Tree, body: Tree
+    ) -> Syntax:
         if self.indices is None:
             raise self.error("index sums are not supported", tok,
                              "write \\sum X for the sum of all entries, or the matrix form")  # fmt: skip
@@ -486,6 +492,29 @@ class Converter:
         pos = _pos(tok)
         args = (Name(str(var), _pos(var)), self.convert(lo), hi, self.convert(body))
         return Call("_isum", args, pos, pos, internal=True)
+
+    def r_index_sum_stack(self, t: Tree, tok: Token, stack: Token, *rest: Tree | Token) -> Syntax:
+        """\\sum_{\\substack{1 \\leq l \\leq n\\\\1 \\leq k \\leq n}} body: nested sums."""
+        if self.indices is None:
+            raise self.error("index sums are not supported", tok,
+                             "write \\sum X for the sum of all entries, or the matrix form")  # fmt: skip
+        *bounds, body = [r for r in rest if isinstance(r, Tree)]
+        value = self.convert(body)
+        pos = _pos(tok)
+        for b in reversed(bounds):
+            lo, rel1, var, rel2, hi = b.children
+            variable = self.convert(var)
+            strict = {str(rel1).lstrip("\\"), str(rel2).lstrip("\\")} - {"leq", "le", "≤"}
+            if not isinstance(variable, Name) or strict:
+                raise self.error("a sum's bounds are written 1 \\leq k \\leq n", b, "use \\leq")
+            value = Call(
+                "_isum",
+                (variable, self.convert(lo), self.convert(hi), value),
+                pos,
+                pos,
+                internal=True,
+            )
+        return value
 
     def base_names(self, base: Tree) -> list[str]:
         kind, tok = base.data, base.children[-1]

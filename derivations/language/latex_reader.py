@@ -209,7 +209,8 @@ def parse_latex(
         exc.kind = exc.kind if exc.kind == "limit" else KIND
         raise
     if indices is not None:
-        indices = set(indices) | set(re.findall(r"\\sum_\{([a-z])=", text))
+        bound = re.findall(r"\\sum_\{([a-z])=|\\leq ([a-z]) \\leq", text)
+        indices = set(indices) | {a or b for a, b in bound}
     value = Converter(source, names, indices).convert(tree.children[0])
     return Program((Statement(None, value, Pos(1, 1)),), source)
 
