@@ -93,9 +93,16 @@ def _word(command: str) -> str:
 
 
 class Converter:
-    def __init__(self, source: str, names: Collection[str] | None) -> None:
+    def __init__(
+        self,
+        source: str,
+        names: Collection[str] | None,
+        indices: Collection[str] | None = None,
+    ) -> None:
         self.source = source
         self.names = set(names) if names is not None else None
+        # Index notation (W_{ij}, \sum_{k=1}^{n}) is read only when the index letters are given.
+        self.indices = set(indices) if indices is not None else None
 
     def error(self, message: str, at: Tree | Token | Pos, hint: str) -> ChainruleError:
         pos = at if isinstance(at, Pos) else _pos(at)
@@ -171,15 +178,18 @@ class Converter:
 
     def r_apply(self, t: Tree, fn: Token, arg: Tree) -> Syntax:
         # f(x)^{T} is (f(x))^{T}, while \log x^{2} is log(x^2): a bracketed argument binds first.
-        sups: list[Tree] = []
+        wrappers: list[Tree] = []  # f(x)^{T}, f(x)_{i}: the bracket is f's argument
         inner: Tree | Token = arg
-        while isinstance(inner, Tree) and inner.data == "superscript":
-            sups.append(inner.children[1])
+        while isinstance(inner, Tree) and inner.data in ("superscript", "entry"):
+            wrappers.append(inner)
             inner = inner.children[0]
-        if sups and isinstance(inner, Tree) and inner.data == "group":
+        if wrappers and isinstance(inner, Tree) and inner.data == "group":
             value = self.call(self.function(fn), self.any(inner), _pos(fn), inner)
-            for sup in reversed(sups):
-                value = self.raise_to(value, sup)
+            for wrapper in reversed(wrappers):
+                if wrapper.data == "superscript":
+                    value = self.raise_to(value, wrapper.children[1])
+                else:
+                    value = self.entry_of(value, wrapper.children[1])
             return value
         return self.call(self.function(fn), self.any(arg), _pos(fn), arg)
 
@@ -198,6 +208,10 @@ class Converter:
 
     def r_apply_prime(self, t: Tree, fn: Token, prime: Token, arg: Tree) -> Syntax:
         name = self.function(fn)
+        if name == "leaky_relu":  # LeakyReLU'(x, α): 1 for x > 0, α otherwise
+            args = self.any(arg)
+            if isinstance(args, _Args) and len(args) == 2:
+                return Call("leaky_step", tuple(args), _pos(fn), _pos(fn), internal=True)
         if name not in PRIMES:
             raise self.error(f"{name}' has no form in the expression language", prime,
                              f"write the derivative of {name} explicitly, e.g. \\mathbb{{1}}[z > 0] for ReLU")  # fmt: skip
@@ -426,7 +440,81 @@ class Converter:
             for ch in first[1:]:
                 node = BinOp("@", node, Name(ch, pos), pos, implicit=True)
             return node  # type: ignore[return-value]
+        if self.indices is not None and parts:
+            letters = self._trailing_indices(parts)
+            if letters:
+                kept = parts[: len(parts) - len(letters)] if letters else parts
+                flat = [ch for part in letters for ch in part]
+                name = self.name_of(first, kept, tok, bases)
+                pos = _pos(tok)
+                idx = tuple(Name(ch, pos) for ch in flat)
+                return Call("_entry", (name, *idx), pos, pos, internal=True)
         return self.name_of(first, parts, tok, bases)
+
+    def _trailing_indices(self, parts: list[str]) -> list[str]:
+        """The subscript parts at the end that are index letters: W_{ij}, v_{c,i}, h_{1,j}."""
+        assert self.indices is not None
+        out: list[str] = []
+        for part in reversed(parts):
+            if part and part.isalpha() and all(ch in self.indices for ch in part):
+                out.insert(0, part)
+            else:
+                break
+        return out
+
+    def r_entry(self, t: Tree, base: Tree, sub: Tree) -> Syntax:
+        if self.indices is None:
+            raise self.error("an entry (…)_{ij} is index notation", sub,
+                             "write the answer in matrix form, e.g. \\delta x^{T}")  # fmt: skip
+        return self.entry_of(self.convert(base), sub)
+
+    def entry_of(self, value: Syntax, sub: Tree) -> Syntax:
+        if self.indices is None:
+            raise self.error("an entry (…)_{ij} is index notation", sub,
+                             "write the answer in matrix form, e.g. \\delta x^{T}")  # fmt: skip
+        parts = self.sub_parts(sub)
+        letters = self._trailing_indices(parts)
+        if not letters or len(letters) != len(parts):
+            raise self.error("this subscript is not an index", sub, "index entries are (X)_{ij}")
+        pos = _pos(sub)
+        idx = tuple(Name(ch, pos) for part in letters for ch in part)
+        return Call("_entry", (value, *idx), pos, pos, internal=True)
+
+    def r_index_sum(
+        self, t: Tree, tok: Token, var: Token, eq: Token, lo: Tree, sup: Tree, body: Tree
+    ) -> Syntax:
+        if self.indices is None:
+            raise self.error("index sums are not supported", tok,
+                             "write \\sum X for the sum of all entries, or the matrix form")  # fmt: skip
+        kind, hi = self.superscript_of(sup)
+        if kind != "power" or hi is None:
+            raise self.error("a sum needs an upper limit", sup, "write \\sum_{k=1}^{n}")
+        pos = _pos(tok)
+        args = (Name(str(var), _pos(var)), self.convert(lo), hi, self.convert(body))
+        return Call("_isum", args, pos, pos, internal=True)
+
+    def r_index_sum_stack(self, t: Tree, tok: Token, stack: Token, *rest: Tree | Token) -> Syntax:
+        """\\sum_{\\substack{1 \\leq l \\leq n\\\\1 \\leq k \\leq n}} body: nested sums."""
+        if self.indices is None:
+            raise self.error("index sums are not supported", tok,
+                             "write \\sum X for the sum of all entries, or the matrix form")  # fmt: skip
+        *bounds, body = [r for r in rest if isinstance(r, Tree)]
+        value = self.convert(body)
+        pos = _pos(tok)
+        for b in reversed(bounds):
+            lo, rel1, var, rel2, hi = b.children
+            variable = self.convert(var)
+            strict = {str(rel1).lstrip("\\"), str(rel2).lstrip("\\")} - {"leq", "le", "≤"}
+            if not isinstance(variable, Name) or strict:
+                raise self.error("a sum's bounds are written 1 \\leq k \\leq n", b, "use \\leq")
+            value = Call(
+                "_isum",
+                (variable, self.convert(lo), self.convert(hi), value),
+                pos,
+                pos,
+                internal=True,
+            )
+        return value
 
     def base_names(self, base: Tree) -> list[str]:
         kind, tok = base.data, base.children[-1]

@@ -126,16 +126,18 @@ def _lark_error(exc: UnexpectedInput, text: str) -> ChainruleError:
         if len(expected) > 5
         else ", ".join(sorted({_TOKEN_WORDS.get(e, e.lower()) for e in expected}))
     )
-    if tok.type == "RBRACE":
+    if re.search(r"(\\sum|∑)\s*_?[^=+\-]{0,12}$", text[: tok.start_pos]):
+        hint = "index sums \\sum_{i} are not supported: write \\sum X for the sum of all entries"
+    elif tok.type == "RBRACE":
         hint = "this '}' has no matching '{'"
     elif tok.type in ("RPAR", "RBRACK", "NORMR", "ABSR"):
         hint = f"this {str(tok).strip()!r} has no matching opening bracket or closes nothing"
     elif tok.type == "REL":
         hint = "comparisons appear only inside an indicator: \\mathbb{1}[z > 0]"
-    elif str(tok) == "_" and text[: tok.start_pos].rstrip().endswith(("\\sum", "∑")):
-        hint = "index sums \\sum_{i} are not supported: write \\sum X for the sum of all entries"
     elif str(tok) == "_":
         hint = "a subscript belongs to a name: W_{1}, \\delta_{2}"
+    elif tok.type == "EQUAL":
+        hint = _CHAR_HINTS["="]
     elif tok.type == "COMMA":
         hint = "commas separate a function's arguments: \\max(a, b)"
     return ChainruleError(KIND, f"unexpected {got}", line, column, hint, text)
@@ -181,13 +183,19 @@ def _precheck(text: str, limits: Limits) -> None:
 
 
 def parse_latex(
-    text: str, limits: Limits = DEFAULT_LIMITS, names: Collection[str] | None = None
+    text: str,
+    limits: Limits = DEFAULT_LIMITS,
+    names: Collection[str] | None = None,
+    indices: Collection[str] | None = None,
 ) -> Program:
     """Read one LaTeX formula into a Program with one bare statement, or raise a
     ChainruleError (kind ``syntax_error``) with the position, a caret excerpt and a hint.
 
     ``names`` (optional) are the names the formula may use: they choose between spellings
     (``b_{2}`` -> ``b_2`` or ``b2``) and split runs of single letters (``xy`` -> x y).
+    ``indices`` (optional) turns on index notation for chainrule's own index forms: with
+    ``{"i", "j"}``, ``W_{ij}`` is an entry and ``\\sum_{k=1}^{n}`` sums over k (the entries are
+    ``_entry``/``_isum`` calls that only ``verify/index_values.py`` evaluates).
     """
     _precheck(text, limits)
     source, text = text, _answer_part(text)
@@ -200,7 +208,10 @@ def parse_latex(
     except ChainruleError as exc:
         exc.kind = exc.kind if exc.kind == "limit" else KIND
         raise
-    value = Converter(source, names).convert(tree.children[0])
+    if indices is not None:
+        bound = re.findall(r"\\sum_\{([a-z])=|\\leq ([a-z]) \\leq", text)
+        indices = set(indices) | {a or b for a, b in bound}
+    value = Converter(source, names, indices).convert(tree.children[0])
     return Program((Statement(None, value, Pos(1, 1)),), source)
 
 

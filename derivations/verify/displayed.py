@@ -20,18 +20,20 @@ from ..language.latex_reader import parse_latex
 from ..printing.latex import LatexPrinter
 from ..printing.numpy_code import HELPERS, NumpyPrinter
 from ..result import DerivationResult
+from .index_values import evaluate_index_form
 from .numeric import load_module, rel_error
 from .report import skipped
 from .sampling import choose_sizes, draw_inputs
-from .syntax_values import Ambiguous, ReadError, evaluate_syntax
+from .syntax_values import Ambiguous, Mismatch, ReadError, evaluate_syntax
 
 METHOD = "displayed_form"
 TOLERANCE = 1e-8
 # Printed forms the reader does not read, with why (kept small: each is a gap, not a pass).
 UNREADABLE = {
-    r"\sum_{": "an index sum (index notation has no matrix reading)",
-    r"\right]_{": "a slice [x]_{a:b}",
-    r"_{ij}": "an index form",
+    r"\\sum_\{": "an index sum (index notation has no matrix reading)",
+    r"\\right\]_\{": "a slice [x]_{a:b}",
+    r"_\{ij\}": "an index form",
+    r"_\{[^{}]*\+[^{}]*\}": "an offset index (a block of a concatenation)",
 }
 
 
@@ -48,8 +50,13 @@ def _split_equation(line: str) -> list[str]:
     return parts
 
 
-def _unreadable(latex: str) -> str | None:
-    return next((why for marker, why in UNREADABLE.items() if marker in latex), None)
+def _unreadable(latex: str, index_form: bool = False) -> str | None:
+    for pattern, why in UNREADABLE.items():
+        if index_form and why.startswith("an index"):
+            continue  # read by the index evaluator
+        if re.search(pattern, latex):
+            return why
+    return None
 
 
 def _environment(
@@ -194,7 +201,62 @@ def _check_steps(
                     )
 
 
-def check_displayed(result: DerivationResult, seed: int = 0, steps: bool = True) -> dict[str, Any]:
+_TERM = re.compile(
+    r"\\partial(?:\^\{2\})?\s+((?:\\[A-Za-z]+|[A-Za-z])(?:[A-Za-z0-9]*)(?:_\{(?:[^{}]|\{[^{}]*\})*\})?)"
+)
+
+
+def _letters(term: str) -> list[str]:
+    """``W_{ij}`` -> [i, j]; ``v_{c,i}`` -> [i]; ``x`` or ``b_{2}`` -> []."""
+    m = re.search(r"_\{((?:[^{}]|\{[^{}]*\})*)\}$", term)
+    if not m:
+        return []
+    last = m.group(1).split(",")[-1]
+    return list(last) if last.isalpha() and last.islower() else []
+
+
+def _check_index_forms(d: dict[str, Any], reader: _Reader, refs: dict) -> None:
+    """∂s/∂W_ij = δ_i x_j: the entry at every index of the grid, against the generated code."""
+    for item in d["derivatives"]:
+        label = f"index form of the {item['kind']} wrt {item['wrt']}"
+        lhs, *rest = _split_equation(item["index_latex"])
+        if not rest:
+            reader.unread.append(f"{label}: no right-hand side")
+            continue
+        letters = [ch for term in _TERM.findall(lhs) for ch in _letters(term)]
+        reference = np.asarray(refs[(item["kind"], item["wrt"])], dtype=float)
+        if len(letters) != reference.ndim or len(set(letters)) != len(letters):
+            reader.unread.append(f"{label}: its indices {letters} do not match the array")
+            continue
+        why = _unreadable(rest[-1], index_form=True)
+        if why:
+            reader.unread.append(f"{label}: {why}")
+            continue
+        try:
+            tree = parse_latex(rest[-1], names=reader.names, indices=letters).statements[0].value
+        except ChainruleError as exc:
+            reader.unread.append(f"{label}: not read ({exc.message})")
+            continue
+        try:
+            shown = evaluate_index_form(tree, reader.env, letters, reference.shape)
+        except Ambiguous as exc:
+            reader.unread.append(f"{label}: {exc}")
+            continue
+        except (Mismatch, ValueError, IndexError, np.linalg.LinAlgError) as exc:
+            reader.failures.append(f"{label}: {rest[-1]!r} does not read back ({exc})")
+            continue
+        reader.read += 1
+        err, _ = rel_error(shown, reference)
+        reader.errors.append((label, err))
+        if not err <= TOLERANCE:
+            reader.failures.append(
+                f"{label}: {rest[-1]!r} reads back with relative error {err:.2e}"
+            )
+
+
+def check_displayed(
+    result: DerivationResult, seed: int = 0, steps: bool = True, index_forms: bool = True
+) -> dict[str, Any]:
     """Read every displayed formula back and compare it with the generated code at a draw."""
     derivation = result.derivation
     program = derivation.program
@@ -221,11 +283,14 @@ def check_displayed(result: DerivationResult, seed: int = 0, steps: bool = True)
     for item in d["derivatives"]:
         label = f"{item['kind']} wrt {item['wrt']}"
         if not item["matrix_form"]:
-            reader.unread.append(f"{label}: an index form")
+            if not index_forms:  # else its index form is read below
+                reader.unread.append(f"{label}: an index form")
             continue
         reader.compare(label, item["latex"], refs[(item["kind"], item["wrt"])])
     if steps and d["steps"]:
         _check_steps(result, d, reader, refs, adjoints)
+    if index_forms:
+        _check_index_forms(d, reader, refs)
     return _verdict(sizes, reader.errors, reader.failures, reader.unread, reader.read)
 
 

@@ -152,7 +152,7 @@ def test_internal_forms_read_as_calls() -> None:
         (r"\frac{a}", 9, r"\frac{numerator}{denominator}"),
         (r"\frac{a}{b", 11, "never closed"),
         (r"x + }", 5, "no matching '{'"),
-        (r"\sum_{i} x_i", 5, "index sums"),
+        (r"\sum_{i} x_i", 8, "index sums"),
         (r"$x$", 1, "$ signs"),
         (r"f'(z)", 2, "derivative explicitly"),
         (r"\operatorname{softmax}'(z)", 23, "derivative of softmax explicitly"),
