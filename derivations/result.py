@@ -34,6 +34,12 @@ class GeneratedCode(Mapping[str, str]):
             self._modules[backend] = generate_module(self._derivation, self._hessian, backend)
         return self._modules[backend]
 
+    def __setitem__(self, backend: str, source: str) -> None:
+        """Replace a module (tests plant broken code this way, to see verification fail)."""
+        if backend not in BACKENDS:
+            raise KeyError(backend)
+        self._modules[backend] = source
+
     def __iter__(self) -> Iterator[str]:
         return iter(BACKENDS)
 

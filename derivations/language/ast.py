@@ -29,6 +29,9 @@ class BinOp:
     left: Syntax
     right: Syntax
     pos: Pos
+    # A product written by juxtaposition (LaTeX ``\delta x^T``, ``2 W``): op is '@', and the
+    # elaborator reads it as scaling when either side is a scalar.
+    implicit: bool = False
 
 
 @dataclass(frozen=True)
@@ -50,6 +53,9 @@ class Call:
     args: tuple[Syntax, ...]
     pos: Pos
     func_pos: Pos
+    # Read from LaTeX: may name a function only results use (𝟙[z > 0] is gt, sign), which
+    # the expression language does not offer its users.
+    internal: bool = False
 
 
 Syntax = Name | Number | BinOp | Unary | TransposeOp | Call

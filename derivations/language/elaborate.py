@@ -305,7 +305,16 @@ def _dimension_expression(var: str, text: str, limits: Limits) -> sp.Expr:
 
 
 class _Elaborator:
-    def __init__(self, program: Program, inputs: dict[str, N.Var], limits: Limits) -> None:
+    def __init__(
+        self,
+        program: Program,
+        inputs: dict[str, N.Var],
+        limits: Limits,
+        hints: Mapping[int, N.Node] | None = None,
+    ) -> None:
+        # Typed nodes for syntax nodes (by id) whose size only the context gives: 𝟏 and I in
+        # a LaTeX answer, sized by latex_typing's shape inference before this bottom-up pass.
+        self.hints = hints or {}
         self.program = program
         self.source = program.source
         self.inputs = inputs
@@ -394,6 +403,8 @@ class _Elaborator:
     # -- expressions ----------------------------------------------------------------------
 
     def expr(self, syn: Syntax) -> N.Node:
+        if id(syn) in self.hints:
+            return self.hints[id(syn)]
         if isinstance(syn, Name):
             return self.name(syn)
         if isinstance(syn, Number):
@@ -510,6 +521,8 @@ class _Elaborator:
         a = self.expr(syn.left)
         b = self.expr(syn.right)
         op = syn.op
+        if op == "@" and syn.implicit and (a.is_scalar or b.is_scalar):
+            op = "*"  # juxtaposition with a scalar is scaling: 2 W, \lambda x, (u^T h) v
         if op == "@":
             return self.matmul(a, b, syn)
         if op == "**":
@@ -634,7 +647,16 @@ class _Elaborator:
                 f" {name} * (...) for a product by a scalar or elementwise",
                 name=name,
             )
-        if name not in USER_FUNCTIONS:
+        if name == "ones":
+            raise self.error(
+                "unknown_function",
+                "𝟏 (a vector of ones) has no form in the expression language",
+                syn.func_pos,
+                "write the answer without 𝟏, e.g. \\sum_i x_i as \\sum x, or 𝟏 xᵀ as a sum of rows",
+                name=name,
+            )
+        internal = syn.internal and name in FUNCTIONS and not FUNCTIONS[name].user_facing
+        if name not in USER_FUNCTIONS and not internal:
             close = difflib.get_close_matches(name, list(USER_FUNCTIONS), n=1, cutoff=0.5)
             hint = (
                 f"did you mean {close[0]}?"
@@ -644,7 +666,7 @@ class _Elaborator:
             raise self.error(
                 "unknown_function", f"unknown function {name!r}", syn.func_pos, hint, name=name
             )
-        arity = USER_FUNCTIONS[name]
+        arity = FUNCTIONS[name].arity if internal else USER_FUNCTIONS[name]
         if (arity is None and not syn.args) or (arity is not None and len(syn.args) != arity):
             want = (
                 "one or more arguments"

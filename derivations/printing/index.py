@@ -74,6 +74,19 @@ class _Fn(sp.Function):
         return f"{name}{power}\\left({args}\\right)"
 
 
+class _Indicator(sp.Function):
+    """𝟙[a > b] (third argument 0) or 𝟙[a ≥ b] (1): a function of its arguments, so that sums
+    over an index inside it stay sums (an opaque symbol made Σ_k 𝟙[x_k > a] read n·𝟙[x_k > a])."""
+
+    nargs = 3
+
+    def _latex(self, printer: _SympyLatex, exp: str | None = None) -> str:
+        a, b, ge = self.args
+        rel = r"\geq" if ge == 1 else ">"
+        text = rf"\mathbb{{1}}\left[{printer.doprint(a)} {rel} {printer.doprint(b)}\right]"
+        return rf"\left({text}\right)^{{{exp}}}" if exp else text
+
+
 _FN_TEXT = {
     "exp": r"\exp", "log": r"\log", "sin": r"\sin", "cos": r"\cos", "tanh": r"\tanh",
     "sigmoid": r"\sigma", "relu": r"\operatorname{ReLU}", "softplus": r"\operatorname{softplus}",
@@ -211,9 +224,7 @@ class IndexBuilder:
         if node.fn == "sqrt":
             return sp.sqrt(args[0], evaluate=False)
         if node.fn in ("gt", "ge"):
-            rel = ">" if node.fn == "gt" else r"\geq"
-            a, b = (_SafePrinter().doprint(x) for x in args)
-            return _Opaque(rf"\mathbb{{1}}\left[{a} {rel} {b}\right]")
+            return _Indicator(args[0], args[1], sp.Integer(node.fn == "ge"))
         return _Fn(_Opaque(_FN_TEXT[node.fn]), *args)
 
     # -- products --------------------------------------------------------------------------

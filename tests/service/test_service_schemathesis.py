@@ -46,6 +46,12 @@ schema = schemathesis.openapi.from_asgi("/openapi.json", app)
 def test_api_conforms_to_its_openapi_document(case: schemathesis.Case) -> None:
     if case.operation.path == "/v1/derive" and isinstance(case.body, dict):
         case.body["verify"] = False
+    if case.operation.path == "/v1/check/batch" and isinstance(case.body, dict):
+        # Keep a too-long answers list (a negative case) under the body limit, so the schema
+        # check (422), not the body limit (413), answers it.
+        answers = case.body.get("answers")
+        if isinstance(answers, list) and len(answers) > 100:
+            case.body["answers"] = [{"answer": "x"} for _ in answers]
     # A schema-valid program can still be wrong (a shape mismatch, an undeclared name): the
     # library answers those with a documented 422 problem, so "positive data is accepted" does
     # not hold by design. Every other check does, and 5xx never.

@@ -1,0 +1,205 @@
+"""Shapes of a syntax tree by unification, for the forms whose size a formula does not state.
+
+chainrule's LaTeX (and a student's) writes 𝟏, I and the 0 blocks of [I; 0] without a size. The
+elaborator types bottom-up and cannot size them, so this pass runs first: every such form gets
+unknown dimensions, each operator unifies what it must (a matrix product the inner sizes, an
+elementwise op both shapes), the expected shape of the whole formula fixes the rest, and a sum
+constraint sizes a zero block. Dimensions are ints (numeric evaluation) or SymPy sizes (typing).
+Juxtaposition (an implicit ``@``) scales when a side is a scalar, as the elaborator reads it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from .ast import BinOp, Call, Name, Number, Syntax, TransposeOp, Unary
+
+# Functions by how their shape follows from their arguments' (the rest: elementwise).
+SCALAR_VALUED = {"sum", "mean", "norm2", "trace", "det", "logdet", "logsumexp", "dot"}
+SAME_SHAPE = {"inv", "softmax", "log_softmax"}
+
+
+class Mismatch(ValueError):
+    """The formula's shapes conflict, or a name has no shape."""
+
+
+class Ambiguous(Mismatch):
+    """The formula is consistent but does not fix a size (two zero blocks of unknown height)."""
+
+
+class Unknown:
+    """A dimension not known yet; union-find links it to another or to a known size."""
+
+    __slots__ = ()
+
+
+Dim = Any  # an int, a SymPy size, or an Unknown
+Shape = tuple[Dim, Dim]
+
+
+def _positive(value: Dim) -> bool:
+    known = getattr(value, "is_positive", None)
+    return bool(known) if known is not None else value > 0
+
+
+class ShapeInference:
+    def __init__(self, name_shape: Callable[[str], Shape | None], ones_are_columns: bool = True):
+        # 𝟏 is printed for a column of ones and for a matrix of ones: read it as a column
+        # first (𝟏ᵀ𝟏 is then a scalar), and as a matrix of unknown size if that fails.
+        self.name_shape = name_shape
+        self.ones_are_columns = ones_are_columns
+        self.parent: dict[Unknown, Dim] = {}
+        self.shape: dict[int, Shape] = {}
+        self.zero_blocks: set[int] = set()  # the 0 blocks of a block matrix [I; 0]
+        self.stacks: list[tuple[Dim, list[Dim]]] = []  # total rows = the sum of block rows
+
+    # -- union-find ------------------------------------------------------------------------
+
+    def new(self) -> Unknown:
+        d = Unknown()
+        self.parent[d] = d
+        return d
+
+    def find(self, d: Dim) -> Dim:
+        while isinstance(d, Unknown) and self.parent[d] is not d:
+            d = self.parent[d]
+        return d
+
+    def unify(self, a: Dim, b: Dim, what: str) -> None:
+        a, b = self.find(a), self.find(b)
+        if a is b:
+            return
+        if isinstance(a, Unknown):
+            self.parent[a] = b
+        elif isinstance(b, Unknown):
+            self.parent[b] = a
+        elif a != b:
+            raise Mismatch(f"{what}: sizes {a} and {b} do not match")
+
+    def known(self, d: Dim) -> bool:
+        return not isinstance(self.find(d), Unknown)
+
+    def scalar(self, shape: Shape) -> bool:
+        return all(self.known(d) and self.find(d) == 1 for d in shape)
+
+    def resolved(self, node: Syntax) -> Shape | None:
+        """The node's shape once every dimension is known, else None."""
+        r, c = (self.find(d) for d in self.shape[id(node)])
+        return None if isinstance(r, Unknown) or isinstance(c, Unknown) else (r, c)
+
+    # -- the pass --------------------------------------------------------------------------
+
+    def run(self, node: Syntax, expected: Shape | None = None) -> Shape:
+        """Infer every node's shape; ``expected`` (rows, cols) is the whole formula's."""
+        rows, cols = self.infer(node)
+        if expected is not None:
+            constant = isinstance(node, Number) or (
+                isinstance(node, Unary) and isinstance(node.operand, Number)
+            )  # 0 is displayed for a zero array
+            if not (self.scalar((rows, cols)) and (tuple(expected) == (1, 1) or constant)):
+                self.unify(rows, expected[0], "the formula's rows")
+                self.unify(cols, expected[1], "the formula's columns")
+        self.solve_stacks()
+        return (rows, cols)
+
+    def infer(self, node: Syntax) -> Shape:
+        shape = self._infer(node)
+        self.shape[id(node)] = shape
+        return shape
+
+    def broadcast(self, a: Shape, b: Shape, what: str) -> Shape:
+        if self.scalar(a):
+            return b
+        if self.scalar(b):
+            return a
+        self.unify(a[0], b[0], what)
+        self.unify(a[1], b[1], what)
+        return a
+
+    def _infer(self, node: Syntax) -> Shape:
+        if isinstance(node, Number):
+            return (1, 1)
+        if isinstance(node, Name):
+            shape = self.name_shape(node.id)
+            if shape is not None:
+                return shape
+            if node.id == "I":
+                n = self.new()
+                return (n, n)
+            raise Mismatch(f"{node.id!r} has no value")
+        if isinstance(node, Unary):
+            return self.infer(node.operand)
+        if isinstance(node, TransposeOp):
+            r, c = self.infer(node.operand)
+            return (c, r)
+        if isinstance(node, BinOp):
+            a, b = self.infer(node.left), self.infer(node.right)
+            if node.op == "**":
+                return a
+            if node.op != "@":
+                return self.broadcast(a, b, f"'{node.op}'")
+            if node.implicit and (self.scalar(a) or self.scalar(b)):
+                return self.broadcast(a, b, "scaling")
+            self.unify(a[1], b[0], "a matrix product")
+            return (a[0], b[1])
+        if isinstance(node, Call):
+            return self._infer_call(node)
+        raise Mismatch(f"cannot infer the shape of {type(node).__name__}")  # pragma: no cover
+
+    def _infer_call(self, node: Call) -> Shape:
+        fn = node.func
+        if fn == "ones":
+            return (self.new(), 1 if self.ones_are_columns else self.new())
+        shapes = [self.infer(a) for a in node.args]
+        if fn in SCALAR_VALUED:
+            return (1, 1)
+        if fn in SAME_SHAPE:
+            return shapes[0]
+        if fn == "outer":
+            return (shapes[0][0], shapes[1][0])
+        if fn == "diag":
+            r, c = shapes[0]
+            return (r, r) if self.known(c) and self.find(c) == 1 else (r, 1)
+        if fn == "concat":
+            return self._infer_stack(node, shapes)
+        out = shapes[0]  # elementwise, scalars broadcast
+        for s in shapes[1:]:
+            out = self.broadcast(out, s, fn)
+        return out
+
+    def _infer_stack(self, node: Call, shapes: list[Shape]) -> Shape:
+        """[a; b] (vectors) or the block column [I; 0] of a Jacobian: blocks share columns."""
+        cols = self.new()
+        rows = []
+        for arg, shape in zip(node.args, shapes, strict=True):
+            if isinstance(arg, Number) and float(arg.text) == 0:
+                shape = (self.new(), cols)
+                self.shape[id(arg)] = shape
+                self.zero_blocks.add(id(arg))
+            self.unify(shape[1], cols, "the blocks of a block matrix")
+            rows.append(shape[0])
+        total = self.new()
+        self.stacks.append((total, rows))
+        return (total, cols)
+
+    def solve_stacks(self) -> None:
+        """Sum constraints with one unknown are solved; more than one is ambiguous."""
+        progress = True
+        while progress:
+            progress = False
+            for total, rows in self.stacks:
+                missing = [r for r in rows if not self.known(r)]
+                known_sum = sum(self.find(r) for r in rows if self.known(r))
+                if not missing and not self.known(total):
+                    self.unify(total, known_sum, "a block matrix")
+                    progress = True
+                elif len(missing) == 1 and self.known(total):
+                    rest = self.find(total) - known_sum
+                    if not _positive(rest):
+                        raise Mismatch("a block matrix's blocks do not fit its size")
+                    self.unify(missing[0], rest, "a block matrix")
+                    progress = True
+        for total, rows in self.stacks:
+            if not all(self.known(r) for r in [total, *rows]):
+                raise Ambiguous("the sizes of a block matrix's zero blocks are not determined")

@@ -1,0 +1,152 @@
+"""Plain NumPy values of a syntax tree (the untyped AST), independent of the typed pipeline.
+
+Used to read displayed formulas back: chainrule's LaTeX contains 𝟏 and I, whose sizes the
+formula does not state (``language/shape_inference.py`` infers them), and internal functions
+(𝟙[a > b], sign). Values are 2-D arrays, vectors as columns, as in the typed program; the
+result is returned in the generated code's convention (vectors 1-D, scalars 0-D).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from ..language.ast import BinOp, Call, Name, Number, Syntax, TransposeOp, Unary, children
+from ..language.shape_inference import Ambiguous, Mismatch, ShapeInference
+
+ReadError = Mismatch
+__all__ = ["Ambiguous", "ReadError", "SyntaxEvaluator", "evaluate_syntax"]
+
+_ELEMENTWISE = {
+    "exp": np.exp, "log": np.log, "sqrt": np.sqrt, "abs": np.abs, "sin": np.sin, "cos": np.cos,
+    "tanh": np.tanh, "sigmoid": lambda x: 1.0 / (1.0 + np.exp(-x)), "sign": np.sign,
+    "relu": lambda x: np.maximum(x, 0.0), "softplus": lambda x: np.logaddexp(0.0, x),
+    "max": np.maximum, "min": np.minimum, "gt": lambda a, b: (a > b) * 1.0,
+    "ge": lambda a, b: (a >= b) * 1.0, "leaky_relu": lambda x, a: np.where(x > 0, x, a * x),
+    "leaky_step": lambda x, a: np.where(x > 0, 1.0, a),
+}  # fmt: skip
+
+
+def _column(value: Any) -> np.ndarray:
+    a = np.asarray(value, dtype=float)
+    if a.ndim == 0:
+        return a.reshape(1, 1)
+    if a.ndim == 1:
+        return a.reshape(-1, 1)
+    return a
+
+
+class SyntaxEvaluator:
+    def __init__(self, values: Mapping[str, Any], ones_are_columns: bool = True) -> None:
+        self.values = {k: _column(v) for k, v in values.items()}
+        self.shapes = ShapeInference(self._name_shape, ones_are_columns)
+
+    def _name_shape(self, name: str) -> tuple[int, int] | None:
+        value = self.values.get(name)
+        return None if value is None else (value.shape[0], value.shape[1])
+
+    def evaluate(self, node: Syntax, expected: tuple[int, ...] | None = None) -> np.ndarray:
+        """The value as an array of ``expected`` shape (vectors 1-D, scalars 0-D) if given."""
+        want = None if expected is None else _column(np.zeros(expected)).shape
+        self.shapes.run(node, want)
+        with np.errstate(all="ignore"):
+            value = self.value(node)
+        if expected is not None:
+            value = np.broadcast_to(value, want).reshape(expected)
+        return value
+
+    def _size(self, node: Syntax) -> tuple[int, int]:
+        shape = self.shapes.resolved(node)
+        if shape is None:
+            raise Mismatch("the size of a 𝟏 or I cannot be inferred from the formula")
+        return (int(shape[0]), int(shape[1]))
+
+    def value(self, node: Syntax) -> np.ndarray:
+        if isinstance(node, Number):
+            if id(node) in self.shapes.zero_blocks:
+                return np.zeros(self._size(node))
+            return np.array([[float(node.text)]])
+        if isinstance(node, Name):
+            if node.id in self.values:
+                return self.values[node.id]
+            return np.eye(self._size(node)[0])
+        if isinstance(node, Unary):
+            v = self.value(node.operand)
+            return -v if node.op == "-" else v
+        if isinstance(node, TransposeOp):
+            return self.value(node.operand).T
+        if isinstance(node, BinOp):
+            return self._binop(node)
+        assert isinstance(node, Call)
+        return self._call(node)
+
+    def _binop(self, node: BinOp) -> np.ndarray:
+        a, b = self.value(node.left), self.value(node.right)
+        op = node.op
+        if op == "@" and node.implicit and (a.shape == (1, 1) or b.shape == (1, 1)):
+            op = "*"
+        if op == "@":
+            return a @ b
+        if op == "**":
+            return np.power(a, b)
+        return {"+": np.add, "-": np.subtract, "*": np.multiply, "/": np.divide}[op](a, b)
+
+    def _call(self, node: Call) -> np.ndarray:
+        fn = node.func
+        if fn == "ones":
+            return np.ones(self._size(node))
+        args = [self.value(a) for a in node.args]
+        if fn in _ELEMENTWISE:
+            return np.asarray(_ELEMENTWISE[fn](*args), dtype=float)
+        x = args[0]
+        scalar = {
+            "sum": lambda: np.sum(x),
+            "mean": lambda: np.mean(x),
+            "norm2": lambda: np.sqrt(np.sum(x * x)),
+            "trace": lambda: np.trace(x),
+            "det": lambda: np.linalg.det(x),
+            "logdet": lambda: np.linalg.slogdet(x)[1],
+            "logsumexp": lambda: np.max(x) + np.log(np.sum(np.exp(x - np.max(x)))),
+            "dot": lambda: np.sum(x * args[1]),
+        }
+        if fn in scalar:
+            return np.array([[scalar[fn]()]])
+        if fn == "inv":
+            return np.linalg.inv(x)
+        if fn == "softmax":
+            e = np.exp(x - np.max(x))
+            return e / np.sum(e)
+        if fn == "log_softmax":
+            return x - np.max(x) - np.log(np.sum(np.exp(x - np.max(x))))
+        if fn == "outer":
+            return x @ args[1].T
+        if fn == "diag":
+            return np.diag(x[:, 0]) if x.shape[1] == 1 else np.diag(x).reshape(-1, 1)
+        if fn == "concat":
+            return np.vstack(args)
+        raise Mismatch(f"unknown function {fn!r}")
+
+
+def evaluate_syntax(
+    node: Syntax, values: Mapping[str, Any], expected: tuple[int, ...] | None = None
+) -> np.ndarray:
+    """The value of a syntax tree at ``values`` (arrays as the generated code takes them)."""
+    try:
+        return SyntaxEvaluator(values).evaluate(node, expected)
+    except Ambiguous:
+        raise
+    except Mismatch:
+        if not any(isinstance(n, Call) and n.func == "ones" for n in walk(node)):
+            raise
+        return SyntaxEvaluator(values, ones_are_columns=False).evaluate(node, expected)
+
+
+def walk(node: Syntax) -> list[Syntax]:
+    out, stack = [], [node]
+    while stack:
+        n = stack.pop()
+        out.append(n)
+        stack.extend(children(n))
+    return out

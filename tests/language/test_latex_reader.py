@@ -1,0 +1,211 @@
+"""The LaTeX reader: the textbook subset, its names, and its errors (position, caret, hint)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from derivations.errors import ChainruleError
+from derivations.language.ast import BinOp, Call, Name, TransposeOp
+from derivations.language.elaborate import _Elaborator, declare
+from derivations.language.latex_reader import parse_latex
+from derivations.limits import Limits
+from derivations.printing.numpy_code import HELPERS, NumpyPrinter
+from derivations.verify.numeric import load_module
+
+NET = {"W": ["n", "m"], "x": ["m"], "b": ["n"], "u": ["n"], "delta": ["n"], "z": ["n"],
+       "h": ["n"], "lam": [], "W1": ["n", "m"], "delta2": ["n"], "yhat": ["n"], "y": ["n"],
+       "X": ["n", "n"], "a": []}  # fmt: skip
+SIZES = {"n": 3, "m": 4}
+
+
+def _value(text: str, env: dict[str, np.ndarray]) -> np.ndarray:
+    """LaTeX -> the elaborator -> the NumPy printer -> a value: the path the grader uses."""
+    program = parse_latex(text, names=set(NET))
+    typed = _Elaborator(program, declare(NET, Limits()), Limits()).run()
+    printer = NumpyPrinter()
+    code = printer.doprint(typed.output)
+    helpers = "\n\n".join(HELPERS[h] for h in sorted(printer.helpers))
+    source = f"import numpy as np\n\n{helpers}\n\ndef _f({', '.join(env)}):\n    return {code}"
+    return np.asarray(load_module(source)["_f"](**env), dtype=float)
+
+
+@pytest.fixture(scope="module")
+def env() -> dict[str, np.ndarray]:
+    rng = np.random.default_rng(0)
+    out = {}
+    for name, dims in NET.items():
+        shape = tuple(SIZES[d] for d in dims)
+        out[name] = rng.uniform(0.5, 1.5, size=shape) if shape else float(rng.uniform(0.5, 1.5))
+    out["X"] = out["X"] + 3 * np.eye(3)
+    return out
+
+
+# (student LaTeX, the same answer in the expression language as NumPy)
+EQUIVALENT = [
+    (r"\delta x^T", lambda e: np.outer(e["delta"], e["x"])),
+    (r"\delta x^{T}", lambda e: np.outer(e["delta"], e["x"])),
+    (r"\delta x^\top", lambda e: np.outer(e["delta"], e["x"])),
+    (r"δ xᵀ", lambda e: np.outer(e["delta"], e["x"])),
+    (r"\left(u \circ (1 - h^{2})\right) x^{T}", lambda e: np.outer(e["u"] * (1 - e["h"] ** 2), e["x"])),
+    (r"(u \odot (1 - \tanh^2(z))) x^T", lambda e: np.outer(e["u"] * (1 - np.tanh(e["z"]) ** 2), e["x"])),
+    (r"W^{T} \delta", lambda e: e["W"].T @ e["delta"]),
+    (r"W^T\delta", lambda e: e["W"].T @ e["delta"]),
+    (r"2 \lambda W", lambda e: 2 * e["lam"] * e["W"]),
+    (r"\lambda \cdot W", lambda e: e["lam"] * e["W"]),
+    (r"\frac{1}{2} \delta", lambda e: 0.5 * e["delta"]),
+    (r"\tfrac{\delta}{2}", lambda e: e["delta"] / 2),
+    (r"\operatorname{diag}(1 - h^2) u", lambda e: (1 - e["h"] ** 2) * e["u"]),
+    (r"\mathrm{diag}(u) \sigma(z)", lambda e: e["u"] / (1 + np.exp(-e["z"]))),
+    (r"\text{diag}(u) \sigma'(z)", lambda e: e["u"] * (1 / (1 + np.exp(-e["z"]))) * (1 - 1 / (1 + np.exp(-e["z"])))),
+    (r"u \circ \tanh'(z)", lambda e: e["u"] * (1 - np.tanh(e["z"]) ** 2)),
+    (r"X^{-1}", lambda e: np.linalg.inv(e["X"])),
+    (r"X^{-T}", lambda e: np.linalg.inv(e["X"]).T),
+    (r"\det(X) X^{-T}", lambda e: np.linalg.det(e["X"]) * np.linalg.inv(e["X"]).T),
+    (r"\log\det X", lambda e: np.log(np.linalg.det(e["X"]))),
+    (r"\operatorname{tr}(X)", lambda e: np.trace(e["X"])),
+    (r"\|x\|_2", lambda e: np.linalg.norm(e["x"])),
+    (r"\left\| x \right\|", lambda e: np.linalg.norm(e["x"])),
+    (r"\sqrt{x^T x}", lambda e: np.sqrt(e["x"] @ e["x"])),
+    (r"\exp(-z) + \log h", lambda e: np.exp(-e["z"]) + np.log(e["h"])),
+    (r"e^{z}", lambda e: np.exp(e["z"])),
+    (r"\hat{y} - y", lambda e: e["yhat"] - e["y"]),
+    (r"W_1 x", lambda e: e["W1"] @ e["x"]),
+    (r"W_{1}^{T} \delta_{2}", lambda e: e["W1"].T @ e["delta2"]),
+    (r"\operatorname{softmax}(z) - y", lambda e: np.exp(e["z"]) / np.sum(np.exp(e["z"])) - e["y"]),
+    (r"\sum z", lambda e: np.sum(e["z"])),
+    (r"\bigl(u^T h\bigr) u", lambda e: (e["u"] @ e["h"]) * e["u"]),
+    (r"\left[ u \circ h \right]", lambda e: e["u"] * e["h"]),
+    (r"(u^{T} h) \times a", lambda e: (e["u"] @ e["h"]) * e["a"]),
+    (r"\max(z, 0) \circ u", lambda e: np.maximum(e["z"], 0) * e["u"]),
+    (r"|z| − u", lambda e: np.abs(e["z"]) - e["u"]),
+    (r"tanh(z) u^T h", lambda e: np.tanh(e["z"]) * (e["u"] @ e["h"])),
+    (r"\frac{\partial s}{\partial W} = \delta x^T", lambda e: np.outer(e["delta"], e["x"])),
+    (r"\nabla_{W} s = \delta x^{\mathsf{T}}", lambda e: np.outer(e["delta"], e["x"])),
+    (r"W^{(1)} x", lambda e: e["W1"] @ e["x"]),
+    (r"\delta^{[2]} \circ u", lambda e: e["delta2"] * e["u"]),
+    (r"\boldsymbol{\delta} \mathbf{x}^\top", lambda e: np.outer(e["delta"], e["x"])),
+    (r"u \circ \sigma^{\prime}(z)", lambda e: e["u"] / (1 + np.exp(-e["z"])) * (1 - 1 / (1 + np.exp(-e["z"])))),
+    (r"u \circ \operatorname{sech}^2(z)", lambda e: e["u"] / np.cosh(e["z"]) ** 2),
+    (r"\cosh z - \sinh z", lambda e: np.exp(-e["z"])),
+    (r"u \circ \mathbb{1}_{z > 0}", lambda e: e["u"] * (e["z"] > 0)),
+    (r"u \circ \mathbb{1}\{z \geq 0\}", lambda e: e["u"] * (e["z"] >= 0)),
+    (r"u \circ \operatorname{ReLU}'(z)", lambda e: e["u"] * (e["z"] > 0)),
+    (r"\|x\|_2^2", lambda e: e["x"] @ e["x"]),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("text", "expected"), EQUIVALENT, ids=[t for t, _ in EQUIVALENT])
+def test_textbook_latex_reads_as_the_expression_language(text, expected, env) -> None:
+    np.testing.assert_allclose(_value(text, env), expected(env), rtol=1e-12)
+
+
+def test_juxtaposition_is_an_implicit_matmul_in_the_tree() -> None:
+    tree = parse_latex(r"\delta x^T").statements[0].value
+    assert isinstance(tree, BinOp) and tree.op == "@" and tree.implicit
+    assert tree.left == Name("delta", tree.left.pos)
+    assert isinstance(tree.right, TransposeOp)
+
+
+@pytest.mark.parametrize(
+    ("text", "names", "name"),
+    [
+        (r"\delta_{2}", None, "delta2"),
+        (r"\delta_2", None, "delta2"),
+        (r"b_{2}", {"b_2"}, "b_2"),
+        (r"b_{2}", {"b2"}, "b2"),
+        (r"\delta_{z}", None, "delta_z"),
+        (r"\delta_{1,2}", None, "delta1_2"),
+        (r"x_{\text{in}}", None, "x_in"),
+        (r"\lambda", None, "lam"),
+        (r"\lambda", {"lambda_"}, "lambda_"),
+        (r"\hat{y}", None, "yhat"),
+        ("ŷ", None, "yhat"),
+        (r"\mathbf{x}", None, "x"),
+        (r"\mathrm{yhat}", None, "yhat"),
+        ("λ", None, "lam"),
+        ("W₁", None, "W1"),
+    ],
+)
+def test_names_map_to_the_languages_ascii_names(text, names, name) -> None:
+    tree = parse_latex(text, names=names).statements[0].value
+    assert isinstance(tree, Name) and tree.id == name
+
+
+def test_letter_runs_split_into_declared_names() -> None:
+    tree = parse_latex("xy", names={"x", "y"}).statements[0].value
+    assert isinstance(tree, BinOp) and tree.implicit
+    assert parse_latex("xy").statements[0].value.id == "xy"
+
+
+def test_internal_forms_read_as_calls() -> None:
+    ones = parse_latex(r"\mathbf{1}").statements[0].value
+    assert isinstance(ones, Call) and ones.func == "ones"
+    ind = parse_latex(r"\mathbb{1}\left[z \leq 0\right]").statements[0].value
+    assert ind.func == "ge" and ind.args[0].text == "0"
+
+
+@pytest.mark.parametrize(
+    ("text", "column", "hint"),
+    [
+        (r"\foo x", 1, "known commands"),
+        (r"\frac{a}", 9, r"\frac{numerator}{denominator}"),
+        (r"\frac{a}{b", 11, "never closed"),
+        (r"x + }", 5, "no matching '{'"),
+        (r"\sum_{i} x_i", 8, "index sums"),
+        (r"$x$", 1, "$ signs"),
+        (r"f'(z)", 2, "derivative explicitly"),
+        (r"\operatorname{softmax}'(z)", 23, "derivative of softmax explicitly"),
+        (r"\partial s", 1, "right-hand side"),
+        (r"x.T", 2, "x^{T}"),
+        (r"A : B", 3, "(A^{T} B)"),
+        (r"\tanh", 1, "needs an argument"),
+        ("", 1, "write a formula"),
+        (r"x \circ", 8, "ends in the middle"),
+    ],
+)
+def test_errors_name_the_position_and_a_fix(text, column, hint) -> None:
+    with pytest.raises(ChainruleError) as info:
+        parse_latex(text)
+    err = info.value
+    assert err.kind == "syntax_error"
+    assert err.column == column, str(err)
+    assert hint in (err.hint or "") + err.message, str(err)
+    if text:
+        assert "^" in err.excerpt()
+    assert len(str(err)) < 600
+
+
+def test_limits_bound_length_and_depth() -> None:
+    with pytest.raises(ChainruleError) as info:
+        parse_latex("x + " * 10, Limits(max_expression_length=20))
+    assert info.value.details["limit"] == "max_expression_length"
+    with pytest.raises(ChainruleError) as info:
+        parse_latex("{" * 300 + "x" + "}" * 300)
+    assert info.value.details["limit"] == "max_depth"
+    with pytest.raises(ChainruleError) as info:  # deep without brackets: -(-(-x)) as - - - x
+        parse_latex("-" * 400 + "x")
+    assert info.value.kind == "limit"
+
+
+def test_scalar_juxtaposition_scales_but_explicit_matmul_still_refuses_a_scalar() -> None:
+    from derivations.language.elaborate import elaborate
+
+    with pytest.raises(ChainruleError, match="@ needs two matrices"):
+        elaborate("a @ x", {"a": [], "x": ["n"]})
+
+
+def test_indicators_elaborate_from_latex_only(env) -> None:
+    np.testing.assert_allclose(
+        _value(r"u \circ \mathbb{1}[z > 0]", env), env["u"] * (env["z"] > 0), rtol=1e-12
+    )
+    from derivations.language.elaborate import elaborate
+
+    with pytest.raises(ChainruleError, match="unknown function 'gt'"):
+        elaborate("gt(x, 0)", {"x": ["n"]})
+
+
+def test_ones_has_a_clear_error_in_the_elaborator() -> None:
+    program = parse_latex(r"\mathbf{1} x^T")
+    with pytest.raises(ChainruleError, match="vector of ones"):
+        _Elaborator(program, declare({"x": ["n"]}, Limits()), Limits()).run()
