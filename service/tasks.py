@@ -75,7 +75,16 @@ def catalog_entry(payload: dict[str, Any], limits: Limits) -> bytes:
         return _dumps(_finite_or_none(result))
 
 
-OPS = {"derive": derive, "trace": trace, "catalog_entry": catalog_entry}
+def page(payload: dict[str, Any], limits: Limits) -> bytes:
+    """A documentation page that derives (an entry, the op reference, the Cookbook)."""
+    from derivations.site.builder import render_page
+
+    from .problems import KINDS
+
+    return render_page(payload["key"], KINDS).encode()
+
+
+OPS = {"derive": derive, "trace": trace, "catalog_entry": catalog_entry, "page": page}
 
 
 def run(op: str, payload: dict[str, Any], limits: Limits) -> bytes:

@@ -14,6 +14,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from ..catalog.loader import catalog, entry_fields
 from ..errors import ChainruleError
 from .cookbook import cookbook_page
 from .data import entry_data, entry_ids
@@ -44,7 +45,8 @@ def page_keys(kinds: ProblemKinds) -> list[str]:
 
 
 def _entries_summary() -> list[dict[str, Any]]:
-    return [entry_data(e) for e in entry_ids()]
+    """The entries' own fields (no derivation: the index and the search index are cheap)."""
+    return [entry_fields(e) for e in catalog().values()]
 
 
 @functools.cache

@@ -67,6 +67,12 @@ def index_page(entries: list[dict[str, Any]], links: Links) -> str:
         'softmax, delta, adam, W @ x…" aria-label="search"><ul id="hits"></ul></div>',
         f'<script src="{escape(links.href("assets/search-index.js"))}"></script>',
     ]
+    if not links.static:
+        parts.append(
+            '<p class="muted">The service: <a href="/docs">interactive API documentation</a> · '
+            '<a href="/openapi.json">OpenAPI document</a> · <a href="/v1/catalog">the catalog '
+            'as JSON</a> · <a href="/healthz">health</a></p>'
+        )
     for key, title, members in grouped(entries):
         items = "".join(
             f'<li><a href="{escape(links.href("entries/" + e["id"]))}">{escape(e["title"])}</a>'
