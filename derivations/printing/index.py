@@ -9,7 +9,6 @@ form, and the entrywise reading of every matrix form.
 from __future__ import annotations
 
 import hashlib
-
 import itertools
 import re
 

@@ -73,7 +73,9 @@ def definitions_section(d: dict[str, Any], where: str) -> str:
             ]
         )
     return section(
-        "Definitions", table(["definition", "shape", "meaning", "role"], rows, "defs"), "definitions"
+        "Definitions",
+        table(["definition", "shape", "meaning", "role"], rows, "defs"),
+        "definitions",
     )
 
 

@@ -47,7 +47,7 @@ def _technique_section(d: dict[str, Any], where: str) -> str:
     return section(
         "The technique",
         f'<div class="eq">{math(tech["formula"], f"{where}: technique formula", True)}</div>'
-        f'<p>Tested implementation: <code>{escape(tech["implementation"])}</code></p>{figure}',
+        f"<p>Tested implementation: <code>{escape(tech['implementation'])}</code></p>{figure}",
         "technique",
     )
 
@@ -106,4 +106,3 @@ def entry_page(d: dict[str, Any], links: Links) -> str:
         if part
     )
     return page(d["title"], body, links)
-

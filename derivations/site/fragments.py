@@ -109,7 +109,7 @@ def check_fragment(data: Any) -> str:
     ]
     if c.answer_latex:
         try:
-            parts.append(f'<p>Your answer: {render_math(c.answer_latex, "your answer")}</p>')
+            parts.append(f"<p>Your answer: {render_math(c.answer_latex, 'your answer')}</p>")
         except ChainruleError:
             parts.append(f"<p>Your answer: <code>{escape(c.answer_latex)}</code></p>")
     items = []

@@ -61,7 +61,9 @@ def layout(nodes: list[dict[str, Any]]) -> dict[int, tuple[float, float]]:
     for col in sorted(set(depth.values())):
         members = [n["id"] for n in nodes if depth[n["id"]] == col]
         if col > 0:
-            members.sort(key=lambda i: (sum(row[j] for j in by_id[i]["inputs"]) / len(by_id[i]["inputs"]), i))
+            members.sort(
+                key=lambda i: (sum(row[j] for j in by_id[i]["inputs"]) / len(by_id[i]["inputs"]), i)
+            )
         for k, node_id in enumerate(members):
             row[node_id] = float(k)
         columns[col] = members
@@ -114,7 +116,7 @@ def graph_svg(trace: dict[str, Any], title: str = "computation graph") -> str:
         f'<svg xmlns="http://www.w3.org/2000/svg" class="graph" role="img" '
         f'viewBox="0 0 {width:.0f} {height:.0f}" width="{width:.0f}" height="{height:.0f}">',
         f"<title>{escape(title)}</title>",
-        "<defs><marker id=\"arrow\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" markerWidth=\"7\" "
+        '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" '
         'markerHeight="7" orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" '
         'fill="#667"/></marker></defs>',
         "<style>.edge{stroke:#667;stroke-width:1.4}.gate{fill:#eef3fb;stroke:#35507a;"

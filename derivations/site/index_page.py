@@ -79,5 +79,7 @@ def index_page(entries: list[dict[str, Any]], links: Links) -> str:
             f' <span class="muted">{escape(e["summary"])}</span></li>'
             for e in members
         )
-        parts.append(f'<section id="{key}"><h2>{escape(title)}</h2><ul class="entries">{items}</ul></section>')
+        parts.append(
+            f'<section id="{key}"><h2>{escape(title)}</h2><ul class="entries">{items}</ul></section>'
+        )
     return page("Catalog", "\n".join(parts), links, "index")

@@ -21,14 +21,72 @@ NS = "{http://www.w3.org/1998/Math/MathML}"
 
 # Presentation MathML elements latex2mathml produces for the LaTeX our printers write.
 ELEMENTS = frozenset(
-    "math mrow mi mn mo mtext mspace mfrac msub msup msubsup munder mover munderover msqrt "
-    "mroot mstyle mtable mtr mtd mpadded mphantom menclose mfenced semantics annotation".split()
+    [
+        "math",
+        "mrow",
+        "mi",
+        "mn",
+        "mo",
+        "mtext",
+        "mspace",
+        "mfrac",
+        "msub",
+        "msup",
+        "msubsup",
+        "munder",
+        "mover",
+        "munderover",
+        "msqrt",
+        "mroot",
+        "mstyle",
+        "mtable",
+        "mtr",
+        "mtd",
+        "mpadded",
+        "mphantom",
+        "menclose",
+        "mfenced",
+        "semantics",
+        "annotation",
+    ]  # noqa: SIM905
 )
 ATTRIBUTES = frozenset(
-    "xmlns display stretchy fence form separator lspace rspace width height depth mathvariant "
-    "displaystyle scriptlevel accent accentunder movablelimits columnalign columnspacing "
-    "rowspacing columnlines rowlines frame framespacing notation minsize maxsize symmetric "
-    "largeop linethickness open close separators encoding".split()
+    [
+        "xmlns",
+        "display",
+        "stretchy",
+        "fence",
+        "form",
+        "separator",
+        "lspace",
+        "rspace",
+        "width",
+        "height",
+        "depth",
+        "mathvariant",
+        "displaystyle",
+        "scriptlevel",
+        "accent",
+        "accentunder",
+        "movablelimits",
+        "columnalign",
+        "columnspacing",
+        "rowspacing",
+        "columnlines",
+        "rowlines",
+        "frame",
+        "framespacing",
+        "notation",
+        "minsize",
+        "maxsize",
+        "symmetric",
+        "largeop",
+        "linethickness",
+        "open",
+        "close",
+        "separators",
+        "encoding",
+    ]  # noqa: SIM905
 )
 ARITY = {"mfrac": 2, "msub": 2, "msup": 2, "msubsup": 3, "munder": 2, "mover": 2,
          "munderover": 3, "mroot": 2}  # fmt: skip

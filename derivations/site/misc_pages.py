@@ -45,7 +45,7 @@ def verification_page(links: Links) -> str:
         "each function's domain (positive under log, sqrt and denominators; well-conditioned "
         "matrices under inv, det and logdet) and away from the kinks of relu, abs, max and "
         "min, where a derivative does not exist.</p>"
-        f"<h2>The error measure</h2><div class=\"eq\">{rel}</div><p>a is the analytic value, "
+        f'<h2>The error measure</h2><div class="eq">{rel}</div><p>a is the analytic value, '
         "n the numeric one; the floor ε scales with the array's and the function's size, so a "
         "gradient that should be zero is not failed by rounding noise.</p>"
     )
@@ -105,7 +105,7 @@ def playground_page(links: Links) -> str:
         "and open <code>http://127.0.0.1:8000/playground</code>.</p>"
         '<form id="playground"><label>Program<textarea name="expression" rows="3" '
         'spellcheck="false">u.T @ tanh(W @ x + b)</textarea></label>'
-        '<label>Variables, one per line: <code>name: dims</code> (nothing after the colon for a '
+        "<label>Variables, one per line: <code>name: dims</code> (nothing after the colon for a "
         'scalar)<textarea name="variables" rows="4" spellcheck="false">W: n, m\nx: m\nb: n\nu: n'
         "</textarea></label>"
         '<label class="inline"><input type="checkbox" name="hessian"> Hessians too</label>'

@@ -48,12 +48,22 @@ def line_plot(series: list[Series], title: str, xlabel: str, ylabel: str) -> str
     ]
     for k in range(5):
         xv, yv = x0 + (x1 - x0) * k / 4, y0 + (y1 - y0) * k / 4
-        out.append(f'<line x1="{LEFT}" x2="{W - RIGHT}" y1="{py(yv):.1f}" y2="{py(yv):.1f}" class="grid"/>')
-        out.append(f'<text x="{LEFT - 6}" y="{py(yv) + 4:.1f}" text-anchor="end">{_tick(yv)}</text>')
-        out.append(f'<text x="{px(xv):.1f}" y="{H - BOTTOM + 16}" text-anchor="middle">{_tick(xv)}</text>')
-    out.append(f'<line x1="{LEFT}" y1="{H - BOTTOM}" x2="{W - RIGHT}" y2="{H - BOTTOM}" class="axis"/>')
+        out.append(
+            f'<line x1="{LEFT}" x2="{W - RIGHT}" y1="{py(yv):.1f}" y2="{py(yv):.1f}" class="grid"/>'
+        )
+        out.append(
+            f'<text x="{LEFT - 6}" y="{py(yv) + 4:.1f}" text-anchor="end">{_tick(yv)}</text>'
+        )
+        out.append(
+            f'<text x="{px(xv):.1f}" y="{H - BOTTOM + 16}" text-anchor="middle">{_tick(xv)}</text>'
+        )
+    out.append(
+        f'<line x1="{LEFT}" y1="{H - BOTTOM}" x2="{W - RIGHT}" y2="{H - BOTTOM}" class="axis"/>'
+    )
     out.append(f'<line x1="{LEFT}" y1="{TOP}" x2="{LEFT}" y2="{H - BOTTOM}" class="axis"/>')
-    out.append(f'<text x="{(LEFT + W - RIGHT) / 2:.0f}" y="{H - 8}" text-anchor="middle">{escape(xlabel)}</text>')
+    out.append(
+        f'<text x="{(LEFT + W - RIGHT) / 2:.0f}" y="{H - 8}" text-anchor="middle">{escape(xlabel)}</text>'
+    )
     out.append(
         f'<text x="14" y="{(TOP + H - BOTTOM) / 2:.0f}" text-anchor="middle" '
         f'transform="rotate(-90 14 {(TOP + H - BOTTOM) / 2:.0f})">{escape(ylabel)}</text>'
@@ -67,7 +77,9 @@ def line_plot(series: list[Series], title: str, xlabel: str, ylabel: str) -> str
             path = " ".join(f"{a:.1f},{b:.1f}" for a, b in points)
             out.append(f'<polyline points="{path}" fill="none" stroke="{color}" stroke-width="2"/>')
         ly = TOP + 6 + 16 * k
-        out.append(f'<rect x="{W - RIGHT - 150}" y="{ly - 9}" width="12" height="4" fill="{color}"/>')
+        out.append(
+            f'<rect x="{W - RIGHT - 150}" y="{ly - 9}" width="12" height="4" fill="{color}"/>'
+        )
         out.append(f'<text x="{W - RIGHT - 132}" y="{ly - 3}">{escape(label)}</text>')
     out.append("</svg>")
     return "\n".join(out) + "\n"

@@ -156,8 +156,17 @@ def test_op_reference_covers_the_op_tables() -> None:
 
 def test_cookbook_comparison_catches_a_wrong_form() -> None:
     right = next(i for i in IDENTITIES if i.program == "trace(X @ A)")
-    wrong = Identity(right.group, right.number, right.cookbook_latex, right.program, right.wrt,
-                     "A", right.variables)  # fmt: skip  (Aᵀ is right; A is the transposed slip)
-    d = data.derivation(right.program, tuple((k, tuple(v)) for k, v in right.variables.items()), ("X",))
+    wrong = Identity(
+        right.group,
+        right.number,
+        right.cookbook_latex,
+        right.program,
+        right.wrt,
+        "A",
+        right.variables,
+    )  # fmt: skip  (Aᵀ is right; A is the transposed slip)
+    d = data.derivation(
+        right.program, tuple((k, tuple(v)) for k, v in right.variables.items()), ("X",)
+    )
     assert compare(right, d["code"]["numpy"]) < 1e-12
     assert compare(wrong, d["code"]["numpy"]) > 1e-2

@@ -117,7 +117,9 @@ async def compute_page(key: str, pool: WorkerPool) -> bytes:
         ) from None
     except PoolBusy as exc:
         raise Problem(
-            "busy", f"no worker became free within {exc.seconds:g} s", hint="retry later",
+            "busy",
+            f"no worker became free within {exc.seconds:g} s",
+            hint="retry later",
             headers={"Retry-After": "1"},
         ) from None
     outcome.raise_error()

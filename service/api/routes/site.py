@@ -48,7 +48,9 @@ async def entry(entry_id: str, request: Request, pool: PoolDep) -> Response:
     from derivations.catalog import list_entries
 
     if entry_id not in {e["id"] for e in list_entries()}:
-        raise Problem("not_found", f"no catalog entry with id {entry_id!r}", hint="see the index at /")
+        raise Problem(
+            "not_found", f"no catalog entry with id {entry_id!r}", hint="see the index at /"
+        )
     return await _heavy(f"entries/{entry_id}", request, pool)
 
 
