@@ -99,8 +99,8 @@ def _row(identity: Identity) -> list[str]:
     return [
         escape(identity.group),
         escape(number),
-        math(identity.cookbook_latex, where + " (Cookbook form)"),
-        math(d["derivatives"][0]["equation"], where),
+        math(identity.cookbook_latex, where + " (Cookbook form)", True),
+        math(d["derivatives"][0]["equation"], where, True),
         f'<span class="passed">verified; agrees to {error:.0e}</span>',
     ]
 
