@@ -35,7 +35,7 @@ def test_max_gate_shows_the_lectures_numbers() -> None:
 
 def test_layout_is_layered_and_deterministic() -> None:
     t = max_gate()
-    pos = layout(t["nodes"])
+    pos, _ = layout(t["nodes"])
     xs = {n["op"]: pos[n["id"]][0] for n in t["nodes"]}
     assert xs["input"] < xs["add"] == xs["max"] < xs["mul"]
     assert graph_svg(t) == graph_svg(max_gate())
