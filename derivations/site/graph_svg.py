@@ -180,7 +180,7 @@ def graph_svg(trace: dict[str, Any], title: str = "computation graph") -> str:
         "</style>",
     ]
     by_id = {n["id"]: n for n in nodes}
-    for (src, dst), chain in chains.items():
+    for (src, _dst), chain in chains.items():
         s = by_id[src]
         points = [pos[k] for k in chain]
         x1, y1 = points[0]
