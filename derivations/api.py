@@ -1,4 +1,4 @@
-"""The one entry point the CLI, the catalog and the service call: derive() and trace()."""
+"""The entry points the CLI, the catalog and the service call: derive(), trace(), check()."""
 
 from __future__ import annotations
 
@@ -66,3 +66,19 @@ def trace(
     from .engine.trace import trace as engine_trace
 
     return engine_trace(program, variables, values, limits=limits or DEFAULT_LIMITS)
+
+
+def check(
+    problem: Any,
+    answer: str,
+    answer_format: str = "expression",
+    limits: Limits | None = None,
+) -> Any:
+    """Judge a student's answer to a problem (``derivations.grading.Problem`` or its fields).
+
+    Returns a ``CheckResult``: correct, a diagnosed near miss with partial credit, or not
+    equivalent; ``.to_dict()`` is what ``POST /v1/check`` answers.
+    """
+    from .grading.check import check as check_answer
+
+    return check_answer(problem, answer, answer_format, limits)

@@ -1,4 +1,4 @@
-"""The ``chainrule`` command line: derive, trace, catalog, train-code.
+"""The ``chainrule`` command line: derive, trace, catalog, train-code, check, grade.
 
 Subcommands register themselves on the parser built here; ``service/cli.py`` adds ``serve`` and
 ``openapi`` on top (the library never imports the service). Bad input exits with status 2 and
@@ -124,6 +124,9 @@ def build_parser() -> tuple[argparse.ArgumentParser, argparse._SubParsersAction]
     from .catalog.commands import register as register_catalog
 
     register_catalog(sub)
+    from .grading.commands import register as register_grading
+
+    register_grading(sub)
     return parser, sub
 
 

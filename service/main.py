@@ -16,7 +16,7 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from . import logging as json_logging
-from .api.routes import catalog, derive, health, pages, site, trace
+from .api.routes import catalog, check, derive, health, pages, site, trace
 from .cache import ResponseCache, library_version
 from .middleware import BodyLimitMiddleware, CachedAnswerMiddleware, RequestContextMiddleware
 from .problems import MEDIA_TYPE, install
@@ -104,7 +104,7 @@ def create_app(settings: Settings | None = None, *, handler: str = DEFAULT_HANDL
     app.state.settings = settings
     app.state.cache = ResponseCache(settings.cache_size)
     app.state.pool = None
-    for module in (derive, trace, catalog, health, pages, site):
+    for module in (derive, trace, catalog, check, health, pages, site):
         app.include_router(module.router)
     install(app)
     app.add_middleware(

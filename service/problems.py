@@ -41,6 +41,8 @@ KINDS: dict[str, tuple[int, str, str]] = {
     "declaration": (422, "Invalid declaration", "A variable declaration or assignment is invalid."),
     "limit": (422, "Limit exceeded", "The input exceeds one of the configured bounds."),
     "value": (422, "Invalid value", "A numeric value is missing, malformed or out of range."),
+    "problem": (422, "Invalid problem", "A homework problem cannot be checked as stated (its kind, names, definitions or domain)."),
+    "unsupported_format": (422, "Unsupported answer format", "The answer format is not one the service reads (expression or latex)."),
     "not_found": (404, "Not found", "The requested resource does not exist."),
     "validation": (422, "Invalid request", "The request body does not match the schema."),
     "time_limit": (422, "Time limit exceeded", "The derivation ran longer than the time limit; its worker was stopped."),

@@ -84,7 +84,38 @@ def page(payload: dict[str, Any], limits: Limits) -> bytes:
     return render_page(payload["key"], KINDS).encode()
 
 
-OPS = {"derive": derive, "trace": trace, "catalog_entry": catalog_entry, "page": page}
+def check(payload: dict[str, Any], limits: Limits) -> bytes:
+    from derivations.grading.check import check as check_answer
+    from service.grading_schemas import CheckRequest, problem_payload
+
+    body = CheckRequest.model_validate(payload)
+    result = check_answer(problem_payload(body.problem), body.answer, body.answer_format, limits)
+    return _dumps(_finite_or_none(result.to_dict()))
+
+
+def check_batch(payload: dict[str, Any], limits: Limits) -> bytes:
+    from derivations.grading.check import as_problem, check_in, context
+    from service.grading_schemas import CheckBatchRequest, problem_payload
+
+    body = CheckBatchRequest.model_validate(payload)
+    ctx = context(as_problem(problem_payload(body.problem)), limits)
+    results = []
+    for item in body.answers:
+        out = check_in(ctx, item.answer, item.answer_format, limits).to_dict()
+        if item.id is not None:
+            out["id"] = item.id
+        results.append(out)
+    return _dumps(_finite_or_none({"results": results}))
+
+
+OPS = {
+    "derive": derive,
+    "trace": trace,
+    "catalog_entry": catalog_entry,
+    "check": check,
+    "check_batch": check_batch,
+    "page": page,
+}
 
 
 def run(op: str, payload: dict[str, Any], limits: Limits) -> bytes:

@@ -29,6 +29,9 @@ class BinOp:
     left: Syntax
     right: Syntax
     pos: Pos
+    # A product written by juxtaposition (LaTeX ``\delta x^T``, ``2 W``): op is '@', and the
+    # elaborator reads it as scaling when either side is a scalar.
+    implicit: bool = False
 
 
 @dataclass(frozen=True)

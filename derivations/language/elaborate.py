@@ -414,6 +414,8 @@ class _Elaborator:
         a = self.expr(syn.left)
         b = self.expr(syn.right)
         op = syn.op
+        if op == "@" and syn.implicit and (a.is_scalar or b.is_scalar):
+            op = "*"  # juxtaposition with a scalar is scaling: 2 W, \lambda x, (u^T h) v
         if op == "@":
             return self.matmul(a, b, syn)
         if op == "**":

@@ -43,6 +43,8 @@ def test_operation_ids_are_stable_and_errors_are_problems() -> None:
         ("/v1/trace", "post"): "trace",
         ("/v1/catalog", "get"): "list_catalog",
         ("/v1/catalog/{entry_id}", "get"): "get_catalog_entry",
+        ("/v1/check", "post"): "check",
+        ("/v1/check/batch", "post"): "check_batch",
         ("/healthz", "get"): "healthz",
     }
     for item in doc["paths"].values():

@@ -1,0 +1,175 @@
+"""Semantic equivalence: both sides evaluated at random inputs, then confirmed exactly.
+
+The draws come from the verifier's sampler (inside every function's domain, away from kinks,
+well-conditioned matrices under inv/det/logdet) at two sets of small distinct sizes, so a
+transposition or a size-dependent factor cannot hide. A float64 difference below
+``EQUAL_TOLERANCE`` (relative, with an absolute floor) is equality up to rounding; above
+``DIFFERENT_TOLERANCE`` it is a difference no rounding explains; in between, and for every
+answer judged equal, an exact evaluation decides: rational arithmetic for rational expressions
+(equal means identical), 60 digits otherwise (equal means below 1e-40). A false "correct" is
+the worst outcome, so "correct" needs both the float64 agreement and the exact one.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ..errors import ChainruleError
+from ..expr import nodes as N
+from ..verify.sampling import choose_sizes, draw_inputs
+from .evaluate import Draw, ExactDraw, is_rational
+from .problem import Reference
+
+EQUAL_TOLERANCE = 1e-7
+DIFFERENT_TOLERANCE = 1e-4
+EXACT_TOLERANCE = 1e-40
+DRAWS_PER_SIZE = 3
+FLOOR = 1e-8
+
+
+def relative_difference(a: np.ndarray, b: np.ndarray) -> tuple[float, tuple[int, ...]]:
+    """max |a − b| / max(|a|, |b|, floor·scale) and where; NaN on either side is infinite."""
+    if a.shape != b.shape:
+        return math.inf, ()
+    if a.size == 0:
+        return 0.0, ()
+    bad = ~(np.isfinite(a) & np.isfinite(b))
+    if bad.any():
+        where = np.unravel_index(int(np.argmax(bad)), a.shape)
+        return math.inf, tuple(int(i) for i in where)
+    scale = max(1.0, float(np.max(np.abs(a))), float(np.max(np.abs(b))))
+    err = np.abs(a - b) / np.maximum(np.maximum(np.abs(a), np.abs(b)), FLOOR * scale)
+    where = np.unravel_index(int(np.argmax(err)), err.shape)
+    return float(np.max(err)), tuple(int(i) for i in where)
+
+
+@dataclass
+class Comparison:
+    equal: bool
+    worst: float  # the largest float64 relative difference over the draws
+    draw: int | None = None  # the draw where it occurs
+    entry: tuple[int, ...] = ()
+    exact: dict[str, Any] = field(default_factory=dict)
+
+
+class Judge:
+    """The draws of one problem, shared by every answer to it (cached with the reference)."""
+
+    def __init__(self, ref: Reference, seed: int = 0) -> None:
+        self.ref = ref
+        self.draws: list[Draw] = []
+        self.size_sets: list[dict[str, int]] = []
+        self._exact: ExactDraw | None = None
+        self._exact_rational: bool | None = None
+        rng = np.random.default_rng(seed)
+        program = ref.program
+        n = len(program.dims)
+        for sizes in _size_sets(program, n):
+            drawn = self._draw_at(sizes, rng)
+            if drawn:
+                self.size_sets.append(sizes)
+                self.draws += drawn
+        if not self.draws:
+            raise ChainruleError(
+                "problem",
+                "no inputs could be drawn where the program and its derivative are defined",
+                hint="check the program's domain (log, sqrt and division need positive inputs)",
+            )
+
+    def _draw_at(self, sizes: dict[str, int], rng: np.random.Generator) -> list[Draw]:
+        ref = self.ref
+        defs = ref.definitions
+
+        def value_fn(**inputs: Any) -> np.ndarray:
+            return Draw(sizes, inputs, defs).value(ref.program.output)
+
+        def derivatives_fn(**inputs: Any) -> dict[str, np.ndarray]:
+            return {"g": Draw(sizes, inputs, defs).value(ref.node)}
+
+        out = []
+        for _ in range(DRAWS_PER_SIZE):
+            inputs, _why = draw_inputs(
+                ref.program, sizes, rng, value_fn, derivatives_fn=derivatives_fn
+            )
+            if inputs is None:
+                break
+            out.append(Draw(sizes, inputs, defs))
+        return out
+
+    # -- comparisons ---------------------------------------------------------------------
+
+    def numeric(self, a: N.Node, b: N.Node) -> Comparison:
+        worst, at, entry = 0.0, None, ()
+        for k, draw in enumerate(self.draws):
+            err, where = relative_difference(draw.value(a), draw.value(b))
+            if at is None or err > worst:
+                worst, at, entry = err, k, where
+            if worst > DIFFERENT_TOLERANCE:
+                break
+        return Comparison(worst <= EQUAL_TOLERANCE, worst, at, entry)
+
+    def close(self, a: N.Node, b: N.Node) -> bool:
+        """Numerically equal (for diagnosis candidates, where partial credit is at stake)."""
+        return self.numeric(a, b).equal
+
+    def exact_draw(self) -> ExactDraw | None:
+        if self._exact is None:
+            rational = is_rational([d.node for d in self.ref.definitions] + [self.ref.node])
+            self._exact_rational = rational
+            self._exact = ExactDraw(self.draws[0], self.ref.definitions, rational)
+        return self._exact
+
+    def equivalent(self, a: N.Node) -> Comparison:
+        """The verdict on ``a`` against the reference: numeric, then exact confirmation."""
+        comparison = self.numeric(a, self.ref.node)
+        if comparison.worst > DIFFERENT_TOLERANCE:
+            return comparison
+        comparison.exact = self.exact(a)
+        if comparison.exact.get("skipped"):
+            comparison.equal = comparison.worst <= EQUAL_TOLERANCE
+        else:
+            comparison.equal = bool(comparison.exact["passed"])
+        return comparison
+
+    def exact(self, a: N.Node) -> dict[str, Any]:
+        from ..verify.exact import Budget
+
+        try:
+            draw = self.exact_draw()
+            assert draw is not None
+            rational = bool(self._exact_rational) and is_rational([a])
+            if rational != draw.rational:
+                draw = ExactDraw(self.draws[0], self.ref.definitions, rational)
+            difference = draw.difference(a, self.ref.node)
+        except (Budget, NotImplementedError, ZeroDivisionError, ArithmeticError) as exc:
+            return {"skipped": True, "reason": f"exact evaluation unavailable ({type(exc).__name__})"}
+        except Exception as exc:  # noqa: BLE001 - SymPy's singular-matrix errors and the like
+            return {"skipped": True, "reason": f"exact evaluation failed ({type(exc).__name__})"}
+        passed = difference == 0.0 if rational else difference <= EXACT_TOLERANCE
+        return {
+            "skipped": False,
+            "method": "rational" if rational else "60-digit",
+            "sizes": self.draws[0].sizes,
+            "difference": difference if math.isfinite(difference) else None,
+            "passed": bool(passed) and math.isfinite(difference),
+        }
+
+    def evidence(self, comparison: Comparison) -> dict[str, Any]:
+        return {
+            "sizes": self.size_sets,
+            "draws": len(self.draws),
+            "worst_rel_error": comparison.worst if math.isfinite(comparison.worst) else None,
+            "tolerance": EQUAL_TOLERANCE,
+            "exact": comparison.exact or {"skipped": True, "reason": "not needed"},
+        }
+
+
+def _size_sets(program: Any, n: int) -> list[dict[str, int]]:
+    """Two sets of small distinct sizes: 2, 3, … and then the next ones, reversed."""
+    first = choose_sizes(program, start=2)
+    second = choose_sizes(program, start=2 + n, reverse=True)
+    return [first, second] if n else [first]

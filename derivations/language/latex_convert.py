@@ -1,0 +1,417 @@
+"""The lark tree of a LaTeX formula -> the expression language's syntax tree.
+
+One method per grammar rule. Commands map to the language's functions through ``FUNCTION_WORDS``
+(one table); names map back through the printer's Greek table; anything the language cannot say
+(an index sum, f'(z) for an unknown f) is a ``syntax_error`` naming the position and the fix.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection
+
+from lark import Token, Tree
+
+from ..errors import ChainruleError
+from ..printing.names import GREEK
+from .ast import BinOp, Call, Name, Number, Pos, Syntax, TransposeOp, Unary
+
+KIND = "syntax_error"
+
+# LaTeX function words (after the backslash or inside \operatorname{}) -> the language's names.
+FUNCTION_WORDS = {
+    "tanh": "tanh", "exp": "exp", "log": "log", "ln": "log", "sin": "sin", "cos": "cos",
+    "sigma": "sigmoid", "sigmoid": "sigmoid", "σ": "sigmoid", "det": "det", "max": "max",
+    "min": "min", "tr": "trace", "Tr": "trace", "trace": "trace", "diag": "diag",
+    "softmax": "softmax", "logsumexp": "logsumexp", "LSE": "logsumexp", "mean": "mean",
+    "ReLU": "relu", "relu": "relu", "softplus": "softplus", "sign": "sign", "sgn": "sign",
+    "LeakyReLU": "leaky_relu", "leaky_relu": "leaky_relu", "logdet": "logdet", "inv": "inv",
+    "sqrt": "sqrt", "abs": "abs", "sum": "sum", "outer": "outer", "dot": "dot",
+    "concat": "concat", "log_softmax": "log_softmax",
+}  # fmt: skip
+# Plain words a student types without a backslash: tanh(z) is the function, not tanh·z.
+PLAIN_FUNCTIONS = {
+    "tanh", "exp", "log", "ln", "sin", "cos", "sigmoid", "det", "max", "min", "tr", "trace",
+    "diag", "softmax", "logsumexp", "mean", "relu", "softplus", "sqrt", "abs", "sum", "inv",
+    "logdet", "outer", "dot", "norm2",
+}  # fmt: skip
+# f'(z) for the functions whose derivative the language can write (in terms of z).
+PRIMES = {
+    "sigmoid": lambda z, p: BinOp("*", Call("sigmoid", (z,), p, p),
+                                  BinOp("-", Number("1", p), Call("sigmoid", (z,), p, p), p), p),
+    "tanh": lambda z, p: BinOp("-", Number("1", p),
+                               BinOp("**", Call("tanh", (z,), p, p), Number("2", p), p), p),
+    "exp": lambda z, p: Call("exp", (z,), p, p),
+    "log": lambda z, p: BinOp("/", Number("1", p), z, p),
+    "sin": lambda z, p: Call("cos", (z,), p, p),
+    "cos": lambda z, p: Unary("-", Call("sin", (z,), p, p), p),
+    "softplus": lambda z, p: Call("sigmoid", (z,), p, p),
+}  # fmt: skip
+_MACRO_NAMES: dict[str, list[str]] = {}
+for _name, _macro in GREEK.items():
+    _MACRO_NAMES.setdefault(_macro[1:], []).append(_name)
+_MACRO_NAMES["varepsilon"] = _MACRO_NAMES["epsilon"]
+_MACRO_NAMES["varphi"] = _MACRO_NAMES["phi"]
+_UNICODE_GREEK = dict(zip("αβγδεζηθικλμνξπρτυφχψωΓΔΘΛΞΠΣΦΨΩ", [
+    "alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa",
+    "lambda", "mu", "nu", "xi", "pi", "rho", "tau", "upsilon", "phi", "chi", "psi", "omega",
+    "Gamma", "Delta", "Theta", "Lambda", "Xi", "Pi", "Sigma", "Phi", "Psi", "Omega"], strict=True))  # fmt: skip
+_UNICODE_SUB = str.maketrans("₀₁₂₃₄₅₆₇₈₉", "0123456789")
+_ACCENTS = {"hat": "hat", "widehat": "hat", "bar": "bar", "overline": "bar", "tilde": "tilde",
+            "widetilde": "tilde", "vec": "", "dot": "dot"}  # fmt: skip
+
+
+class _Args(tuple):  # type: ignore[type-arg]
+    """``(a, b)``: only a function application may take it."""
+
+
+def _pos(item: Tree | Token) -> Pos:
+    if isinstance(item, Token):
+        return Pos(item.line or 1, item.column or 1)
+    return Pos(getattr(item.meta, "line", 1), getattr(item.meta, "column", 1))
+
+
+def _word(command: str) -> str:
+    """``\\operatorname{diag}`` -> ``diag``, ``\\tanh`` -> ``tanh``."""
+    m = re.search(r"\{\s*([A-Za-z_]+)\s*\}", command)
+    return m.group(1) if m else command.lstrip("\\")
+
+
+class Converter:
+    def __init__(self, source: str, names: Collection[str] | None) -> None:
+        self.source = source
+        self.names = set(names) if names is not None else None
+
+    def error(self, message: str, at: Tree | Token | Pos, hint: str) -> ChainruleError:
+        pos = at if isinstance(at, Pos) else _pos(at)
+        return ChainruleError(KIND, message, pos.line, pos.column, hint, self.source)
+
+    def convert(self, node: Tree | Token) -> Syntax:
+        out = self.any(node)
+        if isinstance(out, _Args):
+            raise self.error(
+                "a list of values is not a formula",
+                node,
+                "a comma list belongs in a function call: \\max(a, b)",
+            )
+        return out
+
+    def any(self, node: Tree | Token) -> Syntax | _Args:
+        if isinstance(node, Token):  # pragma: no cover - the grammar wraps every operand
+            raise self.error(f"unexpected {str(node)!r}", node, "check the formula")
+        method = getattr(self, f"r_{node.data}", None)
+        if method is None:  # pragma: no cover - every rule has a method
+            raise AssertionError(f"unhandled LaTeX rule {node.data}")
+        return method(node, *node.children)
+
+    # -- operators -----------------------------------------------------------------------------
+
+    def r_add(self, t: Tree, a: Tree, op: Token, b: Tree) -> Syntax:
+        return BinOp("+", self.convert(a), self.convert(b), _pos(op))
+
+    def r_sub(self, t: Tree, a: Tree, op: Token, b: Tree) -> Syntax:
+        return BinOp("-", self.convert(a), self.convert(b), _pos(op))
+
+    def r_product(self, t: Tree, a: Tree, op: Token, b: Tree) -> Syntax:
+        return BinOp("@", self.convert(a), self.convert(b), _pos(op), implicit=True)
+
+    def r_hadamard(self, t: Tree, a: Tree, op: Token, b: Tree) -> Syntax:
+        return BinOp("*", self.convert(a), self.convert(b), _pos(op))
+
+    def r_div(self, t: Tree, a: Tree, op: Token, b: Tree) -> Syntax:
+        return BinOp("/", self.convert(a), self.convert(b), _pos(op))
+
+    def r_juxt(self, t: Tree, a: Tree, b: Tree) -> Syntax:
+        left = self.convert(a)
+        right = self.any(b)
+        if isinstance(left, Name) and left.id in PLAIN_FUNCTIONS and self._unknown(left.id):
+            return self.call(FUNCTION_WORDS.get(left.id, left.id), right, left.pos, b)
+        if isinstance(right, _Args):
+            raise self.error(
+                "a comma list follows a value",
+                b,
+                "only functions take several arguments: \\max(a, b)",
+            )
+        return BinOp("@", left, right, _pos(b), implicit=True)
+
+    def r_neg(self, t: Tree, op: Token, a: Tree) -> Syntax:
+        return Unary("-", self.convert(a), _pos(op))
+
+    def r_pos(self, t: Tree, op: Token, a: Tree) -> Syntax:
+        return Unary("+", self.convert(a), _pos(op))
+
+    # -- function applications -----------------------------------------------------------------
+
+    def function(self, tok: Token) -> str:
+        word = _word(str(tok))
+        return FUNCTION_WORDS[word]
+
+    def call(self, fn: str, arg: Syntax | _Args, pos: Pos, at: Tree | Token) -> Syntax:
+        args = tuple(arg) if isinstance(arg, _Args) else (arg,)
+        if fn == "log" and len(args) == 1 and isinstance(args[0], Call) and args[0].func == "det":
+            return Call("logdet", args[0].args, pos, pos)  # \log\det X is log|det X|, one op
+        return Call(fn, args, pos, pos)
+
+    def r_apply(self, t: Tree, fn: Token, arg: Tree) -> Syntax:
+        return self.call(self.function(fn), self.any(arg), _pos(fn), arg)
+
+    def r_apply_power(self, t: Tree, fn: Token, sup: Tree, arg: Tree) -> Syntax:
+        kind, exponent = self.superscript_of(sup)
+        if kind != "power":
+            raise self.error(
+                f"{fn} with a superscript {kind}",
+                sup,
+                "write the power after the argument: \\tanh^{2}(z) or (\\tanh z)^{2}",
+            )
+        call = self.call(self.function(fn), self.any(arg), _pos(fn), arg)
+        return BinOp("**", call, exponent, _pos(sup))
+
+    def r_apply_prime(self, t: Tree, fn: Token, prime: Token, arg: Tree) -> Syntax:
+        name = self.function(fn)
+        if name not in PRIMES:
+            raise self.error(f"{name}' has no form in the expression language", prime,
+                             f"write the derivative of {name} explicitly, e.g. \\mathbb{{1}}[z > 0] for ReLU")  # fmt: skip
+        value = self.any(arg)
+        if isinstance(value, _Args):
+            raise self.error(f"{name}' takes one argument", arg, f"write {name}'(z)")
+        return PRIMES[name](value, _pos(fn))
+
+    def r_apply_sub(self, t: Tree, fn: Token, sub: Tree | Token, arg: Tree) -> Syntax:
+        name = self.function(fn)
+        if name != "leaky_relu":
+            raise self.error(
+                f"a subscript on {name}",
+                fn,
+                "only \\operatorname{LeakyReLU}_{\\alpha}(x) takes one",
+            )
+        alpha = self.sub_value(sub)
+        x = self.any(arg)
+        if isinstance(x, _Args):
+            raise self.error(
+                "LeakyReLU takes one argument in brackets",
+                arg,
+                "write \\operatorname{LeakyReLU}_{0.01}(x)",
+            )
+        return Call("leaky_relu", (x, alpha), _pos(fn), _pos(fn))
+
+    def sub_value(self, sub: Tree | Token) -> Syntax:
+        if isinstance(sub, Token):  # _0 or _a
+            text = str(sub)[1:].strip()
+            return Number(text, _pos(sub)) if text.isdigit() else self.name_of(text, [], sub)
+        return self.convert(sub)
+
+    def r_sum_all(self, t: Tree, tok: Token, arg: Tree) -> Syntax:
+        return Call("sum", (self.convert(arg),), _pos(tok), _pos(tok))
+
+    def r_bare_func(self, t: Tree, fn: Token) -> Syntax:
+        word = _word(str(fn))
+        if word in ("sigma", "σ"):  # a variable called σ when no argument follows
+            return self.name_of("sigma", [], fn)
+        raise self.error(f"{fn} needs an argument", fn, f"write {fn}(x)")
+
+    def r_unknown_command(self, t: Tree, tok: Token) -> Syntax:
+        text = str(tok)
+        hint = "known commands include \\frac, \\sqrt, \\circ, \\operatorname{diag}, \\tanh, \\sigma, \\delta"
+        if text == "\\sum":
+            hint = "index sums \\sum_{i} are not supported: write \\sum X for the sum of all entries, or the matrix form"
+        elif text == "\\partial":
+            hint = "write only the answer (the right-hand side), without the \\partial fraction"
+        elif text in ("\\left", "\\right"):
+            hint = "\\left and \\right pair with ( ), [ ], | | or \\| \\|"
+        elif text == "\\prod":
+            hint = "products are written by juxtaposition or \\circ"
+        raise self.error(f"unknown command {text}", tok, hint)
+
+    # -- postfix: superscripts and primes ------------------------------------------------------
+
+    def superscript_of(self, sup: Tree) -> tuple[str, Syntax | None]:
+        """('transpose'|'inverse'|'inverse_transpose'|'prime'|'power', exponent)."""
+        kind = sup.data
+        if kind == "sup_top":
+            return "transpose", None
+        if kind == "sup_prime":
+            return "prime", None
+        if kind == "sup_unicode":
+            text = str(sup.children[0])
+            named = {"ᵀ": "transpose", "⁻¹": "inverse", "⁻ᵀ": "inverse_transpose"}
+            if text in named:
+                return named[text], None
+            return "power", Number(str("²³⁴".index(text) + 2), _pos(sup.children[0]))
+        if kind == "sup_char":
+            tok = sup.children[0]
+            char = str(tok)[-1]
+            if char == "T":
+                return "transpose", None
+            if char.isdigit():
+                return "power", Number(char, _pos(tok))
+            return "power", self.name_of(char, [], tok)
+        body = sup.children[0]
+        if isinstance(body, Tree) and body.data in ("sup_top", "sup_prime"):
+            return self.superscript_of(body)
+        value = self.convert(body)
+        if isinstance(value, Name) and value.id == "T":
+            return "transpose", None
+        if isinstance(value, Unary) and value.op == "-":
+            inner = value.operand
+            if isinstance(inner, Name) and inner.id == "T":
+                return "inverse_transpose", None
+            if isinstance(inner, Number) and float(inner.text) == 1:
+                return "inverse", None
+        return "power", value
+
+    def r_superscript(self, t: Tree, base: Tree, sup: Tree) -> Syntax:
+        kind, exponent = self.superscript_of(sup)
+        value = self.convert(base)
+        pos = _pos(sup)
+        if isinstance(value, Name) and value.id == "e" and kind == "power" and self._unknown("e"):
+            return Call("exp", (exponent,), value.pos, value.pos)  # e^{x}
+        if kind == "transpose":
+            return TransposeOp(value, pos)
+        if kind == "inverse":
+            return Call("inv", (value,), pos, pos)
+        if kind == "inverse_transpose":
+            return TransposeOp(Call("inv", (value,), pos, pos), pos)
+        if kind == "prime":
+            return self.r_prime(t, base, sup)
+        assert exponent is not None
+        return BinOp("**", value, exponent, pos)
+
+    def r_prime(self, t: Tree, base: Tree, prime: Tree | Token) -> Syntax:
+        raise self.error("a prime (f') has no form in the expression language", prime,
+                         "write the function's derivative explicitly, e.g. 1 - \\tanh^{2}(z) or \\sigma'(z)")  # fmt: skip
+
+    # -- atoms ---------------------------------------------------------------------------------
+
+    def r_number(self, t: Tree, tok: Token) -> Syntax:
+        return Number(str(tok), _pos(tok))
+
+    def r_group(self, t: Tree, open_: Token, args: Tree, close: Token) -> Syntax | _Args:
+        items = [self.convert(a) for a in args.children if isinstance(a, Tree)]
+        return items[0] if len(items) == 1 else _Args(items)
+
+    def r_group1(self, t: Tree, *children: Tree | Token) -> Syntax:
+        inner = [c for c in children if isinstance(c, Tree)]
+        return self.convert(inner[0])
+
+    def r_frac(self, t: Tree, tok: Token, top: Tree, bottom: Tree) -> Syntax:
+        return BinOp("/", self.convert(top), self.convert(bottom), _pos(tok))
+
+    def r_sqrt(self, t: Tree, tok: Token, arg: Tree) -> Syntax:
+        return Call("sqrt", (self.convert(arg),), _pos(tok), _pos(tok))
+
+    def r_norm(
+        self, t: Tree, open_: Token, arg: Tree, close: Token, sub: Tree | None = None
+    ) -> Syntax:
+        if sub is not None:
+            which = str(sub.children[0]).lstrip("_").strip()
+            if which not in ("2", "F"):
+                raise self.error(
+                    f"the {which}-norm is not supported",
+                    sub,
+                    "write \\|x\\|_2 (the Euclidean norm) or \\|X\\|_F",
+                )
+        return Call("norm2", (self.convert(arg),), _pos(open_), _pos(open_))
+
+    def r_abs(self, t: Tree, open_: Token, arg: Tree, close: Token) -> Syntax:
+        return Call("abs", (self.convert(arg),), _pos(open_), _pos(open_))
+
+    def r_ones(self, t: Tree, tok: Token) -> Syntax:
+        return Call("ones", (), _pos(tok), _pos(tok))
+
+    def r_indicator(
+        self, t: Tree, tok: Token, lb: Token, a: Tree, rel: Token, b: Tree, rb: Token
+    ) -> Syntax:
+        left, right = self.convert(a), self.convert(b)
+        op = str(rel).lstrip("\\")
+        pos = _pos(tok)
+        if op in (">", "gt"):
+            return Call("gt", (left, right), pos, pos)
+        if op in ("<", "lt"):
+            return Call("gt", (right, left), pos, pos)
+        if op in ("≥", "geq", "ge"):
+            return Call("ge", (left, right), pos, pos)
+        return Call("ge", (right, left), pos, pos)
+
+    def r_matrix(self, t: Tree, begin: Token, *rest: Tree | Token) -> Syntax:
+        rows = [self.convert(r) for r in rest if isinstance(r, Tree)]
+        return Call("concat", tuple(rows), _pos(begin), _pos(begin))
+
+    # -- names ---------------------------------------------------------------------------------
+
+    def _unknown(self, name: str) -> bool:
+        return self.names is None or name not in self.names
+
+    def name_of(
+        self, base: str, parts: list[str], at: Tree | Token, bases: list[str] | None = None
+    ) -> Name:
+        """The ASCII name of base_{parts}, choosing among the printer's spellings."""
+        candidates = []
+        for b in bases or [base]:
+            if not parts:
+                candidates.append(b)
+                continue
+            head, rest = parts[0], parts[1:]
+            tail = "".join("_" + p for p in rest)
+            joined, underscored = b + head + tail, b + "_" + head + tail
+            candidates += [joined, underscored] if head.isdigit() else [underscored, joined]
+        chosen = candidates[0]
+        if self.names is not None:
+            chosen = next((c for c in candidates if c in self.names), chosen)
+        return Name(chosen, _pos(at))
+
+    def r_name(self, t: Tree, base: Tree, sub: Tree | None = None) -> Syntax:
+        bases = self.base_names(base)
+        parts = self.sub_parts(sub) if sub is not None else []
+        first = bases[0]
+        tok = base.children[0]
+        if (
+            not parts
+            and base.data == "letters"
+            and self.names is not None
+            and first not in self.names
+            and len(first) > 1
+            and first.isalpha()
+            and first not in PLAIN_FUNCTIONS
+            and all(ch in self.names for ch in first)
+        ):  # xy is x times y when x and y are the names in use
+            pos = _pos(tok)
+            node: Syntax = Name(first[0], pos)
+            for ch in first[1:]:
+                node = BinOp("@", node, Name(ch, pos), pos, implicit=True)
+            return node  # type: ignore[return-value]
+        return self.name_of(first, parts, tok, bases)
+
+    def base_names(self, base: Tree) -> list[str]:
+        kind, tok = base.data, base.children[-1]
+        text = str(tok)
+        if kind == "letters":
+            return [text]
+        if kind == "greek":
+            word = _UNICODE_GREEK.get(text, text.lstrip("\\"))
+            return _MACRO_NAMES.get(word, [word])
+        if kind == "accent":
+            accent = _ACCENTS[str(base.children[0]).lstrip("\\")]
+            return [text + accent, text + "_" + accent] if accent else [text]
+        if kind == "hatted":
+            return ["yhat", "y_hat"]
+        return [text]  # \mathrm{word}, \mathbf{x}
+
+    def sub_parts(self, sub: Tree) -> list[str]:
+        if sub.data == "sub_char":
+            return [str(sub.children[0])[1:].strip()]
+        if sub.data == "sub_unicode":
+            return [str(sub.children[0]).translate(_UNICODE_SUB)]
+        parts = []
+        for part in sub.children:
+            if not isinstance(part, Tree):
+                continue  # the commas
+            pieces = []
+            for tok in part.children:
+                text = str(tok)
+                if tok.type == "GREEK":
+                    word = _UNICODE_GREEK.get(text, text.lstrip("\\"))
+                    pieces.append(_MACRO_NAMES.get(word, [word])[0])
+                elif tok.type != "FONT":
+                    pieces.append(text)
+            parts.append("".join(pieces))
+        return parts
