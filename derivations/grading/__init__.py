@@ -10,4 +10,12 @@ from .diagnosis import DEFAULT_CREDIT, Diagnosis
 from .problem import KnownWrong, Problem
 from .result import CheckResult
 
-__all__ = ["check", "context", "CheckResult", "Diagnosis", "DEFAULT_CREDIT", "KnownWrong", "Problem"]
+__all__ = [
+    "check",
+    "context",
+    "CheckResult",
+    "Diagnosis",
+    "DEFAULT_CREDIT",
+    "KnownWrong",
+    "Problem",
+]

@@ -70,7 +70,9 @@ def main(argv: list[str] | None = None) -> int:
     if args[:1] == ["prairielearn"]:
         run_prairielearn(prairielearn.grade_root())
         return 0
-    print("usage: python -m derivations.grading.autograder gradescope|prairielearn", file=sys.stderr)
+    print(
+        "usage: python -m derivations.grading.autograder gradescope|prairielearn", file=sys.stderr
+    )
     return 2
 
 

@@ -60,12 +60,11 @@ def build_context(problem: Problem, limits: Limits = DEFAULT_LIMITS) -> Context:
     known = []
     for rule in problem.known_wrong:
         try:
-            node = elaborate_against(
-                rule.answer, problem.variables, ref.names, limits, rule.format
-            )
+            node = elaborate_against(rule.answer, problem.variables, ref.names, limits, rule.format)
         except ChainruleError as exc:
             raise ChainruleError(
-                "problem", f"known wrong answer {rule.answer!r} is not valid: {exc.message}",
+                "problem",
+                f"known wrong answer {rule.answer!r} is not valid: {exc.message}",
                 hint=exc.hint,
             ) from None
         known.append((rule, node))

@@ -153,7 +153,9 @@ class Diagnoser:
 
     def sign(self, answer: N.Node) -> Diagnosis | None:
         if self.matches(N.Neg(answer)):
-            return self.make("sign", "Your answer has the wrong sign: it is the negative of the right one.")
+            return self.make(
+                "sign", "Your answer has the wrong sign: it is the negative of the right one."
+            )
         return None
 
     def scale(self, answer: N.Node) -> Diagnosis | None:
@@ -191,7 +193,11 @@ class Diagnoser:
         first = ratios[0][1]
         if all(abs(c - first) <= 1e-7 * max(1.0, abs(first)) for _, c in ratios):
             frac = Fraction(first).limit_denominator(1000)
-            text = _fraction_text(frac) if abs(float(frac) - first) < 1e-9 * abs(first) else f"{first:.4g}"
+            text = (
+                _fraction_text(frac)
+                if abs(float(frac) - first) < 1e-9 * abs(first)
+                else f"{first:.4g}"
+            )
             return first, text
         return self._size_ratio(ratios)
 
@@ -205,7 +211,11 @@ class Diagnoser:
                 if all(abs(c - k * s[d] ** e) <= 1e-7 * max(1.0, abs(c)) for s, c in ratios):
                     frac = Fraction(k).limit_denominator(1000)
                     coef = "" if frac == 1 else _fraction_text(frac) + " · "
-                    power = d if e == 1 else (f"1/{d}" if e == -1 else (f"{d}²" if e == 2 else f"1/{d}²"))
+                    power = (
+                        d
+                        if e == 1
+                        else (f"1/{d}" if e == -1 else (f"{d}²" if e == 2 else f"1/{d}²"))
+                    )
                     return 2.0, coef + power  # never ±1: a size-dependent factor
         return None
 
@@ -358,4 +368,3 @@ def _family(var: N.Var) -> str:
 
 def _fraction_text(frac: Fraction) -> str:
     return str(frac.numerator) if frac.denominator == 1 else f"{frac.numerator}/{frac.denominator}"
-

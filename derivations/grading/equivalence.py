@@ -146,7 +146,10 @@ class Judge:
                 draw = ExactDraw(self.draws[0], self.ref.definitions, rational)
             difference = draw.difference(a, self.ref.node)
         except (Budget, NotImplementedError, ZeroDivisionError, ArithmeticError) as exc:
-            return {"skipped": True, "reason": f"exact evaluation unavailable ({type(exc).__name__})"}
+            return {
+                "skipped": True,
+                "reason": f"exact evaluation unavailable ({type(exc).__name__})",
+            }
         except Exception as exc:  # noqa: BLE001 - SymPy's singular-matrix errors and the like
             return {"skipped": True, "reason": f"exact evaluation failed ({type(exc).__name__})"}
         passed = difference == 0.0 if rational else difference <= EXACT_TOLERANCE

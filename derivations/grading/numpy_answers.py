@@ -73,9 +73,7 @@ def run_function(
     memory_mb: int = MEMORY_MB,
 ) -> tuple[list[np.ndarray] | None, str | None]:
     """The function's values at the draws, or None and what went wrong."""
-    payload = json.dumps(
-        [{k: np.asarray(v).tolist() for k, v in d.items()} for d in draws]
-    )
+    payload = json.dumps([{k: np.asarray(v).tolist() for k, v in d.items()} for d in draws])
     env = {"PATH": os.environ.get("PATH", ""), "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
     # The file runs from an empty scratch directory (files it makes stay empty: RLIMIT_FSIZE
     # is 0) that is removed afterwards.
@@ -149,8 +147,7 @@ def check_function(problem: Problem, path: Path, function: str) -> CheckResult:
         sizes = ", ".join(f"{k} = {v}" for k, v in first.sizes.items())
         got = tuple(values[0].shape)
         message = (
-            f"Your function returned an array of shape {got} at {sizes}; "
-            f"{what_is_asked(ctx.ref)}."
+            f"Your function returned an array of shape {got} at {sizes}; {what_is_asked(ctx.ref)}."
         )
         return _failed(ctx, "shape", message, verdict="incorrect")
     leaf = Observed(f"{path.name}:{function}", shape)

@@ -8,6 +8,7 @@ the fields used) and every formula passes the MathML whitelist in ``math.py``.
 
 from __future__ import annotations
 
+import re
 from html import escape
 from typing import Any
 
@@ -56,8 +57,7 @@ class _Diagnosis(_Open):
     kind: str = ""
     message: str = ""
     credit: float | None = None
-    hint: str | None = None
-    excerpt: str | None = None
+    details: dict[str, Any] | None = None
 
 
 class CheckIn(_Open):
@@ -91,6 +91,45 @@ def derivation_fragment(data: Any, verification_href: str = "/verification") -> 
     return derivation_body(d, "playground", verification_href)
 
 
+_INLINE = re.compile(r"\$([^$]+)\$|\*\*([^*]+)\*\*|`([^`]+)`")
+
+
+def inline_markdown(text: str, where: str) -> str:
+    """The Markdown the grader writes: $math$ (as MathML), **bold** and `code`; the rest is
+    escaped text. A formula that cannot be rendered is shown as code, never as raw LaTeX."""
+    out, last = [], 0
+    for m in _INLINE.finditer(text):
+        out.append(escape(text[last : m.start()]))
+        latex, bold, code = m.groups()
+        if latex is not None:
+            try:
+                out.append(render_math(latex, where))
+            except ChainruleError:
+                out.append(f"<code>{escape(latex)}</code>")
+        elif bold is not None:
+            out.append(f"<strong>{escape(bold)}</strong>")
+        else:
+            out.append(f"<code>{escape(code)}</code>")
+        last = m.end()
+    out.append(escape(text[last:]))
+    return "".join(out)
+
+
+def markdown_blocks(text: str, where: str) -> str:
+    """Paragraphs separated by blank lines; fenced blocks become <pre> (caret excerpts)."""
+    parts = []
+    for block in text.split("\n\n"):
+        block = block.strip()
+        if not block:
+            continue
+        if block.startswith("```") and block.endswith("```"):
+            body = block.strip("`").split("\n", 1)[-1] if "\n" in block else block.strip("`")
+            parts.append(f"<pre>{escape(body.rstrip())}</pre>")
+        else:
+            parts.append(f"<p>{inline_markdown(block, where)}</p>")
+    return "".join(parts)
+
+
 def _shape(shape: list[Any] | None) -> str:
     if shape is None:
         return "?"
@@ -107,23 +146,25 @@ def check_fragment(data: Any) -> str:
         + (f", your answer's shape {escape(_shape(c.answer_shape))}" if c.answer_shape else "")
         + "</p>"
     ]
-    if c.answer_latex:
+    if c.answer_latex and not c.feedback:  # the feedback shows the answer as it was read
         try:
             parts.append(f"<p>Your answer: {render_math(c.answer_latex, 'your answer')}</p>")
         except ChainruleError:
             parts.append(f"<p>Your answer: <code>{escape(c.answer_latex)}</code></p>")
-    items = []
-    for d in c.diagnosis:
-        item = escape(d.message or d.kind)
-        if d.excerpt:
-            item += f"<pre>{escape(d.excerpt)}</pre>"
-        if d.hint:
-            item += f"<br>hint: {escape(d.hint)}"
-        items.append(f"<li>{item}</li>")
-    if items:
-        parts.append("<ul>" + "".join(items) + "</ul>")
-    if c.feedback:
-        parts += [f"<p>{escape(p.strip())}</p>" for p in c.feedback.split("\n\n") if p.strip()]
+    if c.feedback:  # the grader's Markdown already carries every diagnosis message
+        parts.append(markdown_blocks(c.feedback, "feedback"))
+    else:
+        items = []
+        for d in c.diagnosis:
+            item = inline_markdown(d.message or d.kind, "diagnosis")
+            details = d.details or {}
+            if details.get("excerpt"):
+                item += f"<pre>{escape(str(details['excerpt']))}</pre>"
+            if details.get("hint"):
+                item += f"<br>hint: {escape(str(details['hint']))}"
+            items.append(f"<li>{item}</li>")
+        if items:
+            parts.append("<ul>" + "".join(items) + "</ul>")
     if c.reference_latex:
         parts.append(f"<p>Reference: {render_math(c.reference_latex, 'the reference')}</p>")
     return "".join(parts)

@@ -64,7 +64,10 @@ def test_nearly_right_is_not_correct(answer: str) -> None:
             {"program": "sum(sigmoid(z))", "variables": {"z": ["n"]}, "wrt": "z"},
             "sigmoid(z) * sigmoid(-z)",
         ),
-        ({"program": "logdet(X)", "variables": {"X": ["n", "n"]}, "wrt": "X"}, "inv(X.T) @ X.T @ inv(X.T)"),
+        (
+            {"program": "logdet(X)", "variables": {"X": ["n", "n"]}, "wrt": "X"},
+            "inv(X.T) @ X.T @ inv(X.T)",
+        ),
     ],
 )
 def test_equivalent_forms_are_correct(problem: dict, answer: str) -> None:
@@ -91,7 +94,11 @@ def test_known_wrong_answers_come_first() -> None:
 
 
 def test_scale_by_a_dimension_is_named() -> None:
-    p = {"program": "mean((X @ w - y) ** 2)", "variables": {"X": ["N", "d"], "w": ["d"], "y": ["N"]}, "wrt": "w"}
+    p = {
+        "program": "mean((X @ w - y) ** 2)",
+        "variables": {"X": ["N", "d"], "w": ["d"], "y": ["N"]},
+        "wrt": "w",
+    }
     r = check(p, "2 * X.T @ (X @ w - y)")
     assert r.kinds == ["scale"] and "N" in r.diagnosis[0].message
 
@@ -121,7 +128,15 @@ def test_the_reference_is_derived_once_per_problem() -> None:
         ({**NET, "kind": "jacobian"}, "problem"),
         ({**NET, "names": ["W", "zeta"]}, "problem"),
         ({**NET, "definitions": {"d": "u @"}}, "syntax"),
-        ({"program": "sum(log(x))", "variables": {"x": ["n"]}, "wrt": "x", "known_wrong": [{"answer": "x @", "feedback": "f"}]}, "problem"),
+        (
+            {
+                "program": "sum(log(x))",
+                "variables": {"x": ["n"]},
+                "wrt": "x",
+                "known_wrong": [{"answer": "x @", "feedback": "f"}],
+            },
+            "problem",
+        ),
     ],
 )
 def test_bad_problems_raise(problem: dict, kind: str) -> None:

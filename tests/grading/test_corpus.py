@@ -27,9 +27,7 @@ def _cases() -> list[Any]:
             pid = problem.pop("id")
             for k, case in enumerate(cases):
                 fmt = case.get("format", "expression")
-                out.append(
-                    pytest.param(problem, case, id=f"{pid}-{k}-{fmt}-{case['verdict']}")
-                )
+                out.append(pytest.param(problem, case, id=f"{pid}-{k}-{fmt}-{case['verdict']}"))
     return out
 
 

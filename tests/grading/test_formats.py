@@ -42,7 +42,9 @@ def _submission(tmp: Path, answers: dict, code: str = GOOD_CODE) -> Path:
 
 def test_gradescope_results_follow_the_spec(tmp_path: Path) -> None:
     sub = _submission(tmp_path, {"dW": "x @ delta.T", "db": "\\delta"})
-    graded = grade_submission(load_assignment(ASSIGNMENT), json.loads((sub / "answers.json").read_text()), sub)
+    graded = grade_submission(
+        load_assignment(ASSIGNMENT), json.loads((sub / "answers.json").read_text()), sub
+    )
     out = gradescope.results(graded)
     jsonschema.validate(out, _schema("gradescope_results.json"))
     scores = {t["name"]: t["score"] for t in out["tests"]}
@@ -89,7 +91,10 @@ def test_prairielearn_unreadable_answer_is_not_gradable(tmp_path: Path) -> None:
 
 def test_cli_grade_formats(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     sub = _submission(tmp_path, {"dW": "delta @ x.T", "db": "\\delta^T"})
-    for fmt, schema in (("gradescope", "gradescope_results.json"), ("prairielearn", "prairielearn_results.json")):
+    for fmt, schema in (
+        ("gradescope", "gradescope_results.json"),
+        ("prairielearn", "prairielearn_results.json"),
+    ):
         assert main(["grade", str(ASSIGNMENT), str(sub / "answers.json"), "--format", fmt]) == 0
         jsonschema.validate(json.loads(capsys.readouterr().out), _schema(schema))
     assert main(["grade", str(ASSIGNMENT), str(sub / "answers.json")]) == 0
@@ -97,7 +102,9 @@ def test_cli_grade_formats(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
     assert out["score"] == pytest.approx(2 + 0.75 + 2) and out["max_score"] == 5
 
 
-def test_cli_grade_reports_a_broken_assignment(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_grade_reports_a_broken_assignment(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     bad = tmp_path / "bad.toml"
     bad.write_text('[[questions]]\nid = "q"\npoints = 1\nprogram = "x"\n')
     (tmp_path / "a.json").write_text("{}")
@@ -130,7 +137,11 @@ def test_run_autograder_on_a_fake_autograder_tree(bundle: Path, tmp_path: Path) 
     _submission(root / "submission", {"dW": "delta @ x.T", "db": "\\delta"}, HALF_CODE)
     env = {**os.environ, "CHAINRULE_AUTOGRADER_ROOT": str(root), "CHAINRULE_PYTHON": sys.executable}
     done = subprocess.run(
-        ["bash", str(root / "source" / "run_autograder")], env=env, capture_output=True, text=True, timeout=300
+        ["bash", str(root / "source" / "run_autograder")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert done.returncode == 0, done.stderr
     results = json.loads((root / "results" / "results.json").read_text())

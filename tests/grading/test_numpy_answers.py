@@ -73,7 +73,9 @@ def test_numpy_answers_get_the_typed_diagnosis(
 
 
 def test_a_function_that_never_returns_is_stopped(student: Path) -> None:
-    values, error = run_function(student, "spin", [{"W": [[1.0]], "x": [1.0], "b": [0.0], "u": [1.0]}], seconds=1.0)
+    values, error = run_function(
+        student, "spin", [{"W": [[1.0]], "x": [1.0], "b": [0.0], "u": [1.0]}], seconds=1.0
+    )
     assert values is None and error is not None
     assert "within 1 s" in error or "out of time" in error
 

@@ -76,9 +76,7 @@ def test_bad_problems_are_problems(client: TestClient, problem: dict, kind: str)
 
 def test_the_service_refuses_numpy_function_answers(client: TestClient) -> None:
     code = "def grad(W, x, b, u):\n    import os\n    return os.system('true')"
-    r = client.post(
-        "/v1/check", json={"problem": NET, "answer": code, "answer_format": "numpy"}
-    )
+    r = client.post("/v1/check", json={"problem": NET, "answer": code, "answer_format": "numpy"})
     assert r.status_code == 422
     assert r.json()["kind"] == "validation"
 

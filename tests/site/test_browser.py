@@ -204,8 +204,7 @@ def test_answer_check_round_trip(server, browser) -> None:
     recorder.attach(page)
     page.goto(server + "/entries/one-hidden-layer")
     box = page.locator('form.check[data-wrt="W"]')
-    delta = "u * (1 - tanh(W @ x + b) ** 2)"
-    for answer, verdict in ((f"outer({delta}, x)", "Correct"), (f"outer(x, {delta})", "Incorrect")):
+    for answer, verdict in (("delta @ x.T", "Correct"), ("x @ delta.T", "Incorrect")):
         box.locator("input[name=answer]").fill(answer)
         box.locator("button[type=submit]").click()
         badge = box.locator(".verdict .badge")
@@ -216,5 +215,10 @@ def test_answer_check_round_trip(server, browser) -> None:
         )
         assert badge.inner_text() == verdict, box.locator(".verdict").inner_text()
         assert box.locator(".verdict math").count() >= 1  # the answer, re-rendered
+        if verdict == "Incorrect":
+            assert "transpose" in box.locator(".verdict").inner_text()
+    assert not box.locator(".reference").is_visible()  # hidden until asked
+    box.locator("button.reveal").click()
+    assert box.locator(".reference math").is_visible()
     assert recorder.outside == [] and recorder.errors == []
     page.close()
