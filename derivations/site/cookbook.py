@@ -101,7 +101,9 @@ def _row(identity: Identity) -> list[str]:
         escape(number),
         math(identity.cookbook_latex, where + " (Cookbook form)", True),
         math(d["derivatives"][0]["equation"], where, True),
-        f'<span class="passed">verified; agrees to {error:.0e}</span>',
+        '<span class="passed">verified; '
+        + ("agrees exactly" if error == 0 else f"agrees to {error:.0e}")
+        + "</span>",
     ]
 
 

@@ -8,6 +8,7 @@ in ``catalog/techniques``, never from a copy of their formulas.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from html import escape
 
@@ -23,15 +24,25 @@ Series = tuple[str, Sequence[float], Sequence[float], str]  # label, xs, ys, "li
 
 
 def _tick(v: float) -> str:
-    return format(v + 0.0, ".3g")
+    return format(round(v, 12) + 0.0, ".3g")
+
+
+def nice_step(span: float, count: int = 4) -> float:
+    """A round tick step (1, 2, 2.5 or 5 times a power of ten) giving about ``count`` ticks."""
+    raw = span / count if span > 0 else 1.0
+    mag = 10 ** math.floor(math.log10(raw))
+    return next(m * mag for m in (1, 2, 2.5, 5, 10) if m * mag >= raw * (1 - 1e-9))
 
 
 def line_plot(series: list[Series], title: str, xlabel: str, ylabel: str) -> str:
     """An SVG plot with axes, four ticks per axis and a legend; deterministic output."""
     xs = [x for _, sx, _, _ in series for x in sx]
     ys = [y for _, _, sy, _ in series for y in sy]
-    x0, x1 = min(xs), max(xs)
-    y0, y1 = min(0.0, min(ys)), max(ys) * 1.08 or 1.0
+    x0, x1 = min(0.0, min(xs)), max(xs)
+    ystep = nice_step(max(ys) - min(0.0, min(ys)))
+    y0 = math.floor(min(0.0, min(ys)) / ystep) * ystep
+    y1 = math.ceil(max(ys) * 1.02 / ystep) * ystep or 1.0
+    xstep = nice_step(x1 - x0)
 
     def px(x: float) -> float:
         return LEFT + (x - x0) / ((x1 - x0) or 1) * (W - LEFT - RIGHT)
@@ -46,14 +57,16 @@ def line_plot(series: list[Series], title: str, xlabel: str, ylabel: str) -> str
         ".t{font-weight:600}</style>",
         f'<text x="{W / 2:.0f}" y="18" text-anchor="middle" class="t">{escape(title)}</text>',
     ]
-    for k in range(5):
-        xv, yv = x0 + (x1 - x0) * k / 4, y0 + (y1 - y0) * k / 4
+    for k in range(round((y1 - y0) / ystep) + 1):
+        yv = y0 + k * ystep
         out.append(
             f'<line x1="{LEFT}" x2="{W - RIGHT}" y1="{py(yv):.1f}" y2="{py(yv):.1f}" class="grid"/>'
         )
         out.append(
             f'<text x="{LEFT - 6}" y="{py(yv) + 4:.1f}" text-anchor="end">{_tick(yv)}</text>'
         )
+    for k in range(math.floor((x1 - x0) / xstep + 1e-9) + 1):
+        xv = x0 + k * xstep
         out.append(
             f'<text x="{px(xv):.1f}" y="{H - BOTTOM + 16}" text-anchor="middle">{_tick(xv)}</text>'
         )
@@ -71,6 +84,10 @@ def line_plot(series: list[Series], title: str, xlabel: str, ylabel: str) -> str
     for k, (label, sx, sy, style) in enumerate(series):
         color = COLORS[k % len(COLORS)]
         points = [(px(x), py(y)) for x, y in zip(sx, sy, strict=True)]
+        if style == "steps":  # a value held until the next epoch, then a jump
+            points = [p for a, b in zip(points, points[1:] + points[-1:], strict=True)
+                      for p in (a, (b[0], a[1]))]  # fmt: skip
+            style = "line"
         if style == "dots":
             out += [f'<circle cx="{a:.1f}" cy="{b:.1f}" r="3" fill="{color}"/>' for a, b in points]
         else:
@@ -85,11 +102,11 @@ def line_plot(series: list[Series], title: str, xlabel: str, ylabel: str) -> str
     return "\n".join(out) + "\n"
 
 
-def _schedule(name: str, fn: Callable[[float, int], float]) -> str:
+def _schedule(name: str, fn: Callable[[float, int], float], style: str = "line") -> str:
     epochs = list(range(31))
     rates = [fn(0.1, t) for t in epochs]
     return line_plot(
-        [(f"{name}, α₀ = 0.1", epochs, rates, "line")], f"{name} learning rate", "epoch t", "α_t"
+        [(f"{name}, α₀ = 0.1", epochs, rates, style)], f"{name} learning rate", "epoch t", "α_t"
     )
 
 
@@ -115,7 +132,7 @@ def _uniform() -> str:
 
 
 PLOTS: dict[str, Callable[[], str]] = {
-    "derivations.catalog.techniques.schedules:step_decay": lambda: _schedule("step decay", schedules.step_decay),
+    "derivations.catalog.techniques.schedules:step_decay": lambda: _schedule("step decay", schedules.step_decay, "steps"),
     "derivations.catalog.techniques.schedules:exponential_decay": lambda: _schedule("exponential decay", schedules.exponential_decay),
     "derivations.catalog.techniques.schedules:cyclic_triangular": lambda: _schedule("cyclic", schedules.cyclic_triangular),
     "derivations.catalog.techniques.init:xavier_uniform": _xavier,
