@@ -141,6 +141,8 @@ def render_math(latex: str, where: str = "formula", display: bool = False) -> st
         mathml = _convert(latex, display)
     except Exception as exc:  # latex2mathml raises its own exception classes per problem
         raise _fail(latex, where, type(exc).__name__) from None
+    if "<!" in mathml or "<?" in mathml:  # no DOCTYPE, entity, comment or processing instruction
+        raise _fail(latex, where, "markup declarations are not allowed")
     try:
         root = ET.fromstring(mathml)
     except ET.ParseError as exc:

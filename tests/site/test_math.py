@@ -21,6 +21,7 @@ def test_textbook_latex_becomes_mathml() -> None:
         ("x^{", "MissingSuperScriptOrSubscriptError"),
         (r"\text{<script>alert(1)</script>}", "unexpected element <script>"),
         ("a & b", "not well-formed"),
+        (r'\text{<!DOCTYPE m [<!ENTITY a "aa">]>}', "markup declarations"),
         ("  ", "empty"),
     ],
 )

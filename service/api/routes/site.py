@@ -32,7 +32,9 @@ def _html(text: str) -> HTMLResponse:
 
 
 async def _heavy(key: str, request: Request, pool: PoolDep) -> Response:
-    pages: dict[str, bytes] = request.app.state.__dict__.setdefault("site_pages", {})
+    pages: dict[str, bytes] | None = getattr(request.app.state, "site_pages", None)
+    if pages is None:
+        pages = request.app.state.site_pages = {}
     if key not in pages:
         pages[key] = await compute_page(key, pool)
     return HTMLResponse(pages[key], headers={"Cache-Control": "public, max-age=300"})
