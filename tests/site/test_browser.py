@@ -126,6 +126,12 @@ def test_every_static_page_loads_offline_with_its_math(built_site, browser) -> N
         assert report["count"] == expected, path.name
         assert report["errors"] == 0 and report["raw"] == 0, (path.name, report)
         assert report["unrendered"] == 0 and report["stacked"], (path.name, report)
+    page.goto((out / "index.html").as_uri())
+    page.fill("#search", "softmax")
+    first = page.locator("#hits a").first
+    assert "oftmax" in first.inner_text()  # title matches come first
+    first.click()
+    assert page.url.endswith(".html") and page.locator("h1").is_visible()
     assert recorder.outside == [], recorder.outside
     assert recorder.errors == [], recorder.errors
     page.close()

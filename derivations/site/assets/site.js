@@ -33,8 +33,10 @@
       const words = search.value.toLowerCase().split(/\s+/).filter(Boolean);
       hits.replaceChildren();
       if (!words.length) return;
+      const inTitle = (row) => words.every((w) => row.title.toLowerCase().includes(w)) ? 0 : 1;
       window.CHAINRULE_INDEX
         .filter((row) => words.every((w) => (row.title.toLowerCase() + " " + row.text).includes(w)))
+        .sort((a, b) => inTitle(a) - inTitle(b))  // stable: title matches first, then the rest
         .slice(0, 12)
         .forEach((row) => {
           const a = el("a", "", row.title); a.href = href(row.key);
