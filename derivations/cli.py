@@ -77,6 +77,12 @@ def _trace(args: argparse.Namespace) -> int:
                 hint="write --at x=1 or --at W='[[1,2],[3,4]]'",
             ) from None
     result = trace(args.program, _declarations(args.var), values)
+    if args.svg:
+        from pathlib import Path
+
+        from .site.graph_svg import graph_svg
+
+        Path(args.svg).write_text(graph_svg(result.to_dict(), args.program), encoding="utf-8")
     print(json.dumps(result.to_dict(), indent=2) if args.json else result.table())
     return 0
 
@@ -118,6 +124,7 @@ def build_parser() -> tuple[argparse.ArgumentParser, argparse._SubParsersAction]
     t.add_argument("--var", action="append", metavar="NAME[=DIMS]")
     t.add_argument("--at", action="append", metavar="NAME=VALUE", help="x=1 or W='[[1,2],[3,4]]'")
     t.add_argument("--json", action="store_true")
+    t.add_argument("--svg", metavar="FILE", help="also write the computation graph as SVG")
     t.set_defaults(func=_trace)
 
     from .catalog.commands import register as register_catalog

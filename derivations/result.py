@@ -114,29 +114,27 @@ class DerivationResult:
         return "\n".join(lines)
 
     def latex_document(self) -> str:
-        d = self.to_dict()
-        body = [r"\begin{align*}"]
-        body += [f"  {line} \\\\" for line in d["program_latex"]]
-        body.append(r"\end{align*}")
-        for item in d["derivatives"]:
-            body += [
-                r"\begin{align*}",
-                f"  {item['equation']} \\\\",
-                f"  {item['index_latex']}",
-                r"\end{align*}",
-            ]
-        for wrt, steps in d["steps"].items():
-            body.append(f"% chain-rule steps for {wrt}")
-            body += [r"\begin{align*}", *(f"  {s} \\\\" for s in steps), r"\end{align*}"]
-        return "\n".join(
-            [
-                r"\documentclass{article}",
-                r"\usepackage{amsmath,amssymb}",
-                r"\begin{document}",
-                *body,
-                r"\end{document}",
-            ]
-        )
+        """A standalone LaTeX article: headings, definitions first, left-aligned equations."""
+        from .printing.document import latex_document
+
+        return latex_document(self.to_dict())
+
+    # -- notebooks (Jupyter picks the richest it can show) --------------------------------------
+
+    def _repr_html_(self) -> str | None:
+        from .printing.document import html
+
+        return html(self.to_dict())
+
+    def _repr_markdown_(self) -> str:
+        from .printing.document import markdown
+
+        return markdown(self.to_dict())
+
+    def _repr_latex_(self) -> str:
+        from .printing.document import latex_repr
+
+        return latex_repr(self.to_dict())
 
 
 def to_unicode_lines(text: str) -> str:

@@ -33,6 +33,26 @@ def _openapi(args: argparse.Namespace) -> int:
     return 0
 
 
+def _docs_build(args: argparse.Namespace) -> int:
+    import time
+    from pathlib import Path
+
+    from derivations.site.builder import build_site
+
+    from .problems import KINDS
+
+    started = time.monotonic()
+    result = build_site(Path(args.out), KINDS)
+    files = result["files"]
+    pages = [k for k in files if k.endswith(".html")]
+    print(
+        f"wrote {len(pages)} pages and {len(files) - len(pages)} assets "
+        f"({sum(files.values()) / 1024:.0f} KiB) to {args.out} in {time.monotonic() - started:.1f} s; "
+        f"open {Path(args.out) / 'index.html'}"
+    )
+    return 0
+
+
 def openapi_json(document: dict) -> str:
     """The committed form of the OpenAPI document (``openapi/openapi.json``)."""
     return json.dumps(document, sort_keys=True, indent=2)
@@ -49,6 +69,13 @@ def build_service_parser() -> argparse.ArgumentParser:
     serve.set_defaults(func=_serve)
     spec = sub.add_parser("openapi", help="print the service's OpenAPI document as JSON")
     spec.set_defaults(func=_openapi)
+    docs = sub.add_parser("docs", help="the documentation site")
+    docs_sub = docs.add_subparsers(dest="docs_command", required=True, metavar="ACTION")
+    build = docs_sub.add_parser(
+        "build", help="derive, verify and render every page into OUT (works from file://)"
+    )
+    build.add_argument("out", metavar="OUT", help="the folder to write (created if missing)")
+    build.set_defaults(func=_docs_build)
     return parser
 
 

@@ -16,7 +16,7 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from . import logging as json_logging
-from .api.routes import catalog, check, derive, docs, health, pages, trace
+from .api.routes import catalog, check, derive, docs, health, pages, site, trace
 from .cache import FailureMemory, ResponseCache, library_version
 from .fairness import ClientLimiter, Prechecker, load_check
 from .middleware import (
@@ -149,7 +149,7 @@ def create_app(settings: Settings | None = None, *, handler: str = DEFAULT_HANDL
     app.state.failures = FailureMemory(settings.failure_cache_size, settings.failure_cache_seconds)
     app.state.limiter = ClientLimiter(settings.per_client())
     app.state.prechecker = Prechecker(None, settings.limits(), 0)
-    for module in (derive, trace, catalog, check, health, pages):
+    for module in (derive, trace, catalog, check, health, pages, site):
         app.include_router(module.router)
     docs.install(app)
     install(app)

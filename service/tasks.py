@@ -75,6 +75,15 @@ def catalog_entry(payload: dict[str, Any], limits: Limits) -> bytes:
         return _dumps(_finite_or_none(result))
 
 
+def page(payload: dict[str, Any], limits: Limits) -> bytes:
+    """A documentation page that derives (an entry, the op reference, the Cookbook)."""
+    from derivations.site.builder import render_page
+
+    from .problems import KINDS
+
+    return render_page(payload["key"], KINDS).encode()
+
+
 def check(payload: dict[str, Any], limits: Limits) -> bytes:
     from derivations.grading.check import check as check_answer
     from service.grading_schemas import CheckRequest, problem_payload
@@ -105,6 +114,7 @@ OPS = {
     "catalog_entry": catalog_entry,
     "check": check,
     "check_batch": check_batch,
+    "page": page,
 }
 
 

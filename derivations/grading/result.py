@@ -41,6 +41,19 @@ class CheckResult:
         out.update(self.extra)
         return out
 
+    # -- notebooks: the verdict as the site shows it (MathML), or the Markdown feedback ------------
+
+    def _repr_html_(self) -> str:
+        from ..site.fragments import check_fragment
+
+        return check_fragment(self.to_dict())
+
+    def _repr_markdown_(self) -> str:
+        return self.feedback
+
+    def _repr_latex_(self) -> str | None:
+        return f"$${self.answer_latex}$$" if self.answer_latex else None
+
     @property
     def kinds(self) -> list[str]:
         return [d.kind for d in self.diagnosis]

@@ -8,6 +8,7 @@ form, and the entrywise reading of every matrix form.
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import re
 
@@ -24,7 +25,9 @@ class _Opaque(sp.Symbol):
     """A scalar printed verbatim (det(X), or an entry of a compound like (X⁻¹)_ij)."""
 
     def __new__(cls, text: str) -> _Opaque:
-        obj = super().__new__(cls, f"opaque{abs(hash(text))}")
+        # A digest, not hash(): str hashes change per process, and the symbol's name decides where
+        # SymPy puts it in a product, so hash() made the printed order vary from run to run.
+        obj = super().__new__(cls, "opaque" + hashlib.sha1(text.encode()).hexdigest()[:16])
         obj.text = text
         return obj
 

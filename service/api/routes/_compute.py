@@ -193,3 +193,24 @@ async def compute(
     if "raw_digest" in context:
         cache.remember_raw(context["raw_digest"], key)
     return _success(outcome.body, etag, settings, "miss")
+
+
+async def compute_page(key: str, pool: WorkerPool) -> bytes:
+    """A documentation page rendered by a worker (it derives), under the same time limit."""
+    try:
+        outcome = await pool.run("page", {"key": key})
+    except WorkerTimeout as exc:
+        raise Problem(
+            "time_limit",
+            f"rendering /{key} took longer than the time limit of {exc.seconds:g} s",
+            hint="retry: the page is kept once built; or build the static site with chainrule docs build",
+        ) from None
+    except PoolBusy as exc:
+        raise Problem(
+            "busy",
+            f"no worker became free within {exc.seconds:g} s",
+            hint="retry later",
+            headers={"Retry-After": "1"},
+        ) from None
+    outcome.raise_error()
+    return outcome.body
