@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import ChainruleError
+from ..expr import shapes as S
 from ..language.ast import Name
 from ..language.latex_reader import parse_latex
 from ..printing.latex import LatexPrinter
@@ -73,8 +74,13 @@ def _environment(
     lines.append("    return dict(locals())")
     helpers = "\n\n".join(HELPERS[h] for h in sorted(printer.helpers))
     source = "import numpy as np\n\n" + helpers + "\n\n" + "\n".join(lines)
-    env = load_module(source)["_environment"](**inputs)
-    return {k: v for k, v in env.items()}
+    return dict(load_module(source)["_environment"](**inputs))
+
+
+def _as_displayed(result: DerivationResult, env: dict[str, Any]) -> dict[str, Any]:
+    """The code keeps vectors 1-D; a row (δ = yᵀ diag(x)) is read as the row it is shown as."""
+    rows = {d.name for d in result.derivation.extended_definitions() if S.is_row(d.node.shape)}
+    return {k: np.reshape(v, (1, -1)) if k in rows else v for k, v in env.items()}
 
 
 def _adjoint_values(result: DerivationResult, env: dict[str, Any]) -> dict[str, Any]:
@@ -255,26 +261,40 @@ def _check_index_forms(d: dict[str, Any], reader: _Reader, refs: dict) -> None:
 
 
 def check_displayed(
-    result: DerivationResult, seed: int = 0, steps: bool = True, index_forms: bool = True
+    result: DerivationResult,
+    seed: int = 0,
+    steps: bool = True,
+    index_forms: bool = True,
+    inputs: dict[str, Any] | None = None,
+    sizes: dict[str, int] | None = None,
 ) -> dict[str, Any]:
-    """Read every displayed formula back and compare it with the generated code at a draw."""
-    derivation = result.derivation
-    program = derivation.program
-    sizes = choose_sizes(program)
-    module = load_module(result.code["numpy"])
-    rng = np.random.default_rng(seed)
+    """Read every displayed formula back and compare it with the generated code at a draw.
+
+    ``inputs`` and ``sizes`` (optional) reuse the draw of the other checks; otherwise one is
+    made as verify_result makes it (distinct sizes, then reversed if nothing could be drawn).
+    """
+    program = result.derivation.program
     try:
-        inputs, why = draw_inputs(program, sizes, rng, module["value"])
-        if inputs is None:
-            return skipped(METHOD, sizes, why)
+        module = load_module(result.code["numpy"])
+        if inputs is None or sizes is None:
+            rng = np.random.default_rng(seed)
+            for reverse in (False, True):
+                sizes = choose_sizes(program, reverse=reverse)
+                inputs, why = draw_inputs(program, sizes, rng, module["value"])
+                if inputs is not None or len(sizes) < 2:
+                    break
+            if inputs is None:
+                return skipped(METHOD, sizes, why)
         with np.errstate(all="ignore"):
             env = _environment(result, inputs, sizes)
             refs = _references(result, inputs)
             adjoints = _adjoint_values(result, env)
+            env = _as_displayed(result, env)
     except Exception as exc:  # generated code that raises is a failed check, never a crash
         return _verdict(
-            sizes, [], [f"the generated code raised {type(exc).__name__}: {exc}"], [], 0
+            sizes or {}, [], [f"the generated code raised {type(exc).__name__}: {exc}"], [], 0
         )
+    derivation = result.derivation
     d = result.to_dict()
     d["output_symbol"] = LatexPrinter().name(derivation.output_symbol)
     reader = _Reader(env)

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from derivations.errors import ChainruleError
+from derivations.expr import shapes as S
 from derivations.language.ast import BinOp, Call, Name, TransposeOp
 from derivations.language.elaborate import _Elaborator, declare
 from derivations.language.latex_reader import parse_latex
@@ -209,3 +214,44 @@ def test_ones_has_a_clear_error_in_the_elaborator() -> None:
     program = parse_latex(r"\mathbf{1} x^T")
     with pytest.raises(ChainruleError, match="vector of ones"):
         _Elaborator(program, declare({"x": ["n"]}, Limits()), Limits()).run()
+
+
+_PIECES = [r"\delta", "x", "^T", "^{", "}", "{", "_1", "_{2}", r"\frac", r"\left(", r"\right)",
+           "(", ")", r"\circ", "+", "-", "2", r"\sigma", r"\tanh", r"\|", "|", r"\mathbf{1}",
+           r"\mathbb{1}[", "]", ">", r"\sum", r"\sum_{k=1}^{n}", "'", ",", r"\foo", "W", "=",
+           r"\operatorname{diag}", r"\begin{bmatrix}", r"\\", r"\end{bmatrix}", "ᵀ", "δ", " "]  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(st.lists(st.sampled_from(_PIECES), max_size=14))
+def test_any_text_gives_a_tree_or_a_positioned_error(pieces) -> None:
+    from derivations.language.elaborate import declare
+    from derivations.language.latex_typing import elaborate_latex
+
+    text = "".join(pieces)
+    names = declare({"delta": ["n"], "x": ["n"], "W": ["n", "n"], "W1": ["n", "n"]}, Limits())
+    for indices in (None, {"i", "j"}):
+        try:
+            parse_latex(text, indices=indices)
+        except ChainruleError as exc:
+            assert exc.kind in ("syntax_error", "limit")
+            assert text == "" or exc.line is not None or exc.kind == "limit"
+    with contextlib.suppress(ChainruleError):  # typed, or a ChainruleError: nothing else
+        elaborate_latex(text, names, S.column(S.dim("n")))
+
+
+def test_elaborate_latex_sizes_ones_identity_and_dimensions() -> None:
+    from derivations.expr import nodes as N
+    from derivations.language.latex_typing import elaborate_latex
+
+    names = declare({"x": ["m"], "W": ["n", "m"]}, Limits())
+    n, m = S.dim("n"), S.dim("m")
+    ones = elaborate_latex(r"\frac{1}{n} \mathbf{1} x^{T}", names, (n, m)).output
+    assert ones.shape == (n, m) and any(isinstance(k, N.Ones) for k in N.walk(ones))
+    eye = elaborate_latex(r"W^{T} I - W^{T}", names, (m, n)).output
+    assert eye.shape == (m, n)
+    with pytest.raises(ChainruleError, match="cannot be inferred"):
+        elaborate_latex(r"\mathbf{1}", names, None)
+    with pytest.raises(ChainruleError) as info:  # the hint speaks LaTeX, not .T and @
+        elaborate_latex(r"W x^{T}", names, None)
+    assert ".T" not in (info.value.hint or "") and "@" not in (info.value.hint or "")
