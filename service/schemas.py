@@ -180,7 +180,11 @@ class Derivative(_Result):
 
 class Check(_Result):
     method: Literal[
-        "finite_differences", "backprop_engine", "source_reference", "exact_componentwise"
+        "finite_differences",
+        "backprop_engine",
+        "source_reference",
+        "exact_componentwise",
+        "displayed_form",
     ]
     passed: bool
     max_rel_error: float | None = Field(description="null when not finite")

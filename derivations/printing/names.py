@@ -26,6 +26,8 @@ def _base(word: str) -> str:
 
 
 def _subscript(word: str) -> str:
+    if "_" in word.strip("_"):  # W_0_1 is W_{0,1}: an underscore inside a subscript is no LaTeX
+        return ",".join(_subscript(part) for part in word.split("_") if part)
     if word in GREEK:
         return GREEK[word]
     if len(word) == 1 or word.isdigit() or not word.isalpha():

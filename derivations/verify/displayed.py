@@ -271,15 +271,15 @@ def check_displayed(
     """Read every displayed formula back and compare it with the generated code at a draw.
 
     ``inputs`` and ``sizes`` (optional) reuse the draw of the other checks; otherwise one is
-    made as verify_result makes it (distinct sizes, then reversed if nothing could be drawn).
+    made as verify_result makes it (the first set of exposing sizes, then the second).
     """
     program = result.derivation.program
     try:
         module = load_module(result.code["numpy"])
         if inputs is None or sizes is None:
             rng = np.random.default_rng(seed)
-            for reverse in (False, True):
-                sizes = choose_sizes(program, reverse=reverse)
+            for which in (0, 1):
+                sizes = choose_sizes(program, which)
                 inputs, why = draw_inputs(program, sizes, rng, module["value"])
                 if inputs is not None or len(sizes) < 2:
                     break

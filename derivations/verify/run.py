@@ -307,12 +307,21 @@ def _exact(ctx: Context) -> dict[str, Any]:
     )
 
 
+def _displayed(ctx: Context) -> dict[str, Any]:
+    """What the reader sees: every displayed formula read back with the LaTeX reader."""
+    from .displayed import check_displayed
+
+    sizes, inputs = ctx.draws[0] if ctx.draws else (None, None)
+    return check_displayed(ctx.result, seed=ctx.seed, inputs=inputs, sizes=sizes)
+
+
 # The checks, in the order they are reported. A new check is one more entry here.
 CHECKS: list[Check] = [
     Check("finite_differences", _fd),
     Check("backprop_engine", _engine),
     Check("source_reference", _reference),
     Check("exact_componentwise", _exact, required=False),
+    Check("displayed_form", _displayed, required=False),
 ]
 
 

@@ -152,7 +152,7 @@ def test_planted_mistakes_fail_all_three_checks(monkeypatch, cls, wrong, program
     monkeypatch.setitem(rules.VJP, cls, wrong)
     r = derive(program, variables)
     assert r.verification_passed is False
-    assert _failed(r) == {"finite_differences", "backprop_engine", "exact_componentwise"}
+    assert _failed(r) >= {"finite_differences", "backprop_engine", "exact_componentwise"}
 
 
 # --- introduced names and δs ------------------------------------------------------------------

@@ -39,6 +39,7 @@ def _assert_verified(verification: dict) -> None:
         "backprop_engine",
         "source_reference",
         "exact_componentwise",
+        "displayed_form",
     }
 
 
