@@ -77,7 +77,7 @@ def exact_sizes(program: TypedProgram, order: dict[str, int] | None = None) -> d
     for name in domain.conditioned:
         rows, cols = program.inputs[name].shape
         if rows == cols:
-            square |= {str(s) for s in sp.sympify(rows).free_symbols}
+            square |= {str(s) for s in rows.free_symbols}
     dims = sorted((str(d) for d in program.dims), key=lambda d: (d not in square, order.get(d, 0)))
     return {d: 2 + i for i, d in enumerate(dims)}
 
