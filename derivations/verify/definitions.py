@@ -24,8 +24,9 @@ Definition = Callable[..., sp.Expr]
 
 
 def magnitude(x: sp.Expr) -> sp.Expr:
-    """|x| for real x, as √(x²)."""
-    return sp.sqrt(x**2)
+    """|x| for real x, as √(x²), built unevaluated: evaluating √(x²) asks SymPy's assumptions
+    system about x, which walks (and can take seconds on) a nested expression."""
+    return sp.Pow(sp.Pow(x, 2, evaluate=False), sp.Rational(1, 2), evaluate=False)
 
 
 def _step(x: sp.Expr) -> sp.Expr:

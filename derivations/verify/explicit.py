@@ -27,6 +27,9 @@ MAX_EXACT_INVERSE = 5
 def symbols_for(inputs: Mapping[str, N.Var], sizes: dict[str, int]) -> dict[str, sp.Matrix]:
     """Explicit matrices of real symbols, named so they can never collide with each other.
 
+    Real symbols let SymPy settle its assumption queries at once (with unknown symbols they
+    dominate the cost), and √(x²) becomes |x|, whose derivative SymPy knows as sign(x).
+
     Entries are named ``x[0]`` and ``W[0,1]``: brackets never occur in a user's name, so a
     scalar ``x_0`` and entry 0 of a vector ``x`` are different symbols.
     """
@@ -36,12 +39,12 @@ def symbols_for(inputs: Mapping[str, N.Var], sizes: dict[str, int]) -> dict[str,
     for name, var in inputs.items():
         shape = concrete_shape(var, sizes)
         if not shape:
-            env[name] = sp.Matrix([[sp.Symbol(name)]])
+            env[name] = sp.Matrix([[sp.Symbol(name, real=True)]])
         elif len(shape) == 1:
-            env[name] = sp.Matrix([sp.Symbol(f"{name}[{i}]") for i in range(shape[0])])
+            env[name] = sp.Matrix([sp.Symbol(f"{name}[{i}]", real=True) for i in range(shape[0])])
         else:
             env[name] = sp.Matrix(
-                shape[0], shape[1], lambda i, j, name=name: sp.Symbol(f"{name}[{i},{j}]")
+                shape[0], shape[1], lambda i, j, name=name: sp.Symbol(f"{name}[{i},{j}]", real=True)
             )
     return env
 

@@ -113,6 +113,8 @@ _FUNCTIONS: dict[type, Callable[..., Any]] = {
     sp.cos: mpmath.cos,
     sp.tanh: mpmath.tanh,
     sp.Abs: lambda x: abs(x),
+    sp.re: mpmath.re,
+    sp.im: mpmath.im,
     sp.sign: _sign,
     sp.Heaviside: _heaviside,
     sp.Max: _real(max),
