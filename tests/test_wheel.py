@@ -69,8 +69,6 @@ def _fresh_venv(tmp: Path, wheel: Path) -> Path:
         text=True,
         check=True,
     ).stdout.strip()
-    deps = {sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]}
-    Path(purelib, "_chainrule_test_deps.pth").write_text("\n".join(sorted(deps)) + "\n")
     subprocess.run(
         [
             sys.executable,
@@ -87,6 +85,10 @@ def _fresh_venv(tmp: Path, wheel: Path) -> Path:
         capture_output=True,
         timeout=600,
     )
+    # Only now the dependencies: were they visible first, pip would find this interpreter's own
+    # chainrule among them and install nothing (as it did in CI).
+    deps = {sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]}
+    Path(purelib, "_chainrule_test_deps.pth").write_text("\n".join(sorted(deps)) + "\n")
     return env_dir
 
 
