@@ -353,3 +353,28 @@ def test_cyclic_names_cycle_momentum_and_attributes_the_range_test() -> None:
     for said in (text, doc):
         assert "range test gives both bounds" in said and "1/3 to 1/4 of the maximum" in said
         assert "no range test is run" in said
+
+
+def test_l2_note_factor_is_the_written_out_sgd_rule() -> None:
+    """theta - alpha (g + 2 lambda theta) = (1 - 2 alpha lambda) theta - alpha g, as the note says."""
+    assert "the factor 1 - 2 alpha lambda" in notes("l2-regularization")
+    theta, g = THETA0, data_grad(THETA0)
+    sgd = theta - ALPHA * (g + 2 * LAM * theta)
+    assert rel_err(sgd, (1 - 2 * ALPHA * LAM) * theta - ALPHA * g) < 1e-15
+
+
+@pytest.mark.parametrize(
+    ("entry_id", "cls", "key", "phrase"),
+    [
+        ("optimizer-adagrad", "Adagrad", "eps", "torch.optim.Adagrad's default eps is 1e-10"),
+        ("optimizer-rmsprop", "RMSprop", "alpha", "defaults it to 0.99"),
+        ("optimizer-adam", "Adam", "lr", "PyTorch's default is 0.001"),
+        ("optimizer-adamw", "AdamW", "lr", "PyTorch's default is 0.001"),
+    ],
+)
+def test_notes_state_torch_defaults(entry_id: str, cls: str, key: str, phrase: str) -> None:
+    torch = pytest.importorskip("torch", reason="torch is optional (tests/conftest.py)")
+    assert phrase in notes(entry_id)
+    stated = float(re.search(r"(\d[\d.e-]*)\)?$", phrase).group(1))
+    actual = getattr(torch.optim, cls)([torch.zeros(1, requires_grad=True)]).defaults[key]
+    assert float(actual) == stated, (entry_id, key, actual)
