@@ -143,6 +143,11 @@ def _extra(latex: str, i: int) -> tuple[str, int] | None:
     return None
 
 
+def _operand(text: str) -> str:
+    """One side of a fraction: bare if it is one term (m, 2, ∂s, x_i), else in parentheses."""
+    return text if re.fullmatch(r"[∂\w\s²ᵀ₀-₉,‖]+", text) else f"({text})"
+
+
 _RANGE = re.compile(r"\s*(\w+)\s*\\leq\s*(\w+)\s*\\leq\s*(\w+)\s*")
 
 
@@ -192,10 +197,7 @@ def to_unicode(latex: str) -> str:
             top, j = _group(latex, i + frac.end())
             bottom, k = _group(latex, j)
             top, bottom = to_unicode(top), to_unicode(bottom)
-            simple = re.fullmatch(r"[∂\w\s²ᵀ₀-₉,‖]+", top) and re.fullmatch(
-                r"[∂\w\s²ᵀ₀-₉,‖]+", bottom
-            )
-            out.append(f"{top}/{bottom}" if simple else f"({top})/({bottom})")
+            out.append(f"{_operand(top)}/{_operand(bottom)}")
             i = k
             continue
         if latex.startswith(r"\sqrt{", i):
