@@ -34,7 +34,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     t.add_argument(
         "--l2", type=float, default=0.0, metavar="LAMBDA",
         help="L2 strength lambda (adds lambda*sum(theta**2) to the loss); weight decay only with"
-        " sgd: with adam it is coupled L2, so use --optimizer adamw for decoupled weight decay",
+        " sgd: with adam it is coupled L2, so use --optimizer adamw --weight-decay for decoupled weight decay",
+    )  # fmt: skip
+    t.add_argument(
+        "--weight-decay", type=float, default=None, metavar="LAMBDA",
+        help="AdamW's decoupled weight decay (default 0.01); only with --optimizer adamw",
     )  # fmt: skip
     t.add_argument("--epochs", type=int, default=30)
     t.add_argument("--seed", type=int, default=0)
@@ -69,6 +73,7 @@ def _train_code(args: argparse.Namespace) -> int:
             epochs=args.epochs,
             seed=args.seed,
             lr=args.lr,
+            weight_decay=args.weight_decay,
         )
     )
     return 0

@@ -143,6 +143,33 @@ def _extra(latex: str, i: int) -> tuple[str, int] | None:
     return None
 
 
+def _operand(text: str) -> str:
+    """One side of a fraction: bare if it is one term (m, 2, ∂s, x_i), else in parentheses."""
+    return text if re.fullmatch(r"[∂\w\s²ᵀ₀-₉,‖]+", text) else f"({text})"
+
+
+_RANGE = re.compile(r"\s*(\w+)\s*\\leq\s*(\w+)\s*\\leq\s*(\w+)\s*")
+
+
+def _ranged_sum(latex: str, i: int) -> tuple[str, int] | None:
+    r"""SymPy's ``\sum_{1 \leq k \leq n}`` and ``\sum_{\substack{... \\ ...}}`` as Σ[k=1..n, ...]."""
+    if not latex.startswith(r"\sum_{", i):
+        return None
+    inner, j = _group(latex, i + 5)
+    body = inner.strip()
+    if body.startswith(r"\substack{"):
+        stacked, end = _group(body, len(r"\substack"))
+        if body[end:].strip():
+            return None  # something after the stack: not a plain range
+        body = stacked
+    rows = [r for r in _split_top(body, "\\\\") if r.strip()]
+    ranges = [_RANGE.fullmatch(r) for r in rows]
+    if not ranges or not all(ranges):
+        return None
+    spans = ", ".join(f"{m.group(2)}={m.group(1)}..{m.group(3)}" for m in ranges if m)
+    return f"Σ[{spans}] ", j
+
+
 def to_unicode(latex: str) -> str:
     """Terminal text for chainrule's LaTeX, or the LaTeX itself if any command would survive."""
     out: list[str] = []
@@ -152,6 +179,11 @@ def to_unicode(latex: str) -> str:
         if extra is not None:
             out.append(extra[0])
             i = extra[1]
+            continue
+        ranged = _ranged_sum(latex, i)
+        if ranged is not None:  # \sum_{\substack{1 \leq l \leq n\\...}} -> Σ[l=1..n, ...]
+            out.append(ranged[0])
+            i = ranged[1]
             continue
         m = re.match(r"\\sum_\{(\w+)=(\w+)\}\^\{(\w+)\}", latex[i:])
         if m:  # \sum_{k=1}^{n} -> Σ[k=1..n]
@@ -165,10 +197,7 @@ def to_unicode(latex: str) -> str:
             top, j = _group(latex, i + frac.end())
             bottom, k = _group(latex, j)
             top, bottom = to_unicode(top), to_unicode(bottom)
-            simple = re.fullmatch(r"[∂\w\s²ᵀ₀-₉,‖]+", top) and re.fullmatch(
-                r"[∂\w\s²ᵀ₀-₉,‖]+", bottom
-            )
-            out.append(f"{top}/{bottom}" if simple else f"({top})/({bottom})")
+            out.append(f"{_operand(top)}/{_operand(bottom)}")
             i = k
             continue
         if latex.startswith(r"\sqrt{", i):

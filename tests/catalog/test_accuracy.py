@@ -292,3 +292,89 @@ def test_printed_one_hidden_layer_has_no_kronecker_delta() -> None:
     text = render(get_entry("one-hidden-layer", verify=False))
     assert "δ = " in text  # the error signal is named δ in this entry
     assert not re.search(r"δ_[a-z]{2}\b", text)
+
+
+# ---- review of issue 15: the Adam bound, SparseAdam, qualifiers and attributions --------------
+
+
+def test_adam_note_calls_3_16_approximate_and_growing_gradients_exceed_it() -> None:
+    """Kingma & Ba's 3.16 alpha is approximate: constantly growing gradients step ~4.2 alpha."""
+    text = notes("optimizer-adam")
+    assert "approximate bound" in text and "not a worst case" in text
+    assert "4.2 alpha" in text and "7.3 alpha" in text and "2.94 alpha" in text
+    alpha, p, opt, largest = 1e-3, {"w": np.zeros(1)}, O.Adam(), 0.0
+    for k in range(400):
+        before = p["w"][0]
+        opt.step(p, {"w": np.array([1.11**k])}, alpha)
+        largest = max(largest, abs(p["w"][0] - before) / alpha)
+    assert round(largest, 1) == 4.2 and largest > 3.17
+    b1, b2 = 0.9, 0.999
+    limit = (1 - b1) / np.sqrt(1 - b2) / np.sqrt(1 - b1**2 / b2)
+    assert round(limit, 1) == 7.3 and largest < limit
+
+
+def test_sparse_adam_takes_the_same_step_for_a_row_first_seen_at_step_2000() -> None:
+    """The moments of an all-zero row stay zero; the 2.94 alpha is global-t bias correction."""
+    torch = pytest.importorskip("torch", reason="torch is optional (tests/conftest.py)")
+    text = notes("optimizer-adam")
+    assert "decays the moments of the absent rows" not in text
+    assert "bias correction with the global step count" in text and "SparseAdam" in text
+    alpha, t = 1e-3, 2000
+    emb = torch.nn.Embedding(3, 1, sparse=True, dtype=torch.float64)
+    torch.nn.init.zeros_(emb.weight)
+    opt = torch.optim.SparseAdam(emb.parameters(), lr=alpha)
+    for step in range(1, t + 1):
+        opt.zero_grad()
+        row, scale = (2, -2.0) if step == t else (0, 1.0)  # row 2 is first seen at step t
+        (scale * emb(torch.tensor([row]))).sum().backward()
+        opt.step()
+    assert round(abs(float(emb.weight.detach()[2, 0])) / alpha, 2) == 2.94
+    p, dense = {"w": np.zeros(1)}, O.Adam()
+    for gi in [0.0] * (t - 1) + [-2.0]:
+        dense.step(p, {"w": np.array([gi])}, alpha)
+    assert rel_err(float(emb.weight.detach()[2, 0]), p["w"][0]) < 1e-6  # eps placement
+
+
+def test_one_hidden_layer_does_not_promise_what_the_printer_breaks() -> None:
+    assert "never a Kronecker delta" not in notes("one-hidden-layer")
+    assert "as in the lecture" in notes("one-hidden-layer")
+
+
+def test_init_uniform_bias_claim_is_qualified_by_zero_output_weights() -> None:
+    text = notes("init-uniform")
+    assert "is zero from the first step" not in text
+    assert "If the output weights were zero this is the optimal bias" in text
+
+
+def test_cyclic_names_cycle_momentum_and_attributes_the_range_test() -> None:
+    text = notes("schedule-cyclic")
+    assert "cycle_momentum=False" in text
+    doc = " ".join(S.cyclic_triangular.__doc__.split())
+    for said in (text, doc):
+        assert "range test gives both bounds" in said and "1/3 to 1/4 of the maximum" in said
+        assert "no range test is run" in said
+
+
+def test_l2_note_factor_is_the_written_out_sgd_rule() -> None:
+    """theta - alpha (g + 2 lambda theta) = (1 - 2 alpha lambda) theta - alpha g, as the note says."""
+    assert "the factor 1 - 2 alpha lambda" in notes("l2-regularization")
+    theta, g = THETA0, data_grad(THETA0)
+    sgd = theta - ALPHA * (g + 2 * LAM * theta)
+    assert rel_err(sgd, (1 - 2 * ALPHA * LAM) * theta - ALPHA * g) < 1e-15
+
+
+@pytest.mark.parametrize(
+    ("entry_id", "cls", "key", "phrase"),
+    [
+        ("optimizer-adagrad", "Adagrad", "eps", "torch.optim.Adagrad's default eps is 1e-10"),
+        ("optimizer-rmsprop", "RMSprop", "alpha", "defaults it to 0.99"),
+        ("optimizer-adam", "Adam", "lr", "PyTorch's default is 0.001"),
+        ("optimizer-adamw", "AdamW", "lr", "PyTorch's default is 0.001"),
+    ],
+)
+def test_notes_state_torch_defaults(entry_id: str, cls: str, key: str, phrase: str) -> None:
+    torch = pytest.importorskip("torch", reason="torch is optional (tests/conftest.py)")
+    assert phrase in notes(entry_id)
+    stated = float(re.search(r"(\d[\d.e-]*)\)?$", phrase).group(1))
+    actual = getattr(torch.optim, cls)([torch.zeros(1, requires_grad=True)]).defaults[key]
+    assert float(actual) == stated, (entry_id, key, actual)

@@ -67,7 +67,7 @@ def test_printed_entry_has_no_latex_outside_its_latex_line(entry_id: str) -> Non
 def test_the_three_reported_formulas() -> None:
     """The issue's examples, as the terminal now shows them."""
     xavier = to_unicode(get_entry("init-xavier", verify=False)["technique"]["formula"])
-    assert "𝒰(-√((6)/(n_in + n_out)), √((6)/(n_in + n_out)))" in xavier
+    assert "𝒰(-√(6/(n_in + n_out)), √(6/(n_in + n_out)))" in xavier
     cyclic = to_unicode(get_entry("schedule-cyclic", verify=False)["technique"]["formula"])
     assert "|t/s - 2⌊1 + t / (2s)⌋ + 1|" in cyclic and "α_max = 4 α₀" in cyclic
     window = get_entry("window-classifier", verify=False)["definitions"]

@@ -101,6 +101,35 @@ def test_bad_options_are_clear_errors(kwargs: dict, word: str) -> None:
 def test_adamw_script_carries_adam_and_leaves_biases_undecayed(tmp_path: Path) -> None:
     script = generate("optimizer-adamw", epochs=3)  # the entry trains with its own optimizer
     assert "class Adam:" in script and "class AdamW(Adam):" in script
-    assert "OPT_ARGS = {'exclude': BIASES}" in script and "AdamW(**OPT_ARGS)" in script
+    assert (
+        "OPT_ARGS = {'exclude': BIASES, 'weight_decay': 0.01}" in script
+        and "AdamW(**OPT_ARGS)" in script
+    )
     assert len(run(script, tmp_path)) == 4
     assert "OPT_ARGS = {}" in generate("optimizer-adam", epochs=1)
+
+
+def test_adamw_weight_decay_is_an_option(tmp_path: Path) -> None:
+    script = generate("window-classifier", optimizer="adamw", weight_decay=0.1, epochs=2)
+    assert "OPT_ARGS = {'exclude': BIASES, 'weight_decay': 0.1}" in script
+    assert "--weight-decay 0.1" in script and len(run(script, tmp_path)) == 3
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "words"),
+    [
+        ({"optimizer": "adam", "weight_decay": 0.1}, ["--weight-decay", "AdamW"]),
+        ({"optimizer": "sgd", "weight_decay": 0.0}, ["--weight-decay", "AdamW"]),
+        ({"optimizer": "adamw", "l2": 0.01}, ["--l2", "adamw"]),
+        ({"optimizer": "adamw", "weight_decay": -1.0}, ["weight decay"]),
+        ({"optimizer": "adamw", "weight_decay": float("nan")}, ["weight decay"]),
+    ],
+)
+def test_weight_decay_and_l2_conflicts_are_refused(kwargs: dict, words: list[str]) -> None:
+    with pytest.raises(ChainruleError) as info:
+        generate("window-classifier", **kwargs)
+    for word in words:
+        assert word in info.value.message
+    assert info.value.kind == "value" and info.value.hint
+    if "l2" in kwargs:
+        assert "--weight-decay" in info.value.hint

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from derivations.api import derive
 from derivations.printing.unicode import to_unicode
+from tests.op_programs import USER_PROGRAMS
 
 
 @pytest.mark.parametrize(
@@ -23,3 +25,22 @@ from derivations.printing.unicode import to_unicode
 )
 def test_to_unicode(latex: str, text: str) -> None:
     assert to_unicode(latex) == text
+
+
+def test_substack_sums_read_as_ranges() -> None:
+    latex = r"\sum_{\substack{1 \leq l \leq n\\1 \leq k \leq n}} B_{ki} x_{l} A_{lk}"
+    assert to_unicode(latex) == "Σ[l=1..n, k=1..n] B_ki x_l A_lk"
+    assert to_unicode(r"\sum_{1 \leq k \leq n} x_{k}") == "Σ[k=1..n] x_k"
+
+
+@pytest.mark.parametrize(
+    ("program", "variables", "hessian"),
+    [
+        *((p, v, h) for _, p, v, h in USER_PROGRAMS),
+        ("x.T @ A @ B @ y", {"x": ("n",), "A": ("n", "n"), "B": ("n", "n"), "y": ("n",)}, False),
+    ],
+)
+def test_every_user_program_prints_without_latex(program: str, variables: dict, hessian: bool):
+    """No line of the terminal text falls back to raw LaTeX (an unknown command)."""
+    text = derive(program, variables, hessian=hessian, verify=False).text()
+    assert "\\" not in text, [line for line in text.splitlines() if "\\" in line]

@@ -20,7 +20,12 @@ from derivations.result import to_unicode_lines
         (r"\begin{bmatrix} \begin{bmatrix} a \\ b \end{bmatrix} \\ c \end{bmatrix}", "[[a; b]; c]"),
         (r"\left\lfloor 1 + t \right\rfloor", "⌊1 + t⌋"),
         (r"\left|x\right|", "|x|"),
-        (r"\hat m = \frac{m}{1-\beta_1^t}", "m̂ = (m)/(1-β₁ᵗ)"),
+        (r"\hat m = \frac{m}{1-\beta_1^t}", "m̂ = m/(1-β₁ᵗ)"),
+        (
+            r"\operatorname{Var}(W_{ij}) = \frac{2}{n_{in} + n_{out}}",
+            "Var(W_ij) = 2/(n_in + n_out)",
+        ),
+        (r"\frac{a + b}{c}", "(a + b)/c"),
         (r"\hat{v} + \bar y", "v̂ + ȳ"),
         (r"\theta \leftarrow \theta - \alpha \nabla_\theta J", "θ ← θ - α ∇_θ J"),
         (r"g \odot g, \; 1 \cdot y \approx 2 \times 3", "g ⊙ g, 1 · y ≈ 2 × 3"),

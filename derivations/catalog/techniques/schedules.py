@@ -29,8 +29,9 @@ def exponential_decay(lr0: float, t: int, k: float = 0.1) -> float:
 def cyclic_triangular(lr0: float, t: int, max_lr: float | None = None, step_size: int = 5) -> float:
     """Triangular cycle: rise linearly from lr0 to max_lr over ``step_size`` epochs, then fall.
 
-    The period is 2 * step_size; max_lr defaults to 4 * lr0, within the 3-4x range Smith suggests
-    for the triangular policy when no range test has been run.
+    The period is 2 * step_size; max_lr defaults to 4 * lr0. In Smith (2017) the LR range test
+    gives both bounds; when no range test is run, his alternative rule of thumb sets the base rate
+    to 1/3 to 1/4 of the maximum.
     """
     if step_size < 1:
         raise ValueError(f"step_size must be at least 1 epoch, got {step_size}")
