@@ -196,7 +196,7 @@ class Diagnoser:
             text = (
                 _fraction_text(frac)
                 if abs(float(frac) - first) < 1e-9 * abs(first)
-                else f"{first:.4g}"
+                else f"{first:.12g}"
             )
             return first, text
         return self._size_ratio(ratios)
