@@ -168,3 +168,10 @@ def test_a_factor_near_one_is_printed_with_its_digits() -> None:
     result = check(THIRDS, "0.6667 * x")
     assert result.diagnosis[0].kind == "scale"
     assert "1.00005 times" in result.diagnosis[0].message  # not "1 times the right one"
+
+
+def test_a_row_of_ones_in_latex_is_told_its_layout_not_that_its_size_is_unknown() -> None:
+    problem = {"program": "s = sum(W @ x)", "variables": {"W": ["m", "n"], "x": ["n"]}}
+    assert check({**problem, "wrt": "x"}, r"W^T \mathbf{1}", "latex").correct
+    result = check({**problem, "wrt": "x"}, r"\mathbf{1}^T W", "latex")
+    assert result.verdict == "incorrect" and result.diagnosis[0].kind == "layout"
