@@ -185,6 +185,9 @@ def _entries(ctx: Context, yours: np.ndarray, right: np.ndarray) -> list[dict[st
 def not_equivalent(ctx: Context, node: N.Node, comparison: Comparison) -> Diagnosis:
     """One input where the two sides differ, and the entries that differ."""
     ref, judge = ctx.ref, ctx.judge
+    exact = comparison.exact
+    if comparison.worst <= EQUAL_TOLERANCE and exact and not exact.get("skipped"):
+        return _not_exact(ctx, exact)
     draw = judge.draws[_differing_draw(ctx, node)]
     entries = _entries(ctx, draw.value(node), draw.value(ref.node))
     sizes = ", ".join(f"{k} = {v}" for k, v in draw.sizes.items())
@@ -205,6 +208,25 @@ def not_equivalent(ctx: Context, node: N.Node, comparison: Comparison) -> Diagno
         message,
         ctx.problem.credit.get("not_equivalent", DEFAULT_CREDIT["not_equivalent"]),
         {"sizes": draw.sizes, "inputs": inputs, "entries": entries},
+    )
+
+
+def _not_exact(ctx: Context, exact: dict[str, Any]) -> Diagnosis:
+    """Equal in float64 but not exactly: say so, instead of listing entries that print alike."""
+    sizes = ", ".join(f"{k} = {v}" for k, v in exact.get("sizes", {}).items())
+    gap = exact.get("difference")
+    by = f" by a relative {gap:.1e}" if gap else ""
+    message = (
+        f"Your answer is not equivalent to {_asked(ctx.ref)}, though it agrees to about"
+        f" 7 digits: in exact arithmetic (at the sizes {sizes}) the two sides differ{by}."
+        " A decimal that only rounds a fraction (0.3333 for 1/3) or a tiny extra term is"
+        " enough; write constants exactly, as fractions."
+    )
+    return Diagnosis(
+        "not_equivalent",
+        message,
+        ctx.problem.credit.get("not_equivalent", DEFAULT_CREDIT["not_equivalent"]),
+        {"exact": exact},
     )
 
 

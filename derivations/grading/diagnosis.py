@@ -196,7 +196,7 @@ class Diagnoser:
             text = (
                 _fraction_text(frac)
                 if abs(float(frac) - first) < 1e-9 * abs(first)
-                else f"{first:.4g}"
+                else f"{first:.12g}"
             )
             return first, text
         return self._size_ratio(ratios)
@@ -236,6 +236,10 @@ class Diagnoser:
         or derived ones). Across families (u where δ is meant) only after missing factors,
         since leaving out f′(z) is the likelier mistake."""
         names = self.ref.names
+        if cross and isinstance(answer, N.Var):
+            # A bare name of the other family (δ for ∂s/∂u = h, h for ∂s/∂b = δ) keeps nothing
+            # of the right answer: any vector of the right shape would earn the credit.
+            return None
         used = [n for n in N.walk(answer) if isinstance(n, N.Var) and n.name in names]
         for var in used:
             for other in names.values():

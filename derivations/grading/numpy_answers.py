@@ -23,6 +23,7 @@ import numpy as np
 from ..expr import nodes as N
 from ..expr import shapes as S
 from .check import Context, context, judge_node
+from .containment import become_subreaper, children, kill_new_children
 from .diagnosis import Diagnosis, shape_text, what_is_asked
 from .problem import Problem
 from .result import CheckResult, feedback_markdown
@@ -76,15 +77,21 @@ def run_function(
     env = {"PATH": os.environ.get("PATH", ""), "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
     # The file runs from an empty scratch directory (files it makes stay empty: RLIMIT_FSIZE
     # is 0) that is removed afterwards.
+    # Whatever the file forks (a daemon that would rewrite results.json later) is adopted
+    # and killed when the run ends (containment.py).
+    become_subreaper()
+    before = children()
     with tempfile.TemporaryDirectory(prefix="chainrule-student-") as scratch:
         try:
             done = subprocess.run(
                 [sys.executable, "-I", "-c", RUNNER, str(path.resolve()), function],
                 input=payload, capture_output=True, text=True, timeout=seconds, env=env,
-                cwd=scratch, preexec_fn=_limits(memory_mb, seconds),
+                cwd=scratch, preexec_fn=_limits(memory_mb, seconds), start_new_session=True,
             )  # fmt: skip
         except subprocess.TimeoutExpired:
             return None, f"your function did not finish within {seconds:g} s"
+        finally:
+            kill_new_children(before)
     if done.returncode != 0 or not done.stdout:
         why = "it ran out of time or memory" if done.returncode < 0 else done.stderr[-500:]
         return None, f"your file could not be run ({why.strip() or 'no output'})"

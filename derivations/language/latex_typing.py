@@ -9,7 +9,7 @@ answer; the elaborator then uses those typed nodes and checks everything else as
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 
 from ..errors import ChainruleError
 from ..expr import nodes as N
@@ -44,12 +44,8 @@ def size_hints(
 
     nodes = _walk(tree)
     hints: dict[int, N.Node] = {}
-    for columns in (True, False):
-        inference = ShapeInference(shape_of, ones_are_columns=columns)
-        try:
-            inference.run(tree, expected)
-        except Mismatch:
-            continue  # the elaborator explains the conflict in its own words
+    inference = _infer(tree, shape_of, expected)
+    if inference is not None:
         for node in nodes:
             shape = inference.resolved(node)
             if isinstance(node, Call) and node.func == "ones" and shape is not None:
@@ -59,7 +55,6 @@ def size_hints(
                     hints[id(node)] = N.Const(dims[node.id])
                 elif node.id == "I" and shape[0] == shape[1]:
                     hints[id(node)] = N.Identity(shape[0])
-        break
     zero = tree.operand if isinstance(tree, Unary) else tree
     if (
         isinstance(zero, Number)
@@ -69,6 +64,23 @@ def size_hints(
     ):
         hints[id(tree)] = N.Zeros(expected)  # 0 for a zero gradient of any shape
     return hints
+
+
+def _infer(
+    tree: Syntax, shape_of: Callable[[str], S.Shape | None], expected: S.Shape | None
+) -> ShapeInference | None:
+    """Sizes from the answer's shape where possible; else from the formula alone, so that a
+    wrongly shaped answer such as 𝟏ᵀW (a row where a column is asked) still types and is told
+    its shape or layout, instead of "the size of 𝟏 cannot be inferred"."""
+    for target in (expected, None) if expected is not None else (None,):
+        for columns in (True, False):
+            inference = ShapeInference(shape_of, ones_are_columns=columns)
+            try:
+                inference.run(tree, target)
+            except Mismatch:
+                continue  # the elaborator explains the conflict in its own words
+            return inference
+    return None
 
 
 def elaborate_latex(

@@ -149,3 +149,29 @@ def test_bad_problems_raise(problem: dict, kind: str) -> None:
 def test_large_numeric_dimensions_are_refused(dim: int | str) -> None:
     with pytest.raises(ChainruleError, match="at most 16"):
         check({"program": "sum(W @ x)", "variables": {"W": [dim, 2], "x": [2]}, "wrt": "W"}, "x")
+
+
+THIRDS = {"program": "s = sum(x**2) / 3", "variables": {"x": ["n"]}, "wrt": "x"}
+
+
+def test_a_rounded_fraction_is_told_it_is_not_exact() -> None:
+    # Equal in float64, unequal exactly: the message must not list entries that print alike.
+    result = check(THIRDS, "0.6666666666666666 * x")
+    assert result.verdict == "incorrect" and result.diagnosis[0].kind == "not_equivalent"
+    message = result.diagnosis[0].message
+    assert "exact arithmetic" in message and "fractions" in message
+    assert "the two sides differ." not in message  # the old message, with nothing listed
+    assert check(THIRDS, "2 * x / 3").correct
+
+
+def test_a_factor_near_one_is_printed_with_its_digits() -> None:
+    result = check(THIRDS, "0.6667 * x")
+    assert result.diagnosis[0].kind == "scale"
+    assert "1.00005 times" in result.diagnosis[0].message  # not "1 times the right one"
+
+
+def test_a_row_of_ones_in_latex_is_told_its_layout_not_that_its_size_is_unknown() -> None:
+    problem = {"program": "s = sum(W @ x)", "variables": {"W": ["m", "n"], "x": ["n"]}}
+    assert check({**problem, "wrt": "x"}, r"W^T \mathbf{1}", "latex").correct
+    result = check({**problem, "wrt": "x"}, r"\mathbf{1}^T W", "latex")
+    assert result.verdict == "incorrect" and result.diagnosis[0].kind == "layout"

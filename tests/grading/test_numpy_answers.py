@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -86,3 +87,36 @@ def test_memory_is_capped_and_files_cannot_be_written(student: Path) -> None:
     assert values is None and "MemoryError" in (error or "")
     values, error = run_function(student, "writes", draw)
     assert not (student.parent / "leak.txt").exists()  # it ran in a scratch directory
+
+
+DAEMON = """
+import os, time
+MARK = {mark!r}
+if os.fork() == 0:
+    os.setsid()  # out of the process group: killing the group would miss it
+    os.closerange(0, 3)  # a daemon lets go of the grader's pipes
+    if os.fork() == 0:
+        open(os.path.join(MARK, str(os.getpid())), "w").close()
+        time.sleep(60)  # then it would replace results.json with the student's own
+    os._exit(0)
+for _ in range(2000):
+    if os.listdir(MARK):
+        break
+    time.sleep(0.005)
+
+
+def grad(W, x, b, u):
+    return W
+"""
+
+
+def test_a_daemon_the_file_forks_does_not_outlive_the_run(tmp_path: Path) -> None:
+    mark = tmp_path / "mark"
+    mark.mkdir()
+    path = tmp_path / "daemon.py"
+    path.write_text(DAEMON.format(mark=str(mark)))
+    values, error = run_function(path, "grad", [{"W": [[1.0]], "x": [1.0], "b": [0.0], "u": [1.0]}])
+    assert error is None and values is not None
+    (pid,) = [int(p.name) for p in mark.iterdir()]
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)
