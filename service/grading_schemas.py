@@ -11,7 +11,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr
 
-from .schemas import Shape
+from .schemas import Shape, _Request
 
 AnswerFormat = Literal["expression", "latex"]
 Share = Annotated[float, Field(strict=True, ge=0.0, le=1.0)]
@@ -56,7 +56,7 @@ _EXAMPLE_PROBLEM = {
 }
 
 
-class CheckRequest(_Strict):
+class CheckRequest(_Request):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={
@@ -78,7 +78,7 @@ class BatchAnswer(_Strict):
     answer_format: AnswerFormat = "expression"
 
 
-class CheckBatchRequest(_Strict):
+class CheckBatchRequest(_Request):
     problem: InlineProblem | CatalogProblem
     answers: list[BatchAnswer] = Field(min_length=1, max_length=MAX_BATCH)
 

@@ -220,6 +220,8 @@ def _value_failures(
             with np.errstate(all="ignore"):
                 ours = np.asarray(value_fn(**inputs), dtype=complex).ravel()
             want = np.array([complex(v) for v in exact])
+            if not np.all(np.abs(want) < 1e300):
+                continue  # beyond float64 ((x**64)**64 at x = 2): float64 cannot be compared
             if ours.size != want.size:
                 failures.append(f"value at point {k}: {ours.size} entries, expected {want.size}")
                 continue

@@ -96,6 +96,20 @@ def test_class5_colliding_names_are_a_verified_200(
         ("/v1/derive", b'{"expression": "sum(x)", "variables": {"x\\ud800": ["n"]}}'),
         ("/v1/derive", b'{"expression": "sum(x)", "variables": {"x": ["n"]}, "wrt": ["\\ud800"]}'),
         ("/v1/trace", b'{"expression": "x # \\ud800", "variables": {"x": []}, "values": {"x": 1}}'),
+        # the homework routes too (a surrogate in catalog_id once reached the cache key: a 500)
+        ("/v1/check", b'{"problem": {"catalog_id": "\\ud800"}, "answer": "x"}'),
+        (
+            "/v1/check",
+            b'{"problem": {"catalog_id": "one-hidden-layer", "names": ["\\ud800"]}, "answer": "x"}',
+        ),
+        (
+            "/v1/check/batch",
+            b'{"problem": {"catalog_id": "\\ud800"}, "answers": [{"answer": "x"}]}',
+        ),
+        (
+            "/v1/check/batch",
+            b'{"problem": {"catalog_id": "one-hidden-layer"}, "answers": [{"id": "\\ud800", "answer": "x"}]}',
+        ),
     ],
 )
 def test_class7_a_lone_surrogate_is_a_validation_problem(

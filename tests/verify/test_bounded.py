@@ -113,3 +113,32 @@ def test_a_scalar_named_like_a_vector_entry_does_not_clash() -> None:
         assert exact["method"] == "exact_componentwise"
         assert exact["passed"] and not exact["skipped"], (program, exact)
         assert r.verification_passed, (program, r.verification)
+
+
+def test_exp_of_a_huge_argument_is_undefined_not_minutes_of_mpmath() -> None:
+    """sum(exp(exp(exp(exp(exp(x)))))) with verify=True ran for minutes inside one mpmath.exp
+    of the exact check (exp(3.8e6) is the argument of the next exp); beyond the bound the value
+    counts as undefined at the point, as a non-finite one does."""
+    import mpmath
+    import pytest
+    import sympy as sp
+
+    from derivations.verify.pointwise import EXP_ARGUMENT_BOUND, Undefined, evaluate
+
+    x = sp.Symbol("x")
+    with mpmath.workdps(50):
+        assert evaluate(sp.exp(x), {x: sp.Integer(EXP_ARGUMENT_BOUND)}, {}) > 0
+        with pytest.raises(Undefined):
+            evaluate(sp.exp(x), {x: sp.Integer(EXP_ARGUMENT_BOUND + 1)}, {})
+        with pytest.raises(Undefined):
+            evaluate(sp.exp(sp.exp(sp.exp(sp.exp(sp.exp(x))))), {x: sp.Integer(1)}, {})
+
+
+def test_a_value_beyond_float64_is_not_compared_in_float64() -> None:
+    """(x**64)**64 is about 2**4096 at the exact check's points: float64 overflows there, and a
+    correct derivation was reported failed ('wrong: value at point 1')."""
+    from derivations import derive
+
+    checks = derive("sum((x ** 64) ** 64)", {"x": ("n",)}).to_dict()["verification"]["checks"]
+    exact = next(c for c in checks if c["method"] == "exact_componentwise")
+    assert exact["passed"], exact["detail"]

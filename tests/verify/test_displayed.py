@@ -147,3 +147,19 @@ def test_a_planted_index_printer_mutant_fails(monkeypatch) -> None:
     check = check_displayed(derive(program, variables, verify=False))
     assert not check["passed"]
     assert "index form of the gradient wrt x" in check["detail"]
+
+
+def test_a_formula_beyond_the_readers_limits_is_not_read_rather_than_failed() -> None:
+    """sum(softmax(softmax(softmax(softmax(W @ x))))) with hessian=True printed a correct
+    35 864-character Hessian, which the reader refuses by length: that is a gap, not a failure."""
+    import numpy as np
+
+    from derivations.verify.displayed import _Reader
+
+    reader = _Reader({"x": np.array([1.0, 2.0])})
+    long = " + ".join(["x"] * 7000)  # over the default 20 000 characters, and correct
+    reader.compare("gradient wrt x", long, 7000 * np.array([1.0, 2.0]))
+    assert reader.failures == [] and len(reader.unread) == 1
+    assert "characters long" in reader.unread[0]
+    reader.compare("gradient wrt x", "x + x", np.array([2.0, 4.0]))
+    assert reader.failures == [] and reader.read == 1

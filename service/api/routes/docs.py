@@ -5,6 +5,12 @@ Google Fonts), so offline they are blank. This is FastAPI's documented self-host
 ("Custom Docs UI Static Assets") with the assets of ``fastapi-offline``, a small, maintained
 package that vendors current Swagger UI and ReDoc builds. Swagger UI's online validator badge
 is switched off (``validatorUrl: null``): it would contact validator.swagger.io.
+
+The vendored ReDoc bundle still hard-codes one off-host image (its "Redocly" logo from
+cdn.redoc.ly, with no option to turn it off), so both pages are sent with a Content-Security-
+Policy that allows this host only: the browser never makes such a request, and ReDoc hides the
+image when it fails to load. Inline scripts, ``eval`` (ajv in ReDoc), ``data:`` and ``blob:``
+(ReDoc's search worker) stay allowed, as the pages worked before.
 """
 
 from __future__ import annotations
@@ -25,6 +31,14 @@ OAUTH2_REDIRECT_URL = "/docs/oauth2-redirect"
 
 router = APIRouter(include_in_schema=False)
 
+SAME_HOST_ONLY = "default-src 'self' 'unsafe-inline' 'unsafe-eval' data: blob:"
+
+
+def _same_host_only(page: HTMLResponse) -> HTMLResponse:
+    """Forbid the browser every other host, whatever a vendored bundle hard-codes."""
+    page.headers["Content-Security-Policy"] = SAME_HOST_ONLY
+    return page
+
 
 def _assets_dir() -> str:
     return str(resources.files("fastapi_offline") / "static")
@@ -33,7 +47,7 @@ def _assets_dir() -> str:
 @router.get("/docs")
 async def swagger_ui(request: Request) -> HTMLResponse:
     root = request.scope.get("root_path", "")
-    return get_swagger_ui_html(
+    page = get_swagger_ui_html(
         openapi_url=f"{root}{request.app.openapi_url}",
         title=f"{request.app.title} - Swagger UI",
         swagger_js_url=f"{root}{ASSETS_URL}/swagger-ui-bundle.js",
@@ -42,6 +56,7 @@ async def swagger_ui(request: Request) -> HTMLResponse:
         oauth2_redirect_url=f"{root}{OAUTH2_REDIRECT_URL}",
         swagger_ui_parameters={"validatorUrl": None},
     )
+    return _same_host_only(page)
 
 
 @router.get(OAUTH2_REDIRECT_URL)
@@ -52,13 +67,14 @@ async def swagger_ui_redirect() -> HTMLResponse:
 @router.get("/redoc")
 async def redoc(request: Request) -> HTMLResponse:
     root = request.scope.get("root_path", "")
-    return get_redoc_html(
+    page = get_redoc_html(
         openapi_url=f"{root}{request.app.openapi_url}",
         title=f"{request.app.title} - ReDoc",
         redoc_js_url=f"{root}{ASSETS_URL}/redoc.standalone.js",
         redoc_favicon_url=f"{root}{ASSETS_URL}/favicon.png",
         with_google_fonts=False,
     )
+    return _same_host_only(page)
 
 
 def install(app: FastAPI) -> None:
