@@ -8,6 +8,7 @@ from typing import Any
 from .calculus.derivation import derive_program
 from .errors import ChainruleError
 from .expr.introduce import introduce_names
+from .expr.recognise import recognise
 from .language.elaborate import elaborate
 from .limits import DEFAULT_LIMITS, Limits
 from .result import DerivationResult, make_result
@@ -40,7 +41,7 @@ def derive(
             f"wrt must be a variable name or a list of names, not {wrt!r}",
             hint='e.g. wrt=["W", "b"]',
         )
-    typed = introduce_names(elaborate(program, variables, limits))
+    typed = introduce_names(recognise(elaborate(program, variables, limits)))
     if wrt is not None:
         wrt = list(wrt)
         if not wrt:

@@ -141,6 +141,7 @@ def exact_check(
     start = time.monotonic()
     deadline = start + seconds
     program = derivation.program
+    written = program.as_written  # the derivatives are compared with what the user wrote
     env = _symbols(derivation, sizes)
     rng = random.Random(seed)
     all_symbols = [s for m in env.values() for s in m]
@@ -148,7 +149,7 @@ def exact_check(
     conditioned: dict[sp.Symbol, sp.Rational] = {}
     from .sampling import _sensitive_inputs
 
-    positive_names, cond = _sensitive_inputs(program)
+    positive_names, cond = _sensitive_inputs(written)
     positive = {s for name in positive_names for s in env[name]}
     for name in cond:
         m = env[name]
@@ -165,7 +166,10 @@ def exact_check(
 
     try:
         base = evaluator()
-        output = base.evaluate(program.output)
+        truth = Explicit(dict(env), sizes, None, deadline=deadline)
+        for d in written.definitions:
+            truth.env[d.name] = truth.evaluate(d.node)
+        output = truth.evaluate(written.output)
     except Budget:
         return _stopped(sizes, seconds, 0)
     except (sp.matrices.exceptions.NonInvertibleMatrixError, ZeroDivisionError) as exc:

@@ -119,7 +119,7 @@ def engine_check(
     hessian: bool,
 ) -> dict[str, Any]:
     """The generated code against the hand-written gates of the backprop engine."""
-    graph = compile_program(derivation.program)
+    graph = compile_program(derivation.program.as_written)
     errors = []
     if derivation.scalar_output:
         _, ours = module["value_and_grad"](**inputs)
@@ -207,10 +207,10 @@ def verify_result(
     module = load_module(target.code["numpy"])
     rng = np.random.default_rng(seed)
     for reverse in (False, True):
-        sizes = choose_sizes(derivation.program, reverse=reverse)
+        sizes = choose_sizes(derivation.program.as_written, reverse=reverse)
         derivatives = module.get("value_and_grad") or module.get("jacobian")
         inputs, why = draw_inputs(
-            derivation.program, sizes, rng, module["value"], derivatives_fn=derivatives
+            derivation.program.as_written, sizes, rng, module["value"], derivatives_fn=derivatives
         )
         if inputs is not None or len(sizes) < 2:
             break
