@@ -41,6 +41,20 @@ def to_unicode(latex: str) -> str:
     out: list[str] = []
     i = 0
     while i < len(latex):
+        if latex.startswith(r"\sum_{\substack{", i):  # Σ over several indices at once
+            body, j = _group(latex, i + len(r"\sum_{\substack"))
+            _, j = _group(latex, i + len(r"\sum_"))
+            ranges = []
+            for part in body.split("\\\\"):
+                r = re.fullmatch(r"\s*(\S+) \\leq (\S+) \\leq (.+?)\s*", part)
+                ranges.append(
+                    f"{r.group(2)}={r.group(1)}..{to_unicode(r.group(3))}"
+                    if r
+                    else to_unicode(part)
+                )
+            out.append(f"Σ[{', '.join(ranges)}] ")
+            i = j
+            continue
         m = re.match(r"\\sum_\{(\w+)=(\w+)\}\^\{(\w+)\}", latex[i:])
         if m:  # \sum_{k=1}^{n} -> Σ[k=1..n]
             out.append(f"Σ[{m.group(1)}={m.group(2)}..{m.group(3)}] ")
@@ -50,11 +64,22 @@ def to_unicode(latex: str) -> str:
             top, j = _group(latex, i + 5)
             bottom, k = _group(latex, j)
             top, bottom = to_unicode(top), to_unicode(bottom)
-            simple = re.fullmatch(r"[∂\w\s²ᵀ₀-₉,‖]+", top) and re.fullmatch(
-                r"[∂\w\s²ᵀ₀-₉,‖]+", bottom
+
+            def plain(text: str) -> bool:
+                # Σ x² / 2 would read as Σ (x²/2): a sum is always bracketed.
+                return bool(re.fullmatch(r"[∂\w\s²ᵀ₀-₉,‖]+", text)) and "Σ" not in text
+
+            out.append(
+                f"{top if plain(top) else f'({top})'}/{bottom if plain(bottom) else f'({bottom})'}"
             )
-            out.append(f"{top}/{bottom}" if simple else f"({top})/({bottom})")
             i = k
+            continue
+        accent = re.match(r"\\(hat|bar|tilde)\{", latex[i:])
+        if accent:  # \hat{y} -> ŷ (a combining mark after the letter)
+            inner, j = _group(latex, i + accent.end() - 1)
+            mark = {"hat": "\u0302", "bar": "\u0304", "tilde": "\u0303"}[accent.group(1)]
+            out.append(to_unicode(inner) + mark)
+            i = j
             continue
         if latex.startswith(r"\sqrt{", i):
             inner, j = _group(latex, i + 5)
