@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from .calculus.derivation import derive_program
+from .calculus.naming import name_repeats
 from .errors import ChainruleError
 from .expr.introduce import introduce_names
 from .expr.recognise import recognise
@@ -49,6 +50,7 @@ def derive(
                 "not_a_variable", "wrt is empty", hint="omit it to differentiate by every variable"
             )
     derivation = derive_program(typed, wrt, hessian)
+    name_repeats(derivation)
     result = make_result(derivation, hessian)
     if verify:
         from .verify.run import verify_result

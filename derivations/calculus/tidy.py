@@ -113,6 +113,14 @@ class Tidy:
         if isinstance(node, N.Neg):
             return A.neg(kids[0])
         assert isinstance(node, N.Apply)
+        (first, *rest) = kids
+        if node.fn == "sqrt" and _is_gram(first):  # √(xᵀx) = ‖x‖
+            return N.Norm2(first.children[1])
+        if node.fn == "gt" and isinstance(first, N.Apply) and first.fn == "min":
+            # 𝟙[min(c, z) > d] = 𝟙[z > d] when c > d (the hard-tanh's inner clip)
+            c, z = first.children
+            if _const_above(c, rest[0]):
+                return A.apply("gt", z, rest[0])
         return A.apply(node.fn, *kids)
 
     def _to_sympy(self, node: N.Node, atoms: dict[N.Node, sp.Symbol]) -> sp.Expr:
@@ -204,6 +212,24 @@ class Tidy:
         return out
 
 
+def _is_gram(node: N.Node) -> bool:
+    return (
+        isinstance(node, N.MatMul)
+        and S.is_column(node.children[1].shape)
+        and node.children[0] == A.transpose(node.children[1])
+    )
+
+
+def _const_above(c: N.Node, d: N.Node) -> bool:
+    return (
+        isinstance(c, N.Const)
+        and isinstance(d, N.Const)
+        and c.value.is_number
+        and d.value.is_number
+        and bool(c.value > d.value)
+    )
+
+
 def _finite(node: N.Node) -> bool:
     """No constant folded to ±∞ or NaN (x/(x − x)): such a result is left as built."""
     return not any(
@@ -231,10 +257,20 @@ def _inverse_pair(a: N.Node, b: N.Node) -> bool:
 
 
 def _cancel_chain(factors: list[N.Node]) -> list[N.Node]:
+    """Cancel M⁻¹M pairs, and read 𝟏ᵀ diag(v) as vᵀ and diag(v) 𝟏 as v."""
     out: list[N.Node] = []
     for f in factors:
         if out and _inverse_pair(out[-1], f):
             out.pop()
+        elif (
+            out
+            and isinstance(out[-1], N.Ones)
+            and S.is_row(out[-1].shape)
+            and isinstance(f, N.Diag)
+        ):
+            out[-1] = A.transpose(f.children[0])
+        elif out and isinstance(out[-1], N.Diag) and isinstance(f, N.Ones) and S.is_column(f.shape):
+            out[-1] = out[-1].children[0]
         else:
             out.append(f)
     return out

@@ -160,7 +160,10 @@ def exact_check(
 
     def evaluator(indices: dict[str, int] | None = None) -> Explicit:
         ex = Explicit(dict(env), sizes, indices, deadline=deadline)
-        for d in derivation.extended_definitions():
+        for d in derivation.program.definitions:
+            ex.env[d.name] = ex.evaluate(d.node)
+        ex.env[derivation.output_symbol] = ex.evaluate(program.output)  # diag(p) − p pᵀ
+        for d in derivation.adjoint_definitions():
             ex.env[d.name] = ex.evaluate(d.node)
         return ex
 

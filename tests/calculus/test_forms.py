@@ -150,9 +150,12 @@ def test_hessians_in_matrix_form() -> None:
     assert _latex(r, "x", "hessian") == r"A + A^{T}"
     r = derive("sum(softplus(X @ w))", {"X": ("N", "d"), "w": ("d",)}, wrt=["w"], hessian=True)
     assert r.to_dict()["verification"]["passed"]
+    # σ(Xw) occurs twice, so it is named once (s = σ(Xw)), as the textbook form does.
     assert _latex(r, "w", "hessian") == (
-        r"X^{T} \operatorname{diag}\left(\sigma\left(X w\right) \circ \left(1 - \sigma\left(X w\right)\right)\right) X"
+        r"X^{T} \operatorname{diag}\left(s \circ \left(1 - s\right)\right) X"
     )
+    named = {x["symbol"]: x["latex"] for x in r.to_dict()["definitions"]}
+    assert named["s"] == r"\sigma\left(X w\right)"
 
 
 def test_hessian_by_a_matrix_is_in_index_form() -> None:

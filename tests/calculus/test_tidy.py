@@ -44,9 +44,9 @@ def test_softmax_cross_entropy_gives_the_general_form() -> None:
     )
     adjoints = _adjoints(r)
     assert adjoints[r"\delta_{2}"] == r"\left(\sum y\right) \hat{y} - y"
+    # σ(z₁) occurs twice, so it reads as the program's own name h = σ(z₁).
     assert adjoints[r"\delta_{1}"] == (
-        r"\left(W_{2}^{T} \delta_{2}\right) \circ \sigma\left(z_{1}\right)"
-        r" \circ \left(1 - \sigma\left(z_{1}\right)\right)"
+        r"\left(W_{2}^{T} \delta_{2}\right) \circ h \circ \left(1 - h\right)"
     )
     assert _latex(r, "W2") == r"\delta_{2} h^{T}"
 
@@ -59,7 +59,9 @@ def test_softmax_cross_entropy_gives_the_general_form() -> None:
         ("trace(trace(trace(A) * A) * A)", {"A": ("n", "n")}, "A",
          r"3 \operatorname{tr}\left(A\right)^{2} I"),
         ("det(inv(X))", {"X": ("n", "n")}, "X", r"-\frac{X^{-T}}{\det\left(X\right)}"),
-        ("sqrt(x.T @ x)", {"x": ("n",)}, "x", r"\frac{x}{\sqrt{x^{T} x}}"),
+        ("sqrt(x.T @ x)", {"x": ("n",)}, "x", r"\frac{x}{\left\lVert x \right\rVert_{2}}"),
+        ("sum(max(-1, min(1, x)))", {"x": ("n",)}, "x",
+         r"\mathbb{1}\left[x > -1\right] \circ \mathbb{1}\left[1 > x\right]"),
         ("sum(sqrt(x) ** 2)", {"x": ("n",)}, "x", r"\mathbf{1}"),
         ("trace(inv(inv(X)))", {"X": ("n", "n")}, "X", "I"),
         ("sum(x / 2 + x / 2)", {"x": ("n",)}, "x", r"\mathbf{1}"),
