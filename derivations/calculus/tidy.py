@@ -30,7 +30,9 @@ from .reverse import Backward, depends
 from .scalar import from_sympy
 
 _ELEMENTWISE = (N.Add, N.Mul, N.Div, N.Neg, N.Apply)
-MAX_CLUSTER = 80  # nodes; larger clusters keep their constructor form (SymPy cost)
+MAX_CLUSTER = 48  # nodes; larger clusters keep their constructor form (SymPy cost)
+# The shortest form of a cluster depends only on the cluster: shared across derivations.
+_SHORTEST: dict[tuple[N.Node, S.Shape], N.Node] = {}
 
 
 def _size(node: N.Node) -> int:
@@ -80,8 +82,16 @@ class Tidy:
         return plain
 
     def _shortest(self, built: N.Node, shape: S.Shape) -> N.Node:
-        if len(N.walk_all(built)) > MAX_CLUSTER:
+        if len(N.walk_all(built)) > MAX_CLUSTER or not _may_cancel(built):
             return built
+        key = (built, shape)
+        if key not in _SHORTEST:
+            if len(_SHORTEST) > 4096:
+                _SHORTEST.clear()
+            _SHORTEST[key] = self._shortest_uncached(built, shape)
+        return _SHORTEST[key]
+
+    def _shortest_uncached(self, built: N.Node, shape: S.Shape) -> N.Node:
         atoms: dict[N.Node, sp.Symbol] = {}
         expr = self._to_sympy(built, atoms)
         mapping = {s: a for a, s in atoms.items()}
@@ -212,6 +222,20 @@ class Tidy:
         return out
 
 
+def _may_cancel(node: N.Node) -> bool:
+    """Worth asking SymPy: a quotient, a root, or an atom that occurs twice.
+    (u ∘ (1 − tanh²(z)) has none, and a deep network's δs are all like it.)"""
+    seen: set[N.Node] = set()
+    for n in N.walk_all(node):
+        if isinstance(n, N.Div) or (isinstance(n, N.Apply) and n.fn == "sqrt"):
+            return True
+        if not isinstance(n, (*_ELEMENTWISE, N.Const)):
+            if n in seen:
+                return True
+            seen.add(n)
+    return False
+
+
 def _is_gram(node: N.Node) -> bool:
     return (
         isinstance(node, N.MatMul)
@@ -310,6 +334,9 @@ def inline_deltas(bw: Backward, program: TypedProgram) -> None:
     tidy = Tidy(program_names(program.definitions))
     for name in [d.name for d in bw.definitions]:
         d = next(e for e in bw.definitions if e.name == name)  # its current body
+        small = _size(d.node) <= 6
+        if not small and not any(isinstance(n, N.Div) for n in N.walk(d.node)):
+            continue  # only a short δ or a quotient (−y/ŷ) can pay for inlining
         ref = N.Var(d.name, d.node.shape, "adjoint")
         users = [e.name for e in bw.definitions if e.name != d.name and ref in N.walk(e.node)]
         keys = [k for k, v in bw.adjoints.items() if ref in N.walk(v)]
