@@ -17,7 +17,7 @@ from dataclasses import replace
 
 from ..expr import nodes as N
 from ..expr import shapes as S
-from ..expr.program import Definition
+from ..expr.program import Definition, TypedProgram
 from . import algebra as A
 from .derivation import Derivation, reserved_names
 
@@ -87,39 +87,52 @@ def name_repeats(derivation: Derivation) -> None:
     has_sigmoid = any(
         isinstance(n, N.Apply) and n.fn == "sigmoid" for r in roots for n in N.walk(r)
     )
-    mapping: dict[N.Node, N.Node] = {}
+    mapping: dict[N.Node, N.Node] = {}  # every name given, for the bodies of later names
+    local: list[dict[N.Node, N.Node]] = []  # the names each result uses: those repeating in it
     for root in roots:
-        for node, kind in _repeats(N.substitute(root, mapping), forward):
+        here: dict[N.Node, N.Node] = {}
+        local.append(here)
+        for node, kind in _repeats(root, forward):
             if node in existing:
-                mapping[node] = existing[node]
+                here[node] = existing[node]
                 continue
-            if node in mapping:
-                continue
-            name = next(
-                (c for c in _LETTERS[kind or _kind(node, has_sigmoid)] if c not in taken), None
-            )
-            if name is None:
-                continue
-            taken.add(name)
-            if program.written is None:  # verification keeps the program as the user wrote it
-                program.written = replace(
-                    program,
-                    definitions=list(program.definitions),
-                    introduced=set(program.introduced),
+            if node not in mapping:
+                name = next(
+                    (c for c in _LETTERS[kind or _kind(node, has_sigmoid)] if c not in taken),
+                    None,
                 )
-            body = N.substitute(node, mapping)
-            program.definitions.append(Definition(name, body))
-            program.introduced.add(name)
-            ref = N.Var(name, node.shape, "intermediate")
-            mapping[node] = ref
-            if isinstance(node, N.Apply) and node.fn == "sqrt":  # σ = √c: c itself is σ²
-                mapping[node.children[0]] = A.power(ref, N.Const(2))
-    if not mapping:
+                if name is None:
+                    continue
+                _introduce(program, name, N.substitute(node, mapping))
+                taken.add(name)
+                mapping[node] = N.Var(name, node.shape, "intermediate")
+                if isinstance(node, N.Apply) and node.fn == "sqrt":  # σ = √c: c itself is σ²
+                    mapping[node.children[0]] = A.power(mapping[node], N.Const(2))
+            here[node] = mapping[node]
+            if node.children and node.children[0] in mapping and isinstance(node, N.Apply):
+                here[node.children[0]] = mapping[node.children[0]]
+    if not any(local):
         return
+    it = iter(local)
+    gradients = {}
     for item in derivation.items:
         if item.matrix is not None:
-            item.matrix = N.substitute(item.matrix, mapping)
+            item.matrix = N.substitute(item.matrix, next(it))
+            if item.kind == "gradient":
+                gradients[item.wrt] = item.matrix
     bw = derivation.backward
     if bw is not None:
-        bw.definitions = [Definition(d.name, N.substitute(d.node, mapping)) for d in bw.definitions]
-        bw.adjoints = {k: N.substitute(v, mapping) for k, v in bw.adjoints.items()}
+        bw.definitions = [
+            Definition(d.name, N.substitute(d.node, next(it))) for d in bw.definitions
+        ]
+        bw.adjoints.update({k: v for k, v in gradients.items() if k in bw.adjoints})
+
+
+def _introduce(program: TypedProgram, name: str, body: N.Node) -> None:
+    """Append a named definition, keeping the program as the user wrote it for verification."""
+    if program.written is None:
+        program.written = replace(
+            program, definitions=list(program.definitions), introduced=set(program.introduced)
+        )
+    program.definitions.append(Definition(name, body))
+    program.introduced.add(name)

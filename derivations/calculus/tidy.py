@@ -18,6 +18,8 @@ against finite differences, and every result is verified after tidying.
 
 from __future__ import annotations
 
+from collections import Counter
+
 import sympy as sp
 
 from ..errors import ChainruleError
@@ -100,7 +102,8 @@ class Tidy:
             if candidate.has(sp.zoo, sp.oo, -sp.oo, sp.nan):
                 continue
             try:
-                back = A._fit(from_sympy(candidate, mapping), shape)
+                back = from_sympy(candidate, mapping)
+                back = A.zeros(shape) if A.is_zero(back) else A._fit(back, shape)
             except (ChainruleError, AssertionError, TypeError):
                 continue
             size = _size(back)
@@ -148,6 +151,8 @@ class Tidy:
         if isinstance(node, N.Apply):
             args = [self._to_sympy(c, atoms) for c in node.children]
             return args[0] ** args[1] if node.fn == "pow" else FUNCTIONS[node.fn].apply(*args)
+        if isinstance(node, N.Ones):  # 𝟏 inside an elementwise cluster is 1 (shape refitted)
+            return sp.Integer(1)
         if node not in atoms:
             atoms[node] = sp.Symbol(f"_t{len(atoms)}", real=True)
         return atoms[node]
@@ -227,7 +232,7 @@ def _may_cancel(node: N.Node) -> bool:
     (u ∘ (1 − tanh²(z)) has none, and a deep network's δs are all like it.)"""
     seen: set[N.Node] = set()
     for n in N.walk_all(node):
-        if isinstance(n, N.Div) or (isinstance(n, N.Apply) and n.fn == "sqrt"):
+        if isinstance(n, N.Div | N.Ones) or (isinstance(n, N.Apply) and n.fn == "sqrt"):
             return True
         if not isinstance(n, (*_ELEMENTWISE, N.Const)):
             if n in seen:
@@ -332,11 +337,17 @@ def inline_deltas(bw: Backward, program: TypedProgram) -> None:
     δ = (Σy) ŷ − y; the lecture's δ = u ∘ f′(z), used three times, stays). No δ is renamed,
     so the names that remain are the same whatever ``wrt`` is."""
     tidy = Tidy(program_names(program.definitions))
+    uses = Counter(
+        n.name
+        for root in [*bw.adjoints.values(), *(d.node for d in bw.definitions)]
+        for n in N.walk_all(root)
+        if isinstance(n, N.Var) and n.role == "adjoint"
+    )
     for name in [d.name for d in bw.definitions]:
         d = next(e for e in bw.definitions if e.name == name)  # its current body
-        small = _size(d.node) <= 6
+        small = _size(d.node) <= 6 or uses[d.name] <= 1
         if not small and not any(isinstance(n, N.Div) for n in N.walk(d.node)):
-            continue  # only a short δ or a quotient (−y/ŷ) can pay for inlining
+            continue  # only a short or single-use δ, or a quotient (−y/ŷ), pays for inlining
         ref = N.Var(d.name, d.node.shape, "adjoint")
         users = [e.name for e in bw.definitions if e.name != d.name and ref in N.walk(e.node)]
         keys = [k for k, v in bw.adjoints.items() if ref in N.walk(v)]
