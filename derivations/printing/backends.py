@@ -110,20 +110,33 @@ _NUMPY_HELPERS = {
         seed[index] = 1.0
         out[index] = np.reshape(hvp(seed, *args), at.shape)
     return out''',
-    "_jacobian_by_vjp": '''def _jacobian_by_vjp(vjp, out_shape, names, *args):
+}
+
+_JACOBIAN_BY_VJP = '''def _jacobian_by_vjp(vjp, out_shape, names, *args):
     """Stack vector-Jacobian products with unit seeds into out.shape + v.shape."""
-    rows = {}
-    for index in np.ndindex(out_shape):
-        seed = np.zeros(out_shape)
-        seed[index] = 1.0
+    rows = {{}}
+{setup}    for index in {indices}:
+        seed = {seed}
         for name, row in vjp(seed, *args)[1].items():
             if name in names:
-                rows.setdefault(name, []).append(np.asarray(row))
-    return {
-        name: np.stack(rows[name]).reshape(tuple(out_shape) + np.shape(rows[name][0]))
+                rows.setdefault(name, []).append({asarray}(row))
+    return {{
+        name: {stack}(rows[name]).reshape(tuple(out_shape) + tuple(rows[name][0].shape))
         for name in names
-    }''',
-}
+    }}'''
+
+
+def _jacobian_by_vjp(**spelling: str) -> str:
+    """The one seeded-VJP loop, in a library's spelling (only how a seed is made differs)."""
+    return _JACOBIAN_BY_VJP.format(**{"setup": "", **spelling})
+
+
+_NUMPY_HELPERS["_jacobian_by_vjp"] = _jacobian_by_vjp(
+    indices="np.ndindex(out_shape)",
+    seed="np.zeros(out_shape)\n        seed[index] = 1.0",
+    asarray="np.asarray",
+    stack="np.stack",
+)
 
 NUMPY = Backend(
     name="numpy",
@@ -203,21 +216,15 @@ _TORCH_HELPERS = {
         seed[index] = 1.0
         out[index] = torch.reshape(hvp(seed, *args), at.shape)
     return out''',
-    "_jacobian_by_vjp": '''def _jacobian_by_vjp(vjp, out_shape, names, *args):
-    """Stack vector-Jacobian products with unit seeds into out.shape + v.shape."""
-    rows = {}
-    device = _arr(args[0]).device
-    for index in itertools.product(*(range(n) for n in out_shape)):
-        seed = torch.zeros(tuple(out_shape), dtype=torch.float64, device=device)
-        seed[index] = 1.0
-        for name, row in vjp(seed, *args)[1].items():
-            if name in names:
-                rows.setdefault(name, []).append(torch.as_tensor(row))
-    return {
-        name: torch.stack(rows[name]).reshape(tuple(out_shape) + tuple(rows[name][0].shape))
-        for name in names
-    }''',
 }
+
+_TORCH_HELPERS["_jacobian_by_vjp"] = _jacobian_by_vjp(
+    setup="    device = _arr(args[0]).device\n",
+    indices="itertools.product(*(range(n) for n in out_shape))",
+    seed="torch.zeros(tuple(out_shape), dtype=torch.float64, device=device)\n        seed[index] = 1.0",
+    asarray="torch.as_tensor",
+    stack="torch.stack",
+)
 
 TORCH = Backend(
     name="torch",
@@ -259,19 +266,14 @@ _JAX_HELPERS = {
         for index in itertools.product(*(range(n) for n in shape))
     ]
     return jnp.stack(rows).reshape(shape + shape)''',
-    "_jacobian_by_vjp": '''def _jacobian_by_vjp(vjp, out_shape, names, *args):
-    """Stack vector-Jacobian products with unit seeds into out.shape + v.shape."""
-    rows = {}
-    for index in itertools.product(*(range(n) for n in out_shape)):
-        seed = jnp.zeros(tuple(out_shape)).at[index].set(1.0)
-        for name, row in vjp(seed, *args)[1].items():
-            if name in names:
-                rows.setdefault(name, []).append(jnp.asarray(row))
-    return {
-        name: jnp.stack(rows[name]).reshape(tuple(out_shape) + jnp.shape(rows[name][0]))
-        for name in names
-    }''',
 }
+
+_JAX_HELPERS["_jacobian_by_vjp"] = _jacobian_by_vjp(
+    indices="itertools.product(*(range(n) for n in out_shape))",
+    seed="jnp.zeros(tuple(out_shape)).at[index].set(1.0)",
+    asarray="jnp.asarray",
+    stack="jnp.stack",
+)
 
 JAX = Backend(
     name="jax",
