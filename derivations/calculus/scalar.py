@@ -55,9 +55,7 @@ def from_sympy(expr: sp.Expr, mapping: dict[sp.Symbol, N.Node]) -> N.Node:
     """Rebuild a SymPy scalar expression over placeholder symbols as an elementwise node."""
     if expr in mapping:
         return mapping[expr]
-    if expr.is_number or (
-        not (expr.free_symbols & mapping.keys()) and expr.is_rational_function()
-    ):
+    if expr.is_number or (not (expr.free_symbols & mapping.keys()) and expr.is_rational_function()):
         # A number, or a rational size expression such as 1/n (the code prints it as it is);
         # √n or log n is rebuilt below as a function of the size.
         return N.Const(expr)

@@ -74,9 +74,7 @@ def _environment(
     outputs = {program.output_name, derivation.output_symbol} - {None, ""}
     outputs -= set(program.inputs) | {d.name for d in derivation.extended_definitions()}
     lines += [f"    {name} = {printer.doprint(program.output)}" for name in sorted(outputs)]
-    lines += [
-        f"    {d.name} = {printer.doprint(d.node)}" for d in derivation.adjoint_definitions()
-    ]
+    lines += [f"    {d.name} = {printer.doprint(d.node)}" for d in derivation.adjoint_definitions()]
     lines.append("    return dict(locals())")
     helpers = "\n\n".join(HELPERS[h] for h in sorted(printer.helpers))
     source = "import numpy as np\n\n" + helpers + "\n\n" + "\n".join(lines)
