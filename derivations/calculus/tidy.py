@@ -246,14 +246,14 @@ def _of_constant(node: N.Node, arg: N.Node) -> N.Node | None:
     c = _constant_entries(arg)
     if c is None:
         return None
-    n = N.Const(sp.Mul(*arg.shape))
+    n = sp.Mul(*arg.shape)
     if isinstance(node, N.Softmax):
-        return A.div(N.Ones(arg.shape), n)
+        return A.div(N.Ones(arg.shape), N.Const(n))
     if isinstance(node, N.LogSoftmax):
-        return A.neg(A.mul(A.apply("log", n), N.Ones(arg.shape)))
+        return A.scale(-sp.log(n), N.Ones(arg.shape))
     if isinstance(node, N.LogSumExp):
-        return A.add(N.Const(c), A.apply("log", n))
-    return A.scale(sp.Abs(c), A.apply("sqrt", n))
+        return N.Const(c + sp.log(n))
+    return N.Const(sp.Abs(c) * sp.sqrt(n))
 
 
 def _may_cancel(node: N.Node) -> bool:
