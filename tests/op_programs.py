@@ -31,10 +31,7 @@ USER_PROGRAMS: list[tuple[str, str, dict, bool]] = [
 
 # Ops that only derivatives produce, exercised by building the typed tree directly.
 NODE_PROGRAMS: list[tuple[str, N.Node, dict[str, N.Var]]] = [
-    (op_name(spec), *ex.tree())
-    for spec in SPECS
-    for ex in spec.examples
-    if ex.tree is not None
+    (op_name(spec), *ex.tree()) for spec in SPECS for ex in spec.examples if ex.tree is not None
 ]
 
 # Basis only appears in index forms (seeded reverse passes); the printers and the exact

@@ -21,8 +21,12 @@ def test_every_op_is_covered() -> None:
     covered = {op for op, *_ in USER_PROGRAMS} | {op for op, *_ in NODE_PROGRAMS} | INDEX_ONLY
     missing_classes = {cls.__name__ for cls in NODES} - covered
     missing_functions = (set(FUNCTIONS) | {s.name for s in SUGAR}) - covered
-    assert not missing_classes, f"node classes without an example in the registry: {missing_classes}"
-    assert not missing_functions, f"functions without an example in the registry: {missing_functions}"
+    assert not missing_classes, (
+        f"node classes without an example in the registry: {missing_classes}"
+    )
+    assert not missing_functions, (
+        f"functions without an example in the registry: {missing_functions}"
+    )
 
 
 def test_every_class_has_both_rules() -> None:

@@ -44,7 +44,9 @@ def _typed(ex) -> TypedProgram:  # type: ignore[no-untyped-def]
     if ex.tree is None:
         return elaborate(ex.program, dict(ex.variables))
     node, inputs = ex.tree()
-    return TypedProgram("<tree>", inputs, [], node, None, S.free_dims([v.shape for v in inputs.values()]))
+    return TypedProgram(
+        "<tree>", inputs, [], node, None, S.free_dims([v.shape for v in inputs.values()])
+    )
 
 
 def _is_op(spec: FunctionSpec | NodeSpec | CallSpec, node: N.Node) -> bool:
