@@ -218,6 +218,44 @@ def _scalar(value: Any) -> sp.Matrix:
     return sp.Matrix([[value]])
 
 
+# -- cumsum: a node class defined next to its spec ---------------------------------------------------
+
+
+class Cumsum(N.Unary):
+    """Running sums down the rows: entry i is x₁ + … + xᵢ (of each column, for a matrix)."""
+
+    __slots__ = ()
+
+
+def _build_cumsum(e: Any, args: list[N.Node], syn: Any) -> N.Node:
+    (a,) = args
+    if a.is_scalar or S.is_row(a.shape):
+        raise e.shape_error(
+            f"cumsum needs a column vector or a matrix, got {S.describe(a.shape)}",
+            syn.func_pos,
+            "cumsum runs down the rows: write cumsum(x) for a vector x (no transpose)",
+            a,
+        )
+    return Cumsum(a)
+
+
+def _cumsum_index(b: Any, node: N.Node, r: Any, c: Any) -> Any:
+    """cumsum(X)_{rc} = Σ_k 𝟙[r ≥ k] X_{kc}: written out where X holds 𝟏, I or a basis vector
+    (whose size the entry could not show; a delta contracts: cumsum(I)_{ij} = 𝟙[i ≥ j]), else
+    the entry of the printed op, (cumsum(x))_i."""
+    (a,) = node.children
+    if not any(isinstance(n, N.Ones | N.Identity | N.Basis) for n in N.walk(a)):
+        return b.opaque(node, r, c)
+    k = b.fresh()
+    body, inner = b.parts(b.entry(a, k, c))
+    return b.contract(b.indicator(r, k, True) * body, [*inner, (k, 1, a.shape[0])])
+
+
+def _x_cumsum(ex: Any, node: N.Node) -> sp.Matrix:
+    m = ex.evaluate(node.children[0])
+    return sp.Matrix(*m.shape, lambda i, j: sum(m[k, j] for k in range(i + 1)))
+
+
 # -- trees for ops only derivatives produce --------------------------------------------------------
 
 
@@ -369,6 +407,19 @@ _OPS = [
              exact=_x_slice, label=_slice_label, trace="slice",
              examples=(_tree(lambda v: N.Sum(N.Mul(N.Slice(N.Concat(v["x"], v["y"]), _n, 2 * _n),
                                                    v["x"])), "x", "y"),)),
+]  # fmt: skip
+
+_OPS += [
+    NodeSpec(Cumsum, syntax_shape="same", name="cumsum", build=_build_cumsum,
+             latex=_call(r"\operatorname{cumsum}"),
+             code={"numpy": "np.cumsum({0}, axis=0)", "torch": "torch.cumsum({0}, dim=0)"},
+             index=_cumsum_index, exact=_x_cumsum, value=lambda x: np.cumsum(x, axis=0),
+             label="cumsum", latex_words=("cumsum",),
+             doc=Doc("cumsum(a)", "running sums down a vector (each column of a matrix)",
+                     "u.T @ cumsum(x)", {"u": Nv, "x": Nv}),
+             examples=(Example("u.T @ cumsum(x)", {"u": ("n",), "x": ("n",)}),
+                       Example("cumsum(x)", X),
+                       Example("sum(cumsum(W) * W)", {"W": ("n", "m")}, True))),
 ]  # fmt: skip
 
 NODE_SPECS: list[NodeSpec] = [*_STRUCTURAL, *_OPS]
