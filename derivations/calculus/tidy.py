@@ -25,9 +25,9 @@ import sympy as sp
 from ..errors import ChainruleError
 from ..expr import nodes as N
 from ..expr import shapes as S
-from ..expr.functions import FUNCTIONS
 from ..expr.program import Definition, TypedProgram
 from . import algebra as A
+from .elementwise import sympy_function
 from .reverse import Backward, depends
 from .scalar import from_sympy
 
@@ -103,7 +103,7 @@ class Tidy:
                 continue
             try:
                 back = from_sympy(candidate, mapping)
-                back = A.zeros(shape) if A.is_zero(back) else A._fit(back, shape)
+                back = A.zeros(shape) if A.is_zero(back) else _explicit_ones(A._fit(back, shape))
             except (ChainruleError, AssertionError, TypeError):
                 continue
             size = _size(back)
@@ -150,7 +150,7 @@ class Tidy:
             return -self._to_sympy(node.children[0], atoms)
         if isinstance(node, N.Apply):
             args = [self._to_sympy(c, atoms) for c in node.children]
-            return args[0] ** args[1] if node.fn == "pow" else FUNCTIONS[node.fn].apply(*args)
+            return args[0] ** args[1] if node.fn == "pow" else sympy_function(node.fn)(*args)
         if isinstance(node, N.Ones):  # 𝟏 inside an elementwise cluster is 1 (shape refitted)
             return sp.Integer(1)
         if node not in atoms:
@@ -229,6 +229,20 @@ class Tidy:
         for f in factors[1:]:
             out = A.matmul(out, f)
         return out
+
+
+def _explicit_ones(node: N.Node) -> N.Node:
+    """(Σu) 𝟏 + u, not Σu + u: a scalar that is not a number keeps its 𝟏 where it is added to
+    an array (SymPy reads 𝟏 as 1, so a cluster's shortest form would drop it)."""
+    if not isinstance(node, _ELEMENTWISE):
+        return node
+    kids = [_explicit_ones(c) for c in node.children]
+    if isinstance(node, N.Add) and not node.is_scalar:
+        for k, term in enumerate(kids):
+            if term.is_scalar and not isinstance(term, N.Const):
+                c, rest = A.split_coefficient(term)
+                kids[k] = A.scale(c, N.Mul(rest, N.Ones(node.shape)))
+    return node if tuple(kids) == node.children else node.rebuild(tuple(kids))
 
 
 def _constant_entries(node: N.Node) -> sp.Expr | None:
