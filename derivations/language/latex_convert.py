@@ -331,6 +331,16 @@ class Converter:
     def r_ones_sized(self, t: Tree, tok: Token, size: Tree | Token) -> Syntax:
         return self.r_ones(t, tok)  # 𝟏_n: the size is inferred from the context all the same
 
+    def r_indicator_eq(
+        self, t: Tree, tok: Token, lb: Token, a: Tree, eq: Token, b: Tree, rb: Token
+    ) -> Syntax:
+        """𝟙[i = j], the Kronecker delta of index notation (δ is the error signal)."""
+        if self.indices is None:
+            raise self.error("𝟙[i = j] (the Kronecker delta) is index notation", eq,
+                             "write the answer in matrix form: the identity is I")  # fmt: skip
+        left, right = self.convert(a), self.convert(b)
+        return Call("_kronecker", (left, right), _pos(tok), _pos(tok), internal=True)
+
     def r_indicator(
         self, t: Tree, tok: Token, lb: Token, a: Tree, rel: Token, b: Tree, rb: Token
     ) -> Syntax:

@@ -4,16 +4,21 @@ Every displayed formula (gradients, Jacobians, Hessians, the definitions δ, z, 
 chain-rule steps) is read back with the LaTeX reader and evaluated by plain NumPy semantics of
 the syntax tree (``syntax_values.py``), at a sampled point, against the generated code. Names a
 formula uses take the generated code's values there, so each formula is checked on its own.
-Index forms (Σ_k, δ_ij) have no reader; they are counted as not read, never as passed.
+Index forms (Σ_k, 𝟙[i = j], the Kronecker delta's only spelling) are read on the grid of their
+free indices: the results' against the generated code, the steps' (∂h_i/∂W_jk) against the
+backprop engine's Jacobian of the intermediate. What is still not read is counted as not read,
+never as passed.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from typing import Any
 
 import numpy as np
 
+from ..engine.compile import compile_program
 from ..errors import ChainruleError
 from ..expr import shapes as S
 from ..language.ast import Name
@@ -39,11 +44,11 @@ UNREADABLE = {
 
 
 def _split_equation(line: str) -> list[str]:
-    """``a = b = c`` at brace depth 0 (``\\sum_{k=1}`` keeps its '=')."""
+    """``a = b = c`` outside braces and brackets (``\\sum_{k=1}`` and 𝟙[i = j] keep theirs)."""
     parts, depth, start = [], 0, 0
     for i, ch in enumerate(line):
-        depth += ch == "{"
-        depth -= ch == "}"
+        depth += ch in "{["
+        depth -= ch in "}]"
         if ch == "=" and depth == 0:
             parts.append(line[start:i].strip())
             start = i + 1
@@ -122,6 +127,7 @@ class _Reader:
 
     def __init__(self, env: dict[str, Any]) -> None:
         self.env = env
+        self.inputs: dict[str, Any] = {}  # the draw, for the engine's Jacobians of index steps
         self.names = set(env)
         self.errors: list[tuple[str, float]] = []
         self.failures: list[str] = []
@@ -196,7 +202,10 @@ def _check_steps(
             if m:
                 name = reader.name_of(m.group(2))
                 if m.group(1) != d["output_symbol"] or name is None:
-                    reader.unread.append(f"step {number} for {wrt}: an index form")
+                    if rest:
+                        _index_step(result, reader, f"step {number} for {wrt}", m, [first, *rest])
+                    else:
+                        reader.unread.append(f"step {number} for {wrt}: no right-hand side")
                     continue
                 if name in derivation.program.inputs:
                     reference = refs.get(("gradient", name))
@@ -214,15 +223,6 @@ def _check_steps(
                     reader.compare(
                         f"step {number} for {wrt}", part, ref.ravel() if ref.ndim == 1 else ref
                     )
-
-
-_INDICATOR = re.compile(r"\\mathbb\{1\}\\left\[\s*([a-z])\s*=\s*([a-z])\s*\\right\]")
-
-
-def _kronecker(latex: str) -> str:
-    """The printed Kronecker delta 𝟙[i = j] in the reader's spelling δ_ij (before the '='
-    inside the bracket is taken for the equation's)."""
-    return _INDICATOR.sub(lambda m: rf"\delta_{{{m.group(1)}{m.group(2)}}}", latex)
 
 
 _TERM = re.compile(
@@ -243,39 +243,70 @@ def _check_index_forms(d: dict[str, Any], reader: _Reader, refs: dict) -> None:
     """∂s/∂W_ij = δ_i x_j: the entry at every index of the grid, against the generated code."""
     for item in d["derivatives"]:
         label = f"index form of the {item['kind']} wrt {item['wrt']}"
-        lhs, *rest = _split_equation(_kronecker(item["index_latex"]))
+        lhs, *rest = _split_equation(item["index_latex"])
         if not rest:
             reader.unread.append(f"{label}: no right-hand side")
             continue
-        letters = [ch for term in _TERM.findall(lhs) for ch in _letters(term)]
         reference = np.asarray(refs[(item["kind"], item["wrt"])], dtype=float)
-        if len(letters) != reference.ndim or len(set(letters)) != len(letters):
-            reader.unread.append(f"{label}: its indices {letters} do not match the array")
-            continue
-        why = _unreadable(rest[-1], index_form=True)
-        if why:
-            reader.unread.append(f"{label}: {why}")
-            continue
-        try:
-            tree = parse_latex(rest[-1], names=reader.names, indices=letters).statements[0].value
-        except ChainruleError as exc:
-            reader.unread.append(f"{label}: not read ({exc.message})")
-            continue
-        try:
-            shown = evaluate_index_form(tree, reader.env, letters, reference.shape)
-        except Ambiguous as exc:
-            reader.unread.append(f"{label}: {exc}")
-            continue
-        except (Mismatch, ValueError, IndexError, np.linalg.LinAlgError) as exc:
-            reader.failures.append(f"{label}: {rest[-1]!r} does not read back ({exc})")
-            continue
-        reader.read += 1
-        err, _ = rel_error(shown, reference)
-        reader.errors.append((label, err))
-        if not err <= TOLERANCE:
-            reader.failures.append(
-                f"{label}: {rest[-1]!r} reads back with relative error {err:.2e}"
-            )
+        _read_index(reader, label, lhs, rest[-1], reference)
+
+
+def _read_index(reader: _Reader, label: str, lhs: str, rhs: str, reference: np.ndarray) -> None:
+    """Read one index form ``lhs = rhs`` on the grid of the lhs's letters, against ``reference``
+    (an array with one axis per letter)."""
+    letters = [ch for term in _TERM.findall(lhs) for ch in _letters(term)]
+    if len(letters) != reference.ndim or len(set(letters)) != len(letters):
+        reader.unread.append(f"{label}: its indices {letters} do not match the array")
+        return
+    why = _unreadable(rhs, index_form=True)
+    if why:
+        reader.unread.append(f"{label}: {why}")
+        return
+    try:
+        tree = parse_latex(rhs, names=reader.names, indices=letters).statements[0].value
+    except ChainruleError as exc:
+        reader.unread.append(f"{label}: not read ({exc.message})")
+        return
+    try:
+        shown = evaluate_index_form(tree, reader.env, letters, reference.shape)
+    except Ambiguous as exc:
+        reader.unread.append(f"{label}: {exc}")
+        return
+    except (Mismatch, ValueError, IndexError, np.linalg.LinAlgError) as exc:
+        reader.failures.append(f"{label}: {rhs!r} does not read back ({exc})")
+        return
+    reader.read += 1
+    err, _ = rel_error(shown, reference)
+    reader.errors.append((label, err))
+    if not err <= TOLERANCE:
+        reader.failures.append(f"{label}: {rhs!r} reads back with relative error {err:.2e}")
+
+
+def _base(term: str) -> str:
+    """The array an entry belongs to: ``h_{2,i}`` -> ``h_{2}``, ``W_{jl}`` -> ``W``."""
+    m = re.fullmatch(r"(.*?)_\{((?:[^{}]|\{[^{}]*\})*)\}", term)
+    if not m or not _letters(term):
+        return term
+    kept = m.group(2).split(",")[:-1]
+    return f"{m.group(1)}_{{{','.join(kept)}}}" if kept else m.group(1)
+
+
+def _index_step(
+    result: DerivationResult, reader: _Reader, label: str, lhs: re.Match, line: list[str]
+) -> None:
+    """A step in index notation, ∂h_i/∂W_jk = 𝟙[i = j] f′(z_j) x_k, against the Jacobian of the
+    intermediate h by W from the backprop engine's hand-written gates (not from our rules)."""
+    program = result.derivation.program
+    top, var = reader.name_of(_base(lhs.group(1))), reader.name_of(_base(lhs.group(2)))
+    bodies = {d.name: d for d in program.definitions}
+    if var not in program.inputs or not (top in bodies or top == result.derivation.output_symbol):
+        reader.unread.append(f"{label}: an index form of {lhs.group(0)!r}")
+        return
+    output = bodies[top].ref if top in bodies else program.output
+    graph = compile_program(dataclasses.replace(program, output=output, output_name=None))
+    with np.errstate(all="ignore"):
+        reference = np.asarray(graph.jacobian(reader.inputs, [var])[var], dtype=float)
+    _read_index(reader, label, line[0], line[-1], reference)
 
 
 def check_displayed(
@@ -316,6 +347,7 @@ def check_displayed(
     d = result.to_dict()
     d["output_symbol"] = LatexPrinter().name(derivation.output_symbol)
     reader = _Reader(env)
+    reader.inputs = inputs
     for defn in d["definitions"]:
         reader.compare(f"definition of {defn['symbol']}", defn["latex"], env[defn["name"]])
     for item in d["derivatives"]:

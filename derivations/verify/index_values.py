@@ -3,9 +3,9 @@
 The reader (``parse_latex(..., indices=...)``) turns entries into ``_entry(base, i, j)`` and
 sums into ``_isum(k, 1, n, body)``. Each index letter owns one axis of a NumPy grid; an entry
 fancy-indexes its base (evaluated in matrix semantics by ``syntax_values``), a sum adds its
-axis up, δ_ij (two indices on δ where no vector δ is in use) is the Kronecker delta, an index
-standing alone (𝟙[i ≥ j]) is its 1-based value, and everything else is elementwise arithmetic
-broadcast over the grid.
+axis up, 𝟙[i = j] is the Kronecker delta (its only spelling: δ_ij is an entry of a matrix δ,
+the error signal), an index standing alone (𝟙[i ≥ j]) is its 1-based value, and everything else
+is elementwise arithmetic broadcast over the grid.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from ..language.ast import BinOp, Call, Name, Number, Syntax, Unary
-from .syntax_values import _ELEMENTWISE, Ambiguous, Mismatch, evaluate_syntax, walk
+from .syntax_values import _ELEMENTWISE, Mismatch, evaluate_syntax, walk
 
 
 def _depends(node: Syntax, letters: set[str]) -> bool:
@@ -70,6 +70,9 @@ class IndexEvaluator:
             return self._entry(node)
         if isinstance(node, Call) and node.func == "_isum":
             return self._sum(node)
+        if isinstance(node, Call) and node.func == "_kronecker":
+            a, b = (self.value(arg) for arg in node.args)
+            return np.equal(a, b) * 1.0
         if isinstance(node, Call) and node.func in _ELEMENTWISE:
             return _ELEMENTWISE[node.func](*(self.value(a) for a in node.args))
         if isinstance(node, Name) and node.id in self.grid:
@@ -87,11 +90,6 @@ class IndexEvaluator:
     def _entry(self, node: Call) -> np.ndarray:
         base, *idx = node.args
         index = [self._index(i) for i in idx]
-        if isinstance(base, Name) and base.id == "delta" and len(idx) == 2:
-            # Two indices on δ: the Kronecker delta, unless a matrix δ is in use.
-            if np.ndim(self.values.get("delta", 0.0)) == 2:
-                raise Ambiguous("δ_ij may be the Kronecker delta or an entry of the matrix δ")
-            return (index[0] == index[1]) * 1.0
         array = np.asarray(evaluate_syntax(base, self.values), dtype=float)
         if len(index) == 1 and 1 in array.shape:  # a vector (a column, or a row)
             array = array.reshape(-1)
