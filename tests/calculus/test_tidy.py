@@ -8,9 +8,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from derivations import derive
+from derivations.verify.exact import exact_check
 from derivations.verify.numeric import load_module
 from derivations.verify.run import engine_check, finite_difference_check
-from derivations.verify.sampling import choose_sizes, draw_inputs
+from derivations.verify.sampling import choose_sizes, draw_inputs, exact_sizes
 
 
 def _latex(result, wrt: str, kind: str = "gradient") -> str:
@@ -142,6 +143,17 @@ def test_tidy_never_changes_a_derivative(program: str, hessian: bool) -> None:
         engine = engine_check(derivation, module, inputs, sizes, hessian)
     assert fd["passed"], (program, fd)
     assert engine["passed"], (program, engine)
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True
+)
+@given(scalars())
+def test_tidy_never_changes_a_derivative_exactly(program: str) -> None:
+    """The same rewrites against sympy.diff of the program as written (entry by entry)."""
+    derivation = derive(program, VARIABLES, verify=False).derivation
+    check = exact_check(derivation, exact_sizes(derivation.program.as_written))
+    assert check["skipped"] or check["passed"], (program, check)
 
 
 @pytest.mark.parametrize(
