@@ -113,9 +113,24 @@ class ShapeInference:
             return b
         if self.scalar(b):
             return a
+        spread = self.spread(a, b) or self.spread(b, a)
+        if spread is not None:
+            return spread
         self.unify(a[0], b[0], what)
         self.unify(a[1], b[1], what)
         return a
+
+    def spread(self, matrix: Shape, vector: Shape) -> Shape | None:
+        """A known column (n, 1) or row (1, B) against a known matrix (n, B) broadcasts, as
+        the elaborator reads W X + b (``expr/broadcast.py``); anything unknown unifies."""
+        if not all(self.known(d) for d in (*matrix, *vector)):
+            return None
+        (r, c), (vr, vc) = (tuple(self.find(d) for d in s) for s in (matrix, vector))
+        if r == 1 or c == 1 or (vr == 1) == (vc == 1):
+            return None
+        if (vc == 1 and vr == r) or (vr == 1 and vc == c):
+            return (r, c)
+        return None
 
     def _infer(self, node: Syntax) -> Shape:
         if isinstance(node, Number):

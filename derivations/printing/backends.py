@@ -75,6 +75,10 @@ _NUMPY_CALLS = {
     "basis": "_basis({0}, {1})",
     "scale_rows": "{0}[:, None] * {1}",
     "scale_columns": "{0} * {1}[None, :]",
+    "sum_rows": "np.sum({0}, axis=1)",
+    "sum_columns": "np.sum({0}, axis=0)",
+    "spread_rows": "{0}[:, None]",
+    "spread_columns": "{0}[None, :]",
 }
 
 _NUMPY_HELPERS = {
@@ -167,6 +171,8 @@ _TORCH_CALLS = {
     "eye": "torch.eye({0}, dtype=torch.float64, device=_dev)",
     "inf": "math.inf",
     "basis": "_basis({0}, {1}, _dev)",
+    "sum_rows": "torch.sum({0}, dim=1)",
+    "sum_columns": "torch.sum({0}, dim=0)",
 }
 
 _TORCH_HELPERS = {

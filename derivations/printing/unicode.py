@@ -145,6 +145,8 @@ def _extra(latex: str, i: int) -> tuple[str, int] | None:
 
 def _operand(text: str) -> str:
     """One side of a fraction: bare if it is one term (m, 2, ∂s, x_i), else in parentheses."""
+    if "𝟏" in text and " " in text:  # b 𝟏ᵀ is a product: X/(b 𝟏ᵀ), never X/b 𝟏ᵀ
+        return f"({text})"
     return text if re.fullmatch(r"[∂\w\s²ᵀ₀-₉,‖]+", text) else f"({text})"
 
 

@@ -20,6 +20,7 @@ import numpy as np
 import sympy as sp
 
 from ..expr import nodes as N
+from ..expr.broadcast import unspread
 from ..expr.functions import FUNCTIONS
 from ..expr.program import TypedProgram
 from ..printing.numpy_code import HELPERS, NumpyPrinter
@@ -187,7 +188,7 @@ def pole_arguments(program: TypedProgram) -> list[N.Node]:
     out: list[N.Node] = []
     for node in N.walk(program.inlined()):
         if isinstance(node, N.Div):
-            out.append(node.children[1])
+            out.append(unspread(node.children[1]))  # b 𝟏ᵀ is zero where b is
         elif isinstance(node, N.Norm2):
             out.append(node)
         elif isinstance(node, N.Apply) and node.fn == "pow":
