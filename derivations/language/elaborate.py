@@ -23,6 +23,7 @@ from ..expr.functions import FUNCTIONS
 from ..expr.program import Definition, TypedProgram
 from ..limits import DEFAULT_LIMITS, Limits
 from .ast import BinOp, Call, Name, Number, Pos, Program, Syntax, TransposeOp, Unary
+from .axes import axis_call
 from .parser import parse
 
 # Every pattern here is applied with fullmatch: '$' would also accept a trailing new line.
@@ -659,6 +660,8 @@ class _Elaborator:
                 "write the answer without 𝟏, e.g. \\sum_i x_i as \\sum x, or 𝟏 xᵀ as a sum of rows",
                 name=name,
             )
+        if syn.keywords:  # sum(X, axis=1) and the other axis calls
+            return axis_call(self, syn)
         internal = syn.internal and name in FUNCTIONS and not FUNCTIONS[name].user_facing
         if name not in USER_FUNCTIONS and not internal:
             close = difflib.get_close_matches(name, list(USER_FUNCTIONS), n=1, cutoff=0.5)

@@ -167,6 +167,8 @@ class ShapeInference:
         if fn == "ones":
             return (self.new(), 1 if self.ones_are_columns else self.new())
         shapes = [self.infer(a) for a in node.args]
+        if node.keywords and shapes:
+            return self._infer_axis(node, shapes[0])
         if fn in SCALAR_VALUED:
             return (1, 1)
         if fn in SAME_SHAPE:
@@ -182,6 +184,19 @@ class ShapeInference:
         for s in shapes[1:]:
             out = self.broadcast(out, s, fn)
         return out
+
+    def _infer_axis(self, node: Call, shape: Shape) -> Shape:
+        """f(X, axis=k): a reduction keeps a length-1 axis k (``language/axes.py``)."""
+        keyword = node.keyword("axis")
+        value = None if keyword is None else keyword.value
+        negative = isinstance(value, Unary) and value.op == "-"
+        number = value.operand if isinstance(value, Unary) else value
+        if not isinstance(number, Number) or number.text not in ("0", "1", "2"):
+            raise Mismatch(f"{node.func}: the axis must be 0, 1, -1 or -2")
+        axis = (-int(number.text) if negative else int(number.text)) % 2
+        if node.func in SAME_SHAPE:
+            return shape
+        return (1, shape[1]) if axis == 0 else (shape[0], 1)
 
     def _infer_stack(self, node: Call, shapes: list[Shape]) -> Shape:
         """[a; b] (vectors) or the block column [I; 0] of a Jacobian: blocks share columns."""
