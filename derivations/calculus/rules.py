@@ -21,6 +21,7 @@ import sympy as sp
 from ..expr import nodes as N
 from ..expr import shapes as S
 from . import algebra as A
+from .axis_rules import AXIS_VJP, jacobian_rules
 from .scalar import partial
 
 
@@ -429,3 +430,8 @@ def jacobian_rule(node: N.Node, js: list[N.Node | None], n: int) -> N.Node | Non
     if rule is None:
         raise NotImplementedError(f"no Jacobian rule for {type(node).__name__}")
     return rule(node, js, n)
+
+
+# The ops along an axis keep their rules in one module (calculus/axis_rules.py).
+VJP.update(AXIS_VJP)
+JACOBIAN.update(jacobian_rules(NoMatrixForm))

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 import sympy as sp
 
 from ..expr import nodes as N
+from ..expr.axis_nodes import NAMES as AXIS_NAMES
 
 MAX_LABEL = 60
 
@@ -92,5 +93,7 @@ def _describe(op: type[N.Node], params: Sequence[object], kids: Sequence[Label])
         return f"{fn}({', '.join(k[0] for k in kids)})", ATOM
     if op is N.Slice:
         return f"{_wrap(kids[0], POSTFIX - 1)}[{number(params[0])}:{number(params[1])}]", POSTFIX
+    if op in AXIS_NAMES:
+        return f"{AXIS_NAMES[op]}({kids[0][0]}, axis={params[0]})", ATOM
     name = _CALLS.get(op, getattr(op, "__name__", "op").lower())
     return f"{name}({', '.join(k[0] for k in kids)})", ATOM

@@ -19,6 +19,7 @@ import numpy as np
 
 from ..errors import ChainruleError
 from ..expr import nodes as N
+from ..expr.axis_nodes import NAMES as AXIS_NAMES
 from ..language.elaborate import elaborate
 from ..limits import DEFAULT_LIMITS, Limits
 from .compile import compile_program
@@ -37,7 +38,7 @@ def op_name(node: GraphNode) -> str:
         return "input" if node.is_input else "alias"
     if node.op is N.Apply:
         return str(node.params[0])
-    return _OP_NAMES.get(node.op, node.op.__name__.lower())
+    return _OP_NAMES.get(node.op) or AXIS_NAMES.get(node.op) or node.op.__name__.lower()
 
 
 def _listed(value: float | np.ndarray) -> Any:

@@ -83,3 +83,12 @@ AXIS_CLASSES: tuple[type[Node], ...] = (
 )
 
 WORDS = {0: "col", 1: "row"}  # the subscript the printers write: softmax_row normalises rows
+
+# The language's name of each op (traces, graph labels, text answers): softmax(X, axis=1).
+NAMES: dict[type[Node], str] = {
+    AxisLogSumExp: "logsumexp",
+    AxisMax: "max",
+    AxisSoftmax: "softmax",
+    AxisLogSoftmax: "log_softmax",
+    ArgMaxMask: "argmax_mask",
+}

@@ -15,6 +15,7 @@ import sympy as sp
 
 from ..engine.gates import GATES
 from ..expr import nodes as N
+from ..expr.axis_nodes import AxisOp
 from ..expr.program import Definition
 from ..verify.exact import DEFAULT_WORK, Work
 from ..verify.explicit import Explicit
@@ -100,7 +101,7 @@ def is_rational(nodes: list[N.Node]) -> bool:
     """True when every value is a rational function of the inputs (exact at rational points)."""
     for root in nodes:
         for node in N.walk(root):
-            if isinstance(node, _TRANSCENDENTAL):
+            if isinstance(node, _TRANSCENDENTAL | AxisOp):
                 return False
             if isinstance(node, N.Apply):
                 if node.fn != "pow":

@@ -18,6 +18,7 @@ import sympy as sp
 from ..errors import ChainruleError
 from ..expr import nodes as N
 from ..expr import shapes as S
+from ..expr.axis_nodes import AxisLogSoftmax, AxisSoftmax
 from ..expr.broadcast import broadcast_pair, mismatch_detail
 from ..expr.functions import FUNCTIONS
 from ..expr.program import Definition, TypedProgram
@@ -694,6 +695,8 @@ class _Elaborator:
         if name == "log" and isinstance(args[0], N.Softmax):
             # log softmax(z) is the log-softmax: one op, stable in value and in gradient.
             return N.LogSoftmax(args[0].children[0])
+        if name == "log" and isinstance(args[0], AxisSoftmax):  # the same along an axis
+            return AxisLogSoftmax(args[0].children[0], args[0].axis)
         if name in FUNCTIONS:
             return self.elementwise(name, args, syn)
         return _REDUCTION_BUILDERS[name](self, args, syn)

@@ -12,6 +12,8 @@ import sympy as sp
 
 from ..expr import nodes as N
 from ..expr import shapes as S
+from ..expr.axis_nodes import AxisOp
+from . import axis_forms
 from .names import latex_name
 
 # Binding strength: a child printed inside a parent with higher precedence gets parentheses.
@@ -68,6 +70,8 @@ class LatexPrinter:
 
     def print(self, node: N.Node) -> tuple[str, int]:
         method = getattr(self, f"_print_{type(node).__name__}", None)
+        if method is None and isinstance(node, AxisOp):
+            return axis_forms.latex(self, node)
         if method is None:
             raise NotImplementedError(f"no LaTeX printer for {type(node).__name__}")
         return method(node)

@@ -16,7 +16,9 @@ import sympy as sp
 
 from ..expr import nodes as N
 from ..expr import shapes as S
+from ..expr.axis_nodes import AxisOp
 from ..expr.broadcast import spread_of
+from . import axis_forms
 from .backends import NUMPY, Backend
 
 ADD, MUL, UNARY, POW, ATOM = 10, 20, 25, 40, 100
@@ -74,6 +76,8 @@ class CodePrinter:
 
     def print(self, node: N.Node) -> tuple[str, int]:
         method = getattr(self, f"_print_{type(node).__name__}", None)
+        if method is None and isinstance(node, AxisOp):
+            return axis_forms.code(self, node)
         if method is None:
             raise NotImplementedError(f"no NumPy printer for {type(node).__name__}")
         return method(node)

@@ -10,12 +10,14 @@ Every matrix built is charged to the check's work budget.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import partial
 from typing import TYPE_CHECKING
 
 import sympy as sp
 
 from ..expr import nodes as N
-from . import definitions
+from ..expr.axis_nodes import AxisOp
+from . import axis_exact, definitions
 
 if TYPE_CHECKING:
     from .exact import Work
@@ -77,6 +79,8 @@ class Explicit:
         if node in self.memo:
             return self.memo[node]
         method = getattr(self, f"_x_{type(node).__name__}", None)
+        if method is None and isinstance(node, AxisOp):
+            method = partial(axis_exact.explicit, self)
         if method is None:
             raise NotImplementedError(f"no explicit evaluation for {type(node).__name__}")
         value = method(node)
