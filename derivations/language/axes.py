@@ -57,7 +57,7 @@ def axis_of(syn: Call, source: str) -> int:
     sign = 1
     if isinstance(value, Unary) and value.op == "-":
         sign, value = -1, value.operand
-    if not isinstance(value, Number) or value.text not in ("0", "1", "2"):
+    if not isinstance(value, Number) or not value.text.isdigit() or len(value.text) > 6:
         raise _error("the axis must be the integer 0, 1, -1 or -2", keyword, _AXIS_HINT, source)
     axis = sign * int(value.text)
     if axis not in (0, 1, -1, -2):

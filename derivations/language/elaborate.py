@@ -24,7 +24,7 @@ from ..expr.functions import FUNCTIONS
 from ..expr.program import Definition, TypedProgram
 from ..limits import DEFAULT_LIMITS, Limits
 from .ast import BinOp, Call, Name, Number, Pos, Program, Syntax, TransposeOp, Unary
-from .axes import axis_call
+from .axes import AXIS_FUNCTIONS, axis_call
 from .parser import parse
 
 # Every pattern here is applied with fullmatch: '$' would also accept a trailing new line.
@@ -730,6 +730,8 @@ class _Elaborator:
             hint = f"{name} works on column vectors"
             if S.is_row(a.shape):
                 hint += f": drop the transpose, {name}(x)"
+            elif S.is_matrix(a.shape) and name in AXIS_FUNCTIONS:
+                hint = f"give the axis: {name}(X, axis=1) along each row, axis=0 along each column"
             raise self.shape_error(
                 f"{name} needs a vector, got {S.describe(a.shape)}", syn.func_pos, hint, a
             )
