@@ -14,6 +14,7 @@ from ..errors import ChainruleError
 from ..expr import nodes as N
 from ..expr import shapes as S
 from ..expr.axis_nodes import AxisLogSoftmax, AxisSoftmax
+from ..expr.broadcast import broadcast_pair
 from ..ops.registry import CALLS, FUNCTIONS, usage
 from ..ops.spec import Builder, FunctionSpec
 from .ast import Call, Pos
@@ -116,15 +117,17 @@ class CallElaboration:
                         f"e.g. {name}(x, 0.01)",
                         *args,
                     )
-        elif len(args) == 2 and not (
-            args[0].is_scalar or args[1].is_scalar or args[0].shape == args[1].shape
-        ):
-            raise self.shape_error(
-                f"{name} of {S.describe(args[0].shape)} and {S.describe(args[1].shape)}: shapes must match",
-                syn.func_pos,
-                f"{name} is elementwise: give two arrays of the same shape, or a scalar",
-                *args,
-            )
+        elif len(args) == 2:
+            pair = broadcast_pair(*args)  # max(X, b) spreads b over X's columns, as + does
+            if pair is None:
+                raise self.shape_error(
+                    f"{name} of {S.describe(args[0].shape)} and {S.describe(args[1].shape)}: shapes must match",
+                    syn.func_pos,
+                    f"{name} is elementwise: give two arrays of the same shape, a scalar, or a"
+                    " vector and a matrix",
+                    *args,
+                )
+            args = list(pair)
         return N.Apply(name, *args)
 
     def need_vector(self, name: str, a: N.Node, syn: Call) -> None:

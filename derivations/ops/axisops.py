@@ -152,7 +152,7 @@ AXIS_SPECS: list[NodeSpec] = [
     )),
     _spec(X.AxisSoftmax, (
         Example("sum(softmax(X, axis=1) * Y)", MY, True),
-        Example("softmax(X, axis=0)", M),
+        Example("u.T @ softmax(X, axis=0) @ v", {**M, "u": ("n",), "v": ("B",)}),
     )),
     _spec(X.AxisLogSoftmax, (
         Example("sum(log_softmax(X, axis=0) * Y)", MY, True),
