@@ -101,7 +101,7 @@ def is_rational(nodes: list[N.Node]) -> bool:
     """True when every value is a rational function of the inputs (exact at rational points)."""
     for root in nodes:
         for node in N.walk(root):
-            if isinstance(node, _TRANSCENDENTAL | AxisOp):
+            if isinstance(node, (*_TRANSCENDENTAL, AxisOp)):
                 return False
             if isinstance(node, N.Apply):
                 if node.fn != "pow":
