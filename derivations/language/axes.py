@@ -21,7 +21,7 @@ from ..errors import ChainruleError
 from ..expr import axis_nodes as X
 from ..expr import nodes as N
 from ..expr import shapes as S
-from .ast import Call, Number, Syntax, Unary
+from .ast import Call, Keyword, Number, Unary
 
 if TYPE_CHECKING:
     from .elaborate import _Elaborator
@@ -33,9 +33,12 @@ _AXIS_HINT = (
 )
 
 
-def _error(message: str, syn: Call | Syntax, hint: str, source: str) -> ChainruleError:
+def _error(
+    message: str, syn: Call | Keyword, hint: str, source: str, kind: str = "value"
+) -> ChainruleError:
+    """A bad axis is a bad value; an axis of length 1 (on a vector) a shape mismatch."""
     pos = syn.pos
-    return ChainruleError("axis", message, pos.line, pos.column, hint, source)
+    return ChainruleError(kind, message, pos.line, pos.column, hint, source)
 
 
 def axis_of(syn: Call, source: str) -> int:
@@ -80,6 +83,7 @@ def _vector_axis(name: str, a: N.Node, axis: int, syn: Call, source: str) -> Non
             syn.keyword("axis") or syn,
             f"{kind} runs along axis {own}: write {name}(x, axis={own}) or leave the axis out",
             source,
+            "shape_mismatch",
         )
 
 
