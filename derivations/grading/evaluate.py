@@ -15,8 +15,8 @@ import sympy as sp
 
 from ..engine.gates import GATES
 from ..expr import nodes as N
-from ..expr.axis_nodes import AxisOp
 from ..expr.program import Definition
+from ..ops.registry import node_spec
 from ..verify.exact import DEFAULT_WORK, Work
 from ..verify.explicit import Explicit
 
@@ -94,14 +94,13 @@ def _internal_shape(a: np.ndarray) -> tuple[int, int]:
 
 
 RATIONAL_FUNCTIONS = {"pow"}
-_TRANSCENDENTAL = (N.LogDet, N.Norm2, N.Softmax, N.LogSoftmax, N.LogSumExp)
 
 
 def is_rational(nodes: list[N.Node]) -> bool:
     """True when every value is a rational function of the inputs (exact at rational points)."""
     for root in nodes:
         for node in N.walk(root):
-            if isinstance(node, (*_TRANSCENDENTAL, AxisOp)):
+            if not node_spec(node).rational:  # from the op registry (log det, norms, softmax…)
                 return False
             if isinstance(node, N.Apply):
                 if node.fn != "pow":
