@@ -20,6 +20,8 @@ import numpy as np
 import sympy as sp
 
 from ..expr import nodes as N
+from ..expr.axis_nodes import AxisMax
+from ..expr.broadcast import unspread
 from ..expr.program import TypedProgram
 from ..ops.registry import function_spec, node_spec
 from ..printing.numpy_code import HELPERS, NumpyPrinter
@@ -153,6 +155,30 @@ def kink_arguments(program: TypedProgram) -> list[N.Node]:
     return out
 
 
+def tie_arguments(program: TypedProgram) -> list[AxisMax]:
+    """The maxima along an axis: the two largest entries of each row or column must differ
+    (at a tie max has no derivative, as max(a, b) has none at a = b)."""
+    roots = [program.inlined(), *(program.inlined(d.ref) for d in program.definitions)]
+    return [n for r in roots for n in N.walk(r) if isinstance(n, AxisMax)]
+
+
+def _gaps(fn: object, nodes: list[AxisMax]) -> object:
+    """A function of the inputs giving, per max, the gap between the two largest entries."""
+
+    def gaps(**inputs: object) -> list[np.ndarray]:
+        out = []
+        for value, node in zip(fn(**inputs), nodes, strict=True):  # type: ignore[operator]
+            v = np.asarray(value, dtype=float)
+            axis = 0 if v.ndim == 1 else node.axis
+            if v.shape[axis] < 2:
+                continue
+            top = np.sort(v, axis=axis)
+            out.append(np.take(top, -1, axis=axis) - np.take(top, -2, axis=axis))
+        return out
+
+    return gaps
+
+
 def matrix_arguments(program: TypedProgram) -> list[N.Node]:
     """The matrices that inv, det and logdet see: they must be well-conditioned at the draw."""
     root = program.inlined()
@@ -200,7 +226,7 @@ def pole_arguments(program: TypedProgram) -> list[N.Node]:
     out: list[N.Node] = []
     for node in N.walk(program.inlined()):
         if isinstance(node, N.Div):
-            out.append(node.children[1])
+            out.append(unspread(node.children[1]))  # b 𝟏ᵀ is zero where b is
         elif node_spec(node).domain == "nonzero":  # a norm
             out.append(node)
         elif isinstance(node, N.Apply) and node.fn == "pow":
@@ -304,10 +330,12 @@ def draw_inputs(
     def compiled(nodes: list[N.Node]) -> object | None:
         return compile_nodes(program, nodes) if nodes else None
 
+    ties = tie_arguments(program)
     checks = [
         (compiled(matrix_arguments(program)), "matrix"),
         (compiled(kink_arguments(program)), "kink"),
         (compiled(pole_arguments(program)), "pole"),
+        (_gaps(compiled([t.children[0] for t in ties]), ties) if ties else None, "kink"),
     ]
     reason = "no draw gave finite values"
     for attempt in range(attempts):
