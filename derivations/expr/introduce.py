@@ -99,4 +99,5 @@ def introduce_names(program: TypedProgram) -> TypedProgram:
         program.output_name,
         list(program.dims),
         introduced={d.name for d in definitions},
+        declarations=dict(program.declarations),
     )

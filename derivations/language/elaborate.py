@@ -22,6 +22,7 @@ from ..expr.functions import FUNCTIONS
 from ..expr.program import Definition, TypedProgram
 from ..limits import DEFAULT_LIMITS, Limits
 from .ast import BinOp, Call, Name, Number, Pos, Program, Syntax, TransposeOp, Unary
+from .declarations import declarations, declared_shape
 from .parser import parse
 
 # Every pattern here is applied with fullmatch: '$' would also accept a trailing new line.
@@ -67,6 +68,7 @@ def declare(
     out: dict[str, N.Var] = {}
     for name, raw in variables.items():
         _check_name(name, "variable")
+        raw = declared_shape(name, raw)  # the shape of {"shape": ..., "role": ..., "kind": ...}
         dims_raw: list[str | int]
         if raw is None:
             dims_raw = []
@@ -820,5 +822,8 @@ def elaborate(
 ) -> TypedProgram:
     """Parse and type-check a program against its variable declarations."""
     inputs = declare(variables, limits)
+    roles = declarations(variables, inputs)
     program = parse(text, limits)
-    return _Elaborator(program, inputs, limits).run()
+    typed = _Elaborator(program, inputs, limits).run()
+    typed.declarations = roles
+    return typed

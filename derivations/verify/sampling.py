@@ -9,7 +9,8 @@ Domains: inputs are drawn positive only where a function's domain needs it (the 
 log, sqrt and fractional powers). Everywhere else signs are free: under a denominator or a norm
 the magnitudes stay away from zero (poles) with both signs drawn; square matrices under inv,
 det and logdet are drawn well-conditioned with determinants of both signs (logdet is log|det|).
-Draws close to a kink of relu/abs/max/min or to a pole are rejected.
+Draws close to a kink of relu/abs/max/min or to a pole are rejected. A variable declared with a
+kind is drawn on that kind (``verify/kinds.py``): one-hot, on the simplex, symmetric, ...
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from ..expr import nodes as N
 from ..expr.functions import FUNCTIONS
 from ..expr.program import TypedProgram
 from ..printing.numpy_code import HELPERS, NumpyPrinter
+from .kinds import draw_kind
 from .numeric import load_module
 
 KINK_MARGIN = 1e-2  # larger than the widest finite-difference stencil (2h with h = 1e-3)
@@ -218,7 +220,9 @@ def _draw(
     inputs: dict[str, np.ndarray | float] = {}
     for name, var in program.inputs.items():
         shape = concrete_shape(var, sizes)
-        if name in domain.conditioned and len(shape) == 2 and shape[0] == shape[1]:
+        kind = program.kind(name)
+        conditioned = name in domain.conditioned and len(shape) == 2 and shape[0] == shape[1]
+        if conditioned and kind is None:
             inputs[name] = _matrix(rng, shape[0], negative_det)
             continue
         if name in domain.positive:
@@ -228,6 +232,10 @@ def _draw(
             values = rng.uniform(lo, hi, size=shape) * rng.choice([-1.0, 1.0], size=shape)
         else:
             values = rng.standard_normal(shape)
+        if kind is not None:  # one-hot, simplex, symmetric, ...: the kind's own points
+            values = draw_kind(
+                kind, np.asarray(values), rng, conditioned, negative_det, name in domain.positive
+            )
         inputs[name] = values if shape else float(values)
     return inputs
 

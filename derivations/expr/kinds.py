@@ -1,0 +1,81 @@
+"""What a declaration may say about a variable besides its shape: its role and its kind.
+
+A *role* says whether the variable is a parameter (differentiated by default) or data (an
+input or a label: not differentiated unless asked). A *kind* is a set the variable's values lie
+in, and each kind carries facts the simplifier may use (``calculus/assume.py``) and a way to
+sample it honestly (``verify/sampling.py`` and the exact check's rational points):
+
+- ``onehot``: one entry 1, the others 0; ``probability``: entries > 0 summing to 1. Both give
+  Σ y = 1, which turns the cross-entropy gradient (Σ y) softmax(z) − y into ŷ − y.
+- ``symmetric`` (Aᵀ = A), ``spd`` (symmetric positive definite) and ``diagonal`` square
+  matrices: Aᵀ = A, so xᵀAx has the gradient 2Ax and the Hessian 2A.
+- ``positive``: every entry > 0, so |x| = relu(x) = x and sign(x) = 1.
+
+The convention for derivatives (documented in the README): every derivative is the
+*unconstrained* one (each entry of the variable perturbed on its own, as the backprop engine
+and ``sympy.diff`` compute it), evaluated at a point of the declared kind. A kind only lets the
+simplifier rewrite that derivative into a form equal to it on the kind's points.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+ROLES = ("parameter", "data")
+
+
+@dataclass(frozen=True)
+class Kind:
+    """One kind: the shapes it applies to, what it means, the facts it gives."""
+
+    name: str
+    shapes: str  # "vector" | "square" | "any"
+    meaning: str
+    facts: tuple[str, ...]
+    default_role: str = "parameter"
+    # Equalities between entries (Σ y = 1, A_ij = A_ji, A_ij = 0): derivatives of results the
+    # simplifier rewrote are compared along perturbations that keep them (see verify/run.py).
+    constrained: bool = True
+
+
+KINDS: dict[str, Kind] = {
+    k.name: k
+    for k in [
+        Kind("onehot", "vector", "one entry is 1, the others 0", ("Σ y = 1",), "data"),
+        Kind("probability", "vector", "entries are positive and sum to 1", ("Σ y = 1",)),
+        Kind("symmetric", "square", "a symmetric matrix", ("Aᵀ = A",)),
+        Kind("spd", "square", "a symmetric positive-definite matrix", ("Aᵀ = A", "det A > 0")),
+        Kind("diagonal", "square", "a diagonal matrix", ("Aᵀ = A", "A = diag(diag(A))")),
+        Kind(
+            "positive",
+            "any",
+            "every entry is positive",
+            ("|x| = x", "relu(x) = x", "sign(x) = 1"),
+            constrained=False,
+        ),
+    ]
+}
+
+SUM_ONE = frozenset({"onehot", "probability"})
+SYMMETRIC = frozenset({"symmetric", "spd", "diagonal"})
+
+
+@dataclass(frozen=True)
+class Declaration:
+    """A variable's role and kind (the shape lives in its typed ``Var``)."""
+
+    role: str = "parameter"
+    kind: str | None = None
+
+    @property
+    def is_data(self) -> bool:
+        return self.role == "data"
+
+    def to_dict(self) -> dict[str, str]:
+        out = {"role": self.role}
+        if self.kind is not None:
+            out["kind"] = self.kind
+        return out
+
+
+PARAMETER = Declaration()
