@@ -99,7 +99,9 @@ def check_kind(var: N.Var, declaration: Declaration) -> None:
         )
 
 
-def declarations(variables: Mapping[str, object], inputs: Mapping[str, N.Var]) -> dict[str, Declaration]:
+def declarations(
+    variables: Mapping[str, object], inputs: Mapping[str, N.Var]
+) -> dict[str, Declaration]:
     """Every declared variable's role and kind, checked against its typed shape."""
     out: dict[str, Declaration] = {}
     for name, raw in variables.items():
