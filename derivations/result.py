@@ -9,6 +9,7 @@ from typing import Any
 from .calculus.derivation import Derivation, Item
 from .expr import nodes as N
 from .expr import shapes as S
+from .expr.kinds import PARAMETER
 from .printing.backends import BACKENDS
 from .printing.index import index_latex, partial_lhs
 from .printing.latex import LatexPrinter
@@ -81,9 +82,16 @@ class DerivationResult:
     def _text_latex(self) -> str:
         d = self.to_dict()
         lines = [f"program: {d['expression']}"]
+        declared = d.get("declarations", {})
         lines.append(
-            "variables: " + ", ".join(f"{k} {tuple(v)}" for k, v in d["variables"].items())
+            "variables: "
+            + ", ".join(
+                f"{k} {tuple(v)}{_declared(declared.get(k))}" for k, v in d["variables"].items()
+            )
         )
+        for name, facts in d.get("assumptions", {}).items():
+            kind = declared[name]["kind"]
+            lines.append(f"assumed: {', '.join(facts)} ({name} is declared {kind})")
         lines.append(f"output: {d['output']['latex']}  shape {tuple(d['output']['shape'])}")
         if d["definitions"]:
             lines.append("\ndefinitions:")
@@ -147,6 +155,14 @@ def to_unicode_lines(text: str) -> str:
         else:
             out.append(line)
     return "\n".join(out)
+
+
+def _declared(declaration: dict[str, str] | None) -> str:
+    if not declaration:
+        return ""
+    return (
+        " [" + ", ".join(v for v in (declaration.get("role"), declaration.get("kind")) if v) + "]"
+    )
 
 
 def _verdict(v: dict[str, Any]) -> str:
@@ -260,7 +276,7 @@ def build_dict(result: DerivationResult) -> dict[str, Any]:
     steps = {}
     if program.output.is_scalar:
         steps = {w: steps_for(derivation, w, printer) for w in derivation.wrt}
-    return {
+    out = {
         "expression": program.source,
         "variables": {name: S.user_shape(v.shape) for name, v in program.inputs.items()},
         "output": {
@@ -274,6 +290,11 @@ def build_dict(result: DerivationResult) -> dict[str, Any]:
         "steps": steps,
         "code": dict(result.code),
     }
+    declared = {n: d.to_dict() for n, d in program.declarations.items() if d != PARAMETER}
+    if declared:  # roles and kinds, and the facts the results were simplified with
+        out["declarations"] = declared
+        out["assumptions"] = dict(derivation.assumptions)
+    return out
 
 
 def make_result(derivation: Derivation, hessian: bool) -> DerivationResult:

@@ -19,6 +19,8 @@ import numpy as np
 
 from ..errors import ChainruleError
 from ..expr import nodes as N
+from ..expr.kinds import violation
+from ..expr.program import TypedProgram
 from ..language.elaborate import elaborate
 from ..limits import DEFAULT_LIMITS, Limits
 from .compile import compile_program
@@ -168,6 +170,19 @@ def _first_nonfinite(
     return None
 
 
+def _check_kinds(program: TypedProgram, values: Mapping[str, Any]) -> None:
+    """Values of a variable declared with a kind must be of the kind (y one-hot, A symmetric)."""
+    for name, kind in program.kinds.items():
+        why = violation(kind, values[name])
+        if why is not None:
+            raise ChainruleError(
+                "value",
+                f"the value of {name!r} is not {kind}, as declared",
+                hint=f"{why}; give such a value, or drop the kind from the declaration",
+                details={"variable": name},
+            )
+
+
 def trace(
     program_text: str,
     variables: Mapping[str, Any],
@@ -177,6 +192,7 @@ def trace(
     """Elaborate, check the values, then run forward and backward w.r.t. every declared input."""
     program = elaborate(program_text, variables, limits)
     arrays, env = coerce_values(program.inputs, values, limits)
+    _check_kinds(program, values)
     graph = compile_program(program)
     _check_sizes(graph, env, limits)
     wrt = list(program.inputs)

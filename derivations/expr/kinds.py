@@ -20,6 +20,9 @@ simplifier rewrite that derivative into a form equal to it on the kind's points.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
 
 ROLES = ("parameter", "data")
 
@@ -79,3 +82,24 @@ class Declaration:
 
 
 PARAMETER = Declaration()
+
+
+def violation(kind: str, value: Any) -> str | None:
+    """Why a given value is not of ``kind`` (for values a user supplies, as in trace), or None."""
+    a = np.asarray(value, dtype=float)
+    if kind == "onehot":
+        ok = bool(np.all((a == 0) | (a == 1)) and np.sum(a) == 1)
+        return None if ok else "a one-hot vector has one entry 1 and the others 0"
+    if kind == "probability":
+        ok = bool(np.all(a >= 0) and abs(float(np.sum(a)) - 1.0) <= 1e-9)
+        return None if ok else "a probability vector has entries ≥ 0 that sum to 1"
+    if kind == "positive":
+        return None if bool(np.all(a > 0)) else "every entry must be positive"
+    scale = max(1.0, float(np.max(np.abs(a), initial=0.0)))
+    if not np.allclose(a, a.T, rtol=0, atol=1e-12 * scale):
+        return f"a {kind} matrix equals its transpose"
+    if kind == "diagonal" and np.any(a[~np.eye(a.shape[0], dtype=bool)] != 0):
+        return "a diagonal matrix is zero off the diagonal"
+    if kind == "spd" and float(np.min(np.linalg.eigvalsh(a))) <= 0:
+        return "a symmetric positive-definite matrix has positive eigenvalues"
+    return None

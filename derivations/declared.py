@@ -1,0 +1,49 @@
+"""The declaration form with a role and a kind, as a typed dict that pydantic can validate.
+
+Problems, assignment files, catalog entries and the REST requests all accept a variable either
+as its shape (``["k"]``) or as ``{"shape": ["k"], "role": "data", "kind": "onehot"}``. A
+``TypedDict`` keeps the validated value a plain dict, which is what ``derive`` reads, so the
+same declaration passes unchanged from a request to the library.
+"""
+
+from __future__ import annotations
+
+from typing import (
+    Annotated,
+    Literal,
+    Required,  # pydantic needs it below Python 3.12
+)
+
+from pydantic import ConfigDict, Discriminator, Tag
+from typing_extensions import TypedDict
+
+from .expr.kinds import KINDS
+
+KindName = Literal[tuple(KINDS)]  # type: ignore[valid-type]
+Dims = list[str | int]
+
+
+class Declared(TypedDict, total=False):
+    """A variable with its shape, and optionally its role and its kind (``expr/kinds.py``)."""
+
+    __pydantic_config__ = ConfigDict(extra="forbid")  # type: ignore[misc]
+
+    shape: Required[Dims]
+    role: Literal["parameter", "data"]
+    kind: KindName
+
+
+def _form(value: object) -> str:
+    return "declared" if isinstance(value, dict) else "shape"
+
+
+# Tagged by form, so that an error names the field of the form that was written, once.
+Declaration = Annotated[
+    Annotated[Dims, Tag("shape")] | Annotated[Declared, Tag("declared")],
+    Discriminator(_form),
+]
+
+
+def shape_of(declaration: Declaration) -> Dims:
+    """The dimensions of either form."""
+    return list(declaration["shape"]) if isinstance(declaration, dict) else list(declaration)
