@@ -160,9 +160,9 @@ def to_unicode_lines(text: str) -> str:
 def _declared(declaration: dict[str, str] | None) -> str:
     if not declaration:
         return ""
-    return (
-        " [" + ", ".join(v for v in (declaration.get("role"), declaration.get("kind")) if v) + "]"
-    )
+    role = declaration.get("role")
+    words = [w for w in (role if role == "data" else None, declaration.get("kind")) if w]
+    return f" [{', '.join(words)}]" if words else ""
 
 
 def _verdict(v: dict[str, Any]) -> str:
