@@ -27,13 +27,18 @@ def _symmetric_copy(a: np.ndarray) -> np.ndarray:
     return upper + np.triu(a, 1).T
 
 
+def _exactly_symmetric(a: np.ndarray) -> np.ndarray:
+    """Q Λ Qᵀ is symmetric only up to rounding; a symmetric kind is symmetric to the bit."""
+    return (a + a.T) / 2
+
+
 def _spd(rng: np.random.Generator, n: int, positive_entries: bool) -> np.ndarray:
     if positive_entries:  # diagonally dominant with positive entries: still definite
         off = _symmetric_copy(rng.uniform(0.05, 0.3, size=(n, n)) / n)
         np.fill_diagonal(off, 0.0)
         return np.eye(n) * rng.uniform(0.8, 1.2, size=n) + off
     q, _ = np.linalg.qr(rng.standard_normal((n, n)))
-    return (q * rng.uniform(0.5, 2.0, size=n)) @ q.T
+    return _exactly_symmetric((q * rng.uniform(0.5, 2.0, size=n)) @ q.T)
 
 
 def _conditioned_symmetric(rng: np.random.Generator, n: int, negative: bool) -> np.ndarray:
@@ -42,7 +47,7 @@ def _conditioned_symmetric(rng: np.random.Generator, n: int, negative: bool) -> 
     eigenvalues = rng.uniform(0.6, 1.4, size=n) * rng.choice([-1.0, 1.0], size=n)
     if (np.prod(eigenvalues) < 0) != negative:
         eigenvalues[0] = -eigenvalues[0]
-    return (q * eigenvalues) @ q.T
+    return _exactly_symmetric((q * eigenvalues) @ q.T)
 
 
 def draw_kind(
