@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import random
 from fractions import Fraction
+from typing import Any
 
 import numpy as np
 
@@ -142,3 +143,11 @@ def exact_kind_values(
     if kind == "spd":
         return [[abs(out[i][j]) if i == j else out[i][j] for j in range(cols)] for i in range(rows)]
     return out
+
+
+def exact_on_kind(kind: str, m: Any) -> Any:
+    """A SymPy matrix made exactly of its kind: a float draw read back as rationals keeps
+    symmetry and zeros, but a probability vector's rationals need not sum to exactly 1."""
+    if kind == "probability":
+        return m / sum(m)
+    return m
