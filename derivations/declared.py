@@ -47,3 +47,34 @@ Declaration = Annotated[
 def shape_of(declaration: Declaration) -> Dims:
     """The dimensions of either form."""
     return list(declaration["shape"]) if isinstance(declaration, dict) else list(declaration)
+
+
+Frozen = tuple[str, tuple]
+
+
+def freeze(variables: dict[str, Declaration]) -> tuple[Frozen, ...]:
+    """A hashable form of the declarations (derivations are cached by their input)."""
+    out = []
+    for name, declaration in variables.items():
+        if isinstance(declaration, dict):
+            role, kind = declaration.get("role"), declaration.get("kind")
+            out.append((name, ("declared", tuple(declaration["shape"]), role, kind)))
+        else:
+            out.append((name, tuple(declaration)))
+    return tuple(out)
+
+
+def thaw(frozen: tuple[Frozen, ...]) -> dict[str, Declaration]:
+    """The declarations ``freeze`` was given."""
+    out: dict[str, Declaration] = {}
+    for name, value in frozen:
+        if len(value) == 4 and value[0] == "declared" and isinstance(value[1], tuple):
+            declared: Declared = {"shape": list(value[1])}
+            if value[2] is not None:
+                declared["role"] = value[2]
+            if value[3] is not None:
+                declared["kind"] = value[3]
+            out[name] = declared
+        else:
+            out[name] = list(value)
+    return out

@@ -81,3 +81,26 @@ def test_trace_and_check_take_kinds(capsys) -> None:
     assert "verdict: correct" in capsys.readouterr().out
     assert main(["check", prog, "--var", "z=k", "--var", "y=k", "--wrt", "z",
                  "--answer", "softmax(z) - y"]) == 1  # fmt: skip
+
+
+def test_readme_data_and_kinds_snippet() -> None:
+    """The README's example runs, and its commented results are what it prints."""
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    body = readme.split("## Data and kinds", 1)[1].split("\n## ", 1)[0]
+    (code,) = re.findall(r"```python\n(.*?)\n```", body, re.S)
+    namespace: dict = {}
+    statements: list[str] = []
+    checked = 0
+    for line in code.splitlines():
+        expression, _, expected = line.partition("  # ")
+        if not expected:
+            statements.append(line)
+            continue
+        exec("\n".join(statements), namespace)  # noqa: S102 - the README's own snippet
+        statements = []
+        assert repr(eval(expression, namespace)) == expected  # noqa: S307
+        checked += 1
+    assert checked == 2

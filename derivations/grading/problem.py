@@ -72,7 +72,9 @@ class Problem(BaseModel):
                 f"catalog entry {entry_id!r} has no variable {chosen!r}",
                 hint="choose one of " + ", ".join(entry.variables),
             )
-        variables = {k: list(v) for k, v in entry.variables.items()}
+        variables = {
+            k: dict(v) if isinstance(v, dict) else list(v) for k, v in entry.variables.items()
+        }
         return cls(program=entry.program, variables=variables, wrt=chosen, **extra)
 
     def key(self) -> str:
