@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from collections.abc import Callable, Sequence
 
@@ -42,6 +43,7 @@ def _declarations(
     """--var NAME[=DIMS][:KIND] and --data NAMES as the library's declarations."""
     out: dict[str, object] = {}
     kinds: dict[str, str] = {}
+    classes: dict[str, str] = {}
     for item in items or []:
         name, shape, kind = parse_declaration(item)
         if name in out:
@@ -51,6 +53,10 @@ def _declarations(
         out[name] = shape
         if kind is not None:
             kinds[name] = kind
+            label = _LABEL.fullmatch(kind)
+            if label:  # y:label(k), a class index among k
+                kinds[name] = "label"
+                classes[name] = label.group(1).strip()
     roles = _names(data)
     for name in roles:
         if name not in out:
@@ -63,13 +69,19 @@ def _declarations(
         declaration: dict[str, object] = {"shape": out[name]}
         if name in kinds:
             declaration["kind"] = kinds[name]
+        if name in classes:
+            declaration["classes"] = classes[name]
         if name in roles:
             declaration["role"] = "data"
         out[name] = declaration
     return out
 
 
-_VAR_HELP = "declare a variable: W=n,m  x=m  lam  (with a kind: y=k:onehot, A=n,n:symmetric)"
+_LABEL = re.compile(r"label\(([^()]*)\)")
+_VAR_HELP = (
+    "declare a variable: W=n,m  x=m  lam  (with a kind: y=k:onehot, A=n,n:symmetric;"
+    " a class index: y:label(k))"
+)
 _DATA_HELP = "variables that are data (x,y): not differentiated unless named by --wrt"
 
 

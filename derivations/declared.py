@@ -8,14 +8,10 @@ same declaration passes unchanged from a request to the library.
 
 from __future__ import annotations
 
-from typing import (
-    Annotated,
-    Literal,
-    Required,  # pydantic needs it below Python 3.12
-)
+from typing import Annotated, Literal
 
 from pydantic import ConfigDict, Discriminator, Tag
-from typing_extensions import TypedDict
+from typing_extensions import TypedDict  # pydantic needs it below Python 3.12
 
 from .expr.kinds import KINDS
 
@@ -28,9 +24,10 @@ class Declared(TypedDict, total=False):
 
     __pydantic_config__ = ConfigDict(extra="forbid")  # type: ignore[misc]
 
-    shape: Required[Dims]
+    shape: Dims  # required, except for a label (a scalar)
     role: Literal["parameter", "data"]
     kind: KindName
+    classes: str | int  # a label's number of classes
 
 
 def _form(value: object) -> str:
@@ -46,7 +43,9 @@ Declaration = Annotated[
 
 def shape_of(declaration: Declaration) -> Dims:
     """The dimensions of either form."""
-    return list(declaration["shape"]) if isinstance(declaration, dict) else list(declaration)
+    if isinstance(declaration, dict):
+        return list(declaration.get("shape", []))
+    return list(declaration)
 
 
 Frozen = tuple[str, tuple]
@@ -57,8 +56,9 @@ def freeze(variables: dict[str, Declaration]) -> tuple[Frozen, ...]:
     out = []
     for name, declaration in variables.items():
         if isinstance(declaration, dict):
-            role, kind = declaration.get("role"), declaration.get("kind")
-            out.append((name, ("declared", tuple(declaration["shape"]), role, kind)))
+            shape = tuple(declaration.get("shape", ()))
+            fields = tuple(declaration.get(k) for k in ("role", "kind", "classes"))
+            out.append((name, ("declared", shape, *fields)))
         else:
             out.append((name, tuple(declaration)))
     return tuple(out)
@@ -68,13 +68,12 @@ def thaw(frozen: tuple[Frozen, ...]) -> dict[str, Declaration]:
     """The declarations ``freeze`` was given."""
     out: dict[str, Declaration] = {}
     for name, value in frozen:
-        if len(value) == 4 and value[0] == "declared" and isinstance(value[1], tuple):
-            declared: Declared = {"shape": list(value[1])}
-            if value[2] is not None:
-                declared["role"] = value[2]
-            if value[3] is not None:
-                declared["kind"] = value[3]
-            out[name] = declared
+        if len(value) == 5 and value[0] == "declared" and isinstance(value[1], tuple):
+            declared: dict[str, object] = {"shape": list(value[1])}
+            for key, field_value in zip(("role", "kind", "classes"), value[2:], strict=True):
+                if field_value is not None:
+                    declared[key] = field_value
+            out[name] = declared  # type: ignore[assignment]
         else:
             out[name] = list(value)
     return out

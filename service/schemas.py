@@ -11,12 +11,7 @@ from __future__ import annotations
 
 import math
 import re
-from typing import (
-    Annotated,
-    Any,
-    Literal,
-    Required,  # pydantic needs it below Python 3.12
-)
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -29,7 +24,7 @@ from pydantic import (
     Tag,
     model_validator,
 )
-from typing_extensions import TypedDict
+from typing_extensions import TypedDict  # pydantic needs it below Python 3.12
 
 from derivations.declared import KindName
 
@@ -77,15 +72,17 @@ class DeclaredVariable(TypedDict, total=False):
 
     ``role``: ``parameter`` (the default: differentiated) or ``data`` (not differentiated
     unless named in ``wrt``). ``kind``: ``onehot``, ``probability`` (Σ y = 1),
-    ``symmetric``, ``spd``, ``diagonal`` (Aᵀ = A) or ``positive`` (entries > 0); the
-    simplifier uses the kind's facts, and verification samples the kind.
+    ``symmetric``, ``spd``, ``diagonal`` (Aᵀ = A), ``positive`` (entries > 0), or ``label``
+    (an integer class index, with ``classes``); the simplifier uses the kind's facts, and
+    verification samples the kind.
     """
 
     __pydantic_config__ = ConfigDict(extra="forbid")  # type: ignore[misc]
 
-    shape: Required[Shape]
+    shape: Shape  # required, except for a label (a single integer)
     role: Literal["parameter", "data"]
     kind: KindName
+    classes: Dimension  # a label's number of classes: the scores' length
 
 
 def _form(value: object) -> str:

@@ -174,6 +174,14 @@ def _derive(program: TypedProgram, wrt: list[str] | None, hessian: bool) -> Deri
                 else "declare the variables with --var",
                 details={"wrt": w},
             )
+    labels = [w for w in wrt if program.declaration(w).is_label]
+    if labels:
+        raise ChainruleError(
+            "not_a_variable",
+            f"cannot differentiate by {labels[0]!r}: it is a class label, an integer",
+            hint="differentiate by the scores instead; a label only selects an entry",
+            details={"wrt": labels[0]},
+        )
     if len(set(wrt)) != len(wrt):
         raise ChainruleError(
             "not_a_variable", "a variable is listed twice in wrt", hint="list each once"

@@ -32,7 +32,7 @@ class Kind:
     """One kind: the shapes it applies to, what it means, the facts it gives."""
 
     name: str
-    shapes: str  # "vector" | "square" | "any"
+    shapes: str  # "vector" | "square" | "any" | "scalar"
     meaning: str
     facts: tuple[str, ...]
     default_role: str = "parameter"
@@ -56,6 +56,8 @@ KINDS: dict[str, Kind] = {
             ("|x| = x", "relu(x) = x", "sign(x) = 1"),
             constrained=False,
         ),
+        # An integer class index 0 … k − 1 (``classes`` names k): data, never differentiated.
+        Kind("label", "scalar", "a class index 0 … k − 1", (), "data", constrained=False),
     ]
 }
 
@@ -69,6 +71,7 @@ class Declaration:
 
     role: str = "parameter"
     kind: str | None = None
+    classes: str | None = None  # a label's number of classes: a dimension name or an integer
 
     @property
     def is_data(self) -> bool:
@@ -78,7 +81,13 @@ class Declaration:
         out = {"role": self.role}
         if self.kind is not None:
             out["kind"] = self.kind
+        if self.classes is not None:
+            out["classes"] = self.classes
         return out
+
+    @property
+    def is_label(self) -> bool:
+        return self.kind == "label"
 
 
 PARAMETER = Declaration()

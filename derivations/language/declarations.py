@@ -17,7 +17,7 @@ from ..expr import nodes as N
 from ..expr import shapes as S
 from ..expr.kinds import KINDS, PARAMETER, ROLES, Declaration
 
-FIELDS = ("shape", "role", "kind")
+FIELDS = ("shape", "role", "kind", "classes")
 
 
 def _suggest(word: str, choices: tuple[str, ...] | list[str]) -> str:
@@ -34,6 +34,20 @@ def _mapping(name: str, raw: Mapping[Any, Any]) -> Mapping[Any, Any]:
             f"the declaration of {name!r} has an unknown field {key!r}",
             hint=_suggest(str(key), FIELDS) + "a declaration has shape, role and kind",
         )
+    if raw.get("kind") == "label":
+        if "classes" not in raw:
+            raise ChainruleError(
+                "declaration",
+                f"the label {name!r} does not say how many classes there are",
+                hint=f'e.g. "{name}": {{"kind": "label", "classes": "k"}} (k the scores\' length)',
+            )
+        return raw
+    if "classes" in raw:
+        raise ChainruleError(
+            "declaration",
+            f"{name!r} gives classes, which only a label has",
+            hint=f'declare a class index as "{name}": {{"kind": "label", "classes": "k"}}',
+        )
     if "shape" not in raw:
         raise ChainruleError(
             "declaration",
@@ -46,7 +60,7 @@ def _mapping(name: str, raw: Mapping[Any, Any]) -> Mapping[Any, Any]:
 def declared_shape(name: str, raw: object) -> object:
     """The shape part of a declaration in either form (validated later by ``declare``)."""
     if isinstance(raw, Mapping):
-        return _mapping(name, raw)["shape"]
+        return _mapping(name, raw).get("shape", [])  # a label is a scalar: shape []
     return raw
 
 
@@ -71,10 +85,19 @@ def declaration_of(name: str, raw: object) -> Declaration:
         kind = _choice(name, "kind", kind, tuple(KINDS))
     default = KINDS[kind].default_role if kind else "parameter"
     role = _choice(name, "role", raw.get("role", default), ROLES)
-    return Declaration(role, kind)
+    if kind == "label" and role != "data":
+        raise ChainruleError(
+            "declaration",
+            f"the label {name!r} is declared as a parameter; a class index is data",
+            hint="drop the role (a label is data) or declare a one-hot vector instead",
+        )
+    classes = raw.get("classes")
+    return Declaration(role, kind, None if classes is None else str(classes))
 
 
 def _fits(shape: S.Shape, wanted: str) -> bool:
+    if wanted == "scalar":
+        return S.is_scalar(shape)
     if wanted == "vector":
         return S.is_column(shape)
     if wanted == "square":
@@ -82,7 +105,12 @@ def _fits(shape: S.Shape, wanted: str) -> bool:
     return True
 
 
-_WANTED = {"vector": "a (column) vector", "square": "a square matrix", "any": "any shape"}
+_WANTED = {
+    "vector": "a (column) vector",
+    "square": "a square matrix",
+    "any": "any shape",
+    "scalar": "no shape (a single integer)",
+}
 
 
 def check_kind(var: N.Var, declaration: Declaration) -> None:
@@ -107,8 +135,33 @@ def declarations(
     for name, raw in variables.items():
         declaration = declaration_of(name, raw)
         check_kind(inputs[name], declaration)
+        if declaration.is_label:
+            _check_classes(name, declaration.classes, inputs)
         out[name] = declaration
     return out
+
+
+def _check_classes(name: str, classes: str | None, inputs: Mapping[str, N.Var]) -> None:
+    """A label's classes is a size some vector has (the scores z), or an integer ≥ 2: the
+    generated code reads k from a shape, and a label of one class would be a constant."""
+    text = (classes or "").strip()
+    if text.isdigit() and text.isascii():
+        if int(text) >= 2:
+            return
+    else:
+        sizes = {str(s) for var in inputs.values() for d in var.shape for s in d.free_symbols}
+        if text in sizes:
+            return
+        raise ChainruleError(
+            "declaration",
+            f"the label {name!r} has {text!r} classes, which is no variable's dimension",
+            hint=f"give classes as the length of the scores, e.g. z = (k,) and {name}: label(k)",
+        )
+    raise ChainruleError(
+        "declaration",
+        f"the label {name!r} has {text} classes; a label needs at least 2",
+        hint="give classes as a dimension name (k) or an integer ≥ 2",
+    )
 
 
 def with_shape(raw: object, shape: list[Any]) -> object:

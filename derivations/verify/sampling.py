@@ -84,6 +84,13 @@ def exact_sizes(program: TypedProgram, order: dict[str, int] | None = None) -> d
     return {d: 2 + i for i, d in enumerate(dims)}
 
 
+def label_classes(program: TypedProgram, name: str, sizes: dict[str, int]) -> int:
+    """How many classes a label variable has at these sizes."""
+    classes = program.declaration(name).classes
+    assert classes is not None, name
+    return int(classes) if classes.isdigit() else sizes[classes]
+
+
 def concrete_shape(var: N.Var, sizes: dict[str, int]) -> tuple[int, ...]:
     def val(e: sp.Expr) -> int:
         return int(e.subs({sp.Symbol(k, integer=True, positive=True): v for k, v in sizes.items()}))
@@ -221,6 +228,9 @@ def _draw(
     for name, var in program.inputs.items():
         shape = concrete_shape(var, sizes)
         kind = program.kind(name)
+        if kind == "label":  # an integer class index, every class as likely
+            inputs[name] = int(rng.integers(label_classes(program, name, sizes)))
+            continue
         conditioned = name in domain.conditioned and len(shape) == 2 and shape[0] == shape[1]
         if conditioned and kind is None:
             inputs[name] = _matrix(rng, shape[0], negative_det)
