@@ -85,14 +85,18 @@ class DeclaredVariable(TypedDict, total=False):
     classes: Dimension  # a label's number of classes: the scores' length
 
 
+# Union tags: they name no field, so error locations leave them out (problems.py).
+FORM_TAGS = ("<shape>", "<declaration>")
+
+
 def _form(value: object) -> str:
-    return "declared" if isinstance(value, dict) else "shape"
+    return FORM_TAGS[1] if isinstance(value, dict) else FORM_TAGS[0]
 
 
 # A shape (["n", "m"]) or a declaration ({"shape": ["k"], "role": "data", "kind": "onehot"}),
-# tagged by form so an error names the form that was written.
+# told apart by form, so that an error is about the form that was written.
 Variable = Annotated[
-    Annotated[Shape, Tag("shape")] | Annotated[DeclaredVariable, Tag("declared")],
+    Annotated[Shape, Tag(FORM_TAGS[0])] | Annotated[DeclaredVariable, Tag(FORM_TAGS[1])],
     Discriminator(_form),
 ]
 
