@@ -9,7 +9,7 @@ from typing import Any
 from .calculus.derivation import Derivation, Item
 from .expr import nodes as N
 from .expr import shapes as S
-from .expr.kinds import PARAMETER
+from .expr.kinds import FACTS, PARAMETER
 from .printing.backends import BACKENDS
 from .printing.index import index_latex, partial_lhs
 from .printing.latex import LatexPrinter
@@ -91,7 +91,7 @@ class DerivationResult:
         )
         for name, facts in d.get("assumptions", {}).items():
             kind = declared[name]["kind"]
-            lines.append(f"assumed: {', '.join(facts)} ({name} is declared {kind})")
+            lines.append(f"assumed: {', '.join(facts)}    ({name} is declared {kind})")
         lines.append(f"output: {d['output']['latex']}  shape {tuple(d['output']['shape'])}")
         if d["definitions"]:
             lines.append("\ndefinitions:")
@@ -293,7 +293,10 @@ def build_dict(result: DerivationResult) -> dict[str, Any]:
     declared = {n: d.to_dict() for n, d in program.declarations.items() if d != PARAMETER}
     if declared:  # roles and kinds, and the facts the results were simplified with
         out["declarations"] = declared
-        out["assumptions"] = dict(derivation.assumptions)
+        out["assumptions"] = {
+            name: [FACTS[key].format(v=printer.name(name)) for key in keys]
+            for name, keys in derivation.assumptions.items()
+        }
     return out
 
 

@@ -45,7 +45,7 @@ class Facts:
     """The declared kinds by variable name, and the facts a rewrite has used (for display)."""
 
     kinds: dict[str, str]
-    used: dict[str, set[str]] = field(default_factory=dict)
+    used: dict[str, set[str]] = field(default_factory=dict)  # name -> keys of kinds.FACTS
 
     def use(self, name: str, fact: str) -> None:
         self.used.setdefault(name, set()).add(fact)
@@ -80,28 +80,28 @@ def _rewrite(node: N.Node, facts: Facts) -> N.Node:
         inner = node.children[0]
         for name in N.free_vars(inner):
             if facts.kinds.get(name) in SYMMETRIC:
-                facts.use(name, "Aᵀ = A")
+                facts.use(name, "transpose")
         return inner
     if isinstance(node, N.Sum) and facts.kind_of(node.children[0]) in SUM_ONE:
-        facts.use(node.children[0].name, "Σ y = 1")
+        facts.use(node.children[0].name, "sum")
         return N.Const(1)
     if isinstance(node, N.Mean) and facts.kind_of(node.children[0]) in SUM_ONE:
-        facts.use(node.children[0].name, "Σ y = 1")
+        facts.use(node.children[0].name, "sum")
         return N.Const(1 / node.children[0].shape[0])
     if isinstance(node, N.Apply) and facts.kind_of(node.children[0]) == "positive":
         name = node.children[0].name
         if node.fn in _IDENTITY_ON_POSITIVE:
-            facts.use(name, f"{node.fn}(x) = x")
+            facts.use(name, node.fn)
             return node.children[0]
         if node.fn in _ONE_ON_POSITIVE:
-            facts.use(name, "sign(x) = 1")
+            facts.use(name, "sign")
             return A.ones(node.shape)
     if (
         isinstance(node, N.Diag)
         and isinstance(node.children[0], N.DiagPart)
         and facts.kind_of(node.children[0].children[0]) == "diagonal"
     ):
-        facts.use(node.children[0].children[0].name, "diag(diag(A)) = A")
+        facts.use(node.children[0].children[0].name, "diag")
         return node.children[0].children[0]
     return node
 

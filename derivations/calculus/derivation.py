@@ -52,7 +52,8 @@ class Derivation:
     output_symbol: str  # identifier for the output in ∂s/∂x (the output's name, or f)
     backward: Backward | None  # the gradient's adjoint definitions (scalar outputs)
     items: list[Item] = field(default_factory=list)
-    # The declared kinds' facts the results were simplified with, by variable (assume.py).
+    # The declared kinds' facts the results were simplified with, by variable (assume.py):
+    # keys of ``expr.kinds.FACTS``.
     assumptions: dict[str, list[str]] = field(default_factory=dict)
     # Before that rewrite: the extended definitions and gradients, which Hessian-vector products
     # differentiate again (a rewritten gradient is right on the kind only, not its derivative).

@@ -44,21 +44,31 @@ class Kind:
 KINDS: dict[str, Kind] = {
     k.name: k
     for k in [
-        Kind("onehot", "vector", "one entry is 1, the others 0", ("Σ y = 1",), "data"),
-        Kind("probability", "vector", "entries are positive and sum to 1", ("Σ y = 1",)),
-        Kind("symmetric", "square", "a symmetric matrix", ("Aᵀ = A",)),
-        Kind("spd", "square", "a symmetric positive-definite matrix", ("Aᵀ = A", "det A > 0")),
-        Kind("diagonal", "square", "a diagonal matrix", ("Aᵀ = A", "A = diag(diag(A))")),
+        Kind("onehot", "vector", "one entry is 1, the others 0", ("sum",), "data"),
+        Kind("probability", "vector", "entries are positive and sum to 1", ("sum",)),
+        Kind("symmetric", "square", "a symmetric matrix", ("transpose",)),
+        Kind("spd", "square", "a symmetric positive-definite matrix", ("transpose",)),
+        Kind("diagonal", "square", "a diagonal matrix", ("transpose", "diag")),
         Kind(
             "positive",
             "any",
             "every entry is positive",
-            ("|x| = x", "relu(x) = x", "sign(x) = 1"),
+            ("abs", "relu", "sign"),
             constrained=False,
         ),
         # An integer class index 0 … k − 1 (``classes`` names k): data, never differentiated.
         Kind("label", "scalar", "a class index 0 … k − 1", (), "data", constrained=False),
     ]
+}
+
+# The facts, as LaTeX over the variable's printed name (results list the ones they used).
+FACTS = {
+    "sum": r"\sum {v} = 1",
+    "transpose": "{v}^{{T}} = {v}",
+    "abs": r"\left\lvert {v} \right\rvert = {v}",
+    "relu": r"\operatorname{{relu}}\left({v}\right) = {v}",
+    "sign": r"\operatorname{{sign}}\left({v}\right) = 1",
+    "diag": r"\operatorname{{diag}}\left(\operatorname{{diag}}\left({v}\right)\right) = {v}",
 }
 
 SUM_ONE = frozenset({"onehot", "probability"})

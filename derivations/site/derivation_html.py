@@ -39,16 +39,33 @@ def program_section(d: dict[str, Any], where: str) -> str:
         f'<div class="eq">{math(line, f"{where}: program", True)}</div>'
         for line in d["program_latex"]
     )
+    declared = d.get("declarations", {})
     rows = [
-        [math(symbol(name), f"{where}: variables"), escape(shape_text(shape))]
+        [
+            math(symbol(name), f"{where}: variables"),
+            escape(shape_text(shape) + _declared(declared.get(name))),
+        ]
         for name, shape in d["variables"].items()
     ]
     source = f'<p class="source">As typed: <code>{escape(d["expression"])}</code></p>'
+    assumed = "".join(
+        f'<p class="source">Assumed: {", ".join(math(f, f"{where}: assumptions") for f in facts)} '
+        f"({escape(name)} is declared {escape(declared[name].get('kind', ''))}).</p>"
+        for name, facts in d.get("assumptions", {}).items()
+    )
     return section(
         "The program",
-        lines + source + table(["variable", "shape"], rows, "vars"),
+        lines + source + table(["variable", "shape"], rows, "vars") + assumed,
         "program",
     )
+
+
+def _declared(declaration: dict[str, str] | None) -> str:
+    """A variable's role and kind after its shape: "k, one-hot data"."""
+    if not declaration:
+        return ""
+    words = [declaration.get("kind", ""), "data" if declaration.get("role") == "data" else ""]
+    return ", " + " ".join(w for w in words if w) if any(words) else ""
 
 
 def definitions_section(d: dict[str, Any], where: str) -> str:

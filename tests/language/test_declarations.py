@@ -44,7 +44,7 @@ def test_data_is_not_differentiated_by_default() -> None:
         "x": {"role": "data"},
         "y": {"role": "data", "kind": "onehot"},
     }
-    assert d["assumptions"] == {"y": ["Σ y = 1"]}
+    assert d["assumptions"] == {"y": ["\\sum y = 1"]}
     assert "x ('m',) [data]" in result.text()
     assert "assumed: Σ y = 1 (y is declared onehot)" in result.text()
 

@@ -36,7 +36,7 @@ def test_derive_with_data_and_a_kind(client: TestClient) -> None:
     delta = next(d for d in body["definitions"] if d["role"] == "adjoint")
     assert delta["latex"] == r"\operatorname{softmax}\left(W x + b\right) - y"
     assert body["declarations"]["y"] == {"role": "data", "kind": "onehot"}
-    assert body["assumptions"] == {"y": ["Σ y = 1"]}
+    assert body["assumptions"] == {"y": ["\\sum y = 1"]}
     assert body["verification"]["passed"] is True
 
 

@@ -103,7 +103,7 @@ def test_kind_rewrites_are_verified_on_the_kind(program, variables, wrt, hessian
     for (kind, w), latex in forms.items():
         assert _equation(result, kind, w) == latex
     assert result.derivation.assumptions, "a fact of the kind was used"
-    assert result.to_dict()["assumptions"] == result.derivation.assumptions
+    assert set(result.to_dict()["assumptions"]) == set(result.derivation.assumptions)
 
 
 @pytest.mark.parametrize(("program", "variables", "wrt", "hessian", "forms"), CASES)
