@@ -22,8 +22,8 @@ from ..expr.functions import FUNCTIONS
 from ..expr.program import Definition, TypedProgram
 from ..limits import DEFAULT_LIMITS, Limits
 from .ast import BinOp, Call, Name, Number, Pos, Program, Syntax, TransposeOp, Unary
-from .declarations import declarations, declared_shape
 from .parser import parse
+from .roles import declarations, declared_shape
 
 # Every pattern here is applied with fullmatch: '$' would also accept a trailing new line.
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")

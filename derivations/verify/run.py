@@ -22,8 +22,8 @@ import numpy as np
 from ..calculus.derivation import Derivation
 from ..engine.compile import compile_program
 from ..errors import ChainruleError
-from ..language.declarations import declared_shape, with_shape
 from ..language.parser import parse
+from ..language.roles import declared_shape, with_shape
 from ..limits import Limits
 from ..result import DerivationResult
 from .exact import exact_check
