@@ -16,6 +16,7 @@ import sympy as sp
 from ..expr import nodes as N
 from ..expr import shapes as S
 from .functions import magnitude
+from .indexing import INDEX_SPECS
 from .spec import ATOM, MUL, POW, Doc, Example, NodeSpec
 
 Sc: list[str] = []
@@ -371,4 +372,4 @@ _OPS = [
                                                    v["x"])), "x", "y"),)),
 ]  # fmt: skip
 
-NODE_SPECS: list[NodeSpec] = [*_STRUCTURAL, *_OPS]
+NODE_SPECS: list[NodeSpec] = [*_STRUCTURAL, *_OPS, *INDEX_SPECS]

@@ -30,6 +30,7 @@ from .explicit import Explicit, symbols_for
 from .kinds import exact_kind_values
 from .pointwise import DIGITS, Sizes, Undefined, evaluate
 from .report import skipped
+from .sampling import label_classes
 
 # Units of work (subexpressions built, tree nodes differentiated, DAG nodes evaluated). About
 # 30 µs each on the development machine, so the default budget is ~3 s of SymPy.
@@ -233,7 +234,10 @@ def _value_failures(
             inputs = {}
             for name, m in env.items():
                 values = np.array(
-                    [[float(point[m[i, j]]) for j in range(m.shape[1])] for i in range(m.shape[0])]
+                    [
+                        [float(point.get(m[i, j], m[i, j])) for j in range(m.shape[1])]
+                        for i in range(m.shape[0])
+                    ]
                 )
                 inputs[name] = values if m.shape[1] > 1 else values[:, 0]
             for name in scalars:
@@ -265,9 +269,14 @@ def exact_check(
     program = derivation.program
     env = symbols_for(program.inputs, sizes)
     rng = random.Random(seed)
-    symbols = [s for m in env.values() for s in m]
+    for name, declaration in program.declarations.items():
+        if declaration.is_label:  # an integer, fixed: no derivative is taken by it
+            env[name] = sp.Matrix(
+                [[sp.Integer(rng.randrange(label_classes(program, name, sizes)))]]
+            )
+    symbols = [s for m in env.values() for s in m if isinstance(s, sp.Symbol)]
     positive, conditioned = _domain(derivation, env)
-    kinds = [(kind, env[name]) for name, kind in program.kinds.items()]
+    kinds = [(kind, env[name]) for name, kind in program.kinds.items() if kind != "label"]
     work = Work(work_limit, deadline)
     comparer = Comparer(_points(symbols, positive, conditioned, rng, kinds), work)
     compared = 0

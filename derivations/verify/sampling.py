@@ -22,6 +22,8 @@ import sympy as sp
 
 from ..expr import nodes as N
 from ..expr.program import TypedProgram
+from ..language.indexing import SMALLEST_SIZE
+from ..ops.indexing import Index, OneHot
 from ..ops.registry import function_spec, node_spec
 from ..printing.numpy_code import HELPERS, NumpyPrinter
 from .kinds import draw_kind
@@ -81,7 +83,18 @@ def exact_sizes(program: TypedProgram, order: dict[str, int] | None = None) -> d
         if rows == cols:
             square |= {str(s) for s in rows.free_symbols}
     dims = sorted((str(d) for d in program.dims), key=lambda d: (d not in square, order.get(d, 0)))
-    return {d: 2 + i for i, d in enumerate(dims)}
+    # An integer index into a symbolic size is at most 2 (language/indexing.py): sizes from 3.
+    smallest = SMALLEST_SIZE if _picks_integers(program) else 2
+    return {d: smallest + i for i, d in enumerate(dims)}
+
+
+def _picks_integers(program: TypedProgram) -> bool:
+    for node in N.walk(program.inlined()):
+        picks = node.params if isinstance(node, Index) else ()
+        picks += (node.params[1],) if isinstance(node, OneHot) else ()
+        if any(p[0] == "at" for p in picks) or isinstance(node, N.Slice):
+            return True
+    return False
 
 
 def label_classes(program: TypedProgram, name: str, sizes: dict[str, int]) -> int:
