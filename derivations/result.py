@@ -11,7 +11,7 @@ from .expr import nodes as N
 from .expr import shapes as S
 from .expr.kinds import FACTS, PARAMETER
 from .printing.backends import BACKENDS
-from .printing.index import index_latex, partial_lhs
+from .printing.index import index_latex, label_cases, partial_lhs, subscript
 from .printing.latex import LatexPrinter
 from .printing.module import generate_module
 from .printing.numpy_code import NumpyPrinter
@@ -97,12 +97,16 @@ class DerivationResult:
             lines.append("\ndefinitions:")
             for defn in d["definitions"]:
                 lines.append(f"  {defn['symbol']} = {defn['latex']}    [{defn['role']}]")
+                for case in defn.get("cases", []):
+                    lines.append(f"      for {case['when']}: {case['latex']}")
         lines.append("\nderivatives:")
         for item in d["derivatives"]:
             lines.append(f"  {item['kind']} wrt {item['wrt']}  shape {tuple(item['shape'])}")
             lines.append(f"    {item['equation']}")
             if item["index_latex"] != item["equation"] and item["shape"]:
                 lines.append(f"    {item['index_latex']}")
+            for case in item.get("cases", []):  # Tip 3: the correct class and the others
+                lines.append(f"      for {case['when']}: {case['latex']}")
         if d["steps"]:
             lines.append("\nchain-rule steps:")
             for wrt, steps in d["steps"].items():
@@ -205,6 +209,11 @@ def _item_dict(
             lhs = partial_lhs(out_name, seeded.output_indices, w, seeded.var_indices)
         index = f"{lhs} = {index_latex(seeded.node, seeded.var_indices, printer.names)}"
         equation = index
+    labels = [n for n, d in program.declarations.items() if d.is_label]
+    cases = []
+    if labels and item.kind == "gradient" and item.matrix is not None:
+        for when, body in label_cases(item.matrix, indices, labels, printer.names):
+            cases.append({"when": when, "latex": f"{lhs} = {body}"})
     matrix_latex = printer.doprint(item.matrix) if item.matrix is not None else None
     numpy_expr = code.doprint(item.matrix) if item.matrix is not None else _numpy_call(item)
     return {
@@ -217,7 +226,21 @@ def _item_dict(
         "equation": equation,
         "index_latex": index,
         "numpy": numpy_expr,
+        **({"cases": cases} if cases else {}),
     }
+
+
+def _definition_cases(program: Any, d: Any, printer: LatexPrinter) -> dict[str, Any]:
+    """Tip 3 for a δ that picks the correct class: δ_i for i = y and for i ≠ y."""
+    labels = [n for n, decl in program.declarations.items() if decl.is_label]
+    if not labels:
+        return {}
+    lhs = subscript(printer.name(d.name), "i")
+    cases = [
+        {"when": when, "latex": f"{lhs} = {body}"}
+        for when, body in label_cases(d.node, ("i",), labels, printer.names)
+    ]
+    return {"cases": cases} if cases else {}
 
 
 def _numpy_call(item: Item) -> str:
@@ -267,6 +290,7 @@ def build_dict(result: DerivationResult) -> dict[str, Any]:
                 "latex": printer.doprint(d.node),
                 "role": "adjoint",
                 "meaning": meaning.get(d.name, ""),
+                **_definition_cases(program, d, printer),
             }
         )
     program_latex = [

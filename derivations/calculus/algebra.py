@@ -19,6 +19,7 @@ import sympy as sp
 from ..expr import nodes as N
 from ..expr import shapes as S
 from ..expr.shapes import Shape
+from ..ops.indexing import OneHot
 
 
 def const(value: sp.Expr | int | float) -> N.Const:
@@ -373,6 +374,8 @@ def sum_(a: N.Node) -> N.Node:
         return scale(c, sum_(rest))
     if isinstance(a, N.Ones):
         return N.Const(S.length(a.shape))
+    if isinstance(a, OneHot):  # Σ e_y = 1
+        return N.Const(1)
     return N.Sum(a)
 
 

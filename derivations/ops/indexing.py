@@ -106,7 +106,7 @@ def _latex_onehot(p: Any, node: N.Node) -> tuple[str, int]:
 
 def _code_pick(p: Any, pick: Pick, label: N.Node | None) -> str:
     if pick[0] == "label":
-        return f"int({p.doprint(label)})"
+        return p.call("label", p.doprint(label))
     if pick[0] == "at":
         return p.dim(pick[1])
     return ":"
@@ -202,13 +202,14 @@ _LABELLED = {
 INDEX_SPECS = [
     NodeSpec(Index, latex=_latex_index, code={"numpy": _code_index}, index=_index_entry,
              exact=_exact_index, label=_label_text, trace="index", syntax_shape="scalar",
-             examples=(Example("x[0] * x[-1] + sum(W[:, 1] * W[0, :].T) + W[1, 2]",
-                               {"x": ("n",), "W": ("n", "n")}, True),
+             examples=(Example("x[0] * x[-1] + sum(W[:, 1] * W[0, :]) + W[1, 2] + v.T @ v",
+                               {"x": ("n",), "W": ("n", "n"), "v": ("n",)}, True),
                        Example("z[y] - logsumexp(z)", _LABELLED, True),
                        Example("log_softmax(W @ x)[y]",
                                {"W": ("k", "m"), "x": ("m",), "y": _LABELLED["y"]}))),
     NodeSpec(OneHot, latex=_latex_onehot, code={"numpy": _code_onehot}, index=_onehot_entry,
              exact=_exact_onehot, label=_onehot_label, trace="onehot",
-             examples=(Example("z.T @ onehot(y, k)", _LABELLED),
-                       Example("x.T @ W @ onehot(1, n)", {"x": ("n",), "W": ("n", "n")}))),
+             examples=(Example("z.T @ onehot(y, k) + u.T @ z", {**_LABELLED, "u": ("k",)}),
+                       Example("x.T @ W @ onehot(1, m) + u.T @ x",
+                               {"x": ("m",), "W": ("m", "m"), "u": ("m",)}))),
 ]  # fmt: skip
