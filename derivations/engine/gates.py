@@ -342,6 +342,8 @@ def _slice_backward(params, g, out, ins, needs) -> Grads:
 def _pick(pick: tuple, labels: list) -> object:
     if pick[0] == "label":
         return int(round(float(labels.pop(0).reshape(()))))
+    if pick[0] == "unit":
+        return 0
     return pick[1] if pick[0] == "at" else slice(None)
 
 

@@ -166,10 +166,16 @@ def _first_nonfinite(
     return None
 
 
-def _check_kinds(program: TypedProgram, values: Mapping[str, Any]) -> None:
-    """Values of a variable declared with a kind must be of the kind (y one-hot, A symmetric)."""
+def _check_kinds(program: TypedProgram, values: Mapping[str, Any], env: Mapping) -> None:
+    """Values of a variable declared with a kind must be of the kind (y one-hot, A symmetric,
+    a label an integer class)."""
+    sizes = {str(k): int(v) for k, v in env.items()}
     for name, kind in program.kinds.items():
-        why = violation(kind, values[name])
+        classes = program.declaration(name).classes
+        count = (
+            None if classes is None else int(classes) if classes.isdigit() else sizes.get(classes)
+        )
+        why = violation(kind, values[name], count)
         if why is not None:
             raise ChainruleError(
                 "value",
@@ -188,7 +194,7 @@ def trace(
     """Elaborate, check the values, then run forward and backward w.r.t. every declared input."""
     program = elaborate(program_text, variables, limits)
     arrays, env = coerce_values(program.inputs, values, limits)
-    _check_kinds(program, values)
+    _check_kinds(program, values, env)
     graph = compile_program(program)
     _check_sizes(graph, env, limits)
     wrt = list(program.inputs)

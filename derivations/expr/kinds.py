@@ -103,9 +103,18 @@ class Declaration:
 PARAMETER = Declaration()
 
 
-def violation(kind: str, value: Any) -> str | None:
-    """Why a given value is not of ``kind`` (for values a user supplies, as in trace), or None."""
+def violation(kind: str, value: Any, classes: int | None = None) -> str | None:
+    """Why a given value is not of ``kind`` (for values a user supplies, as in trace), or None;
+    ``classes`` is a label's number of classes at these sizes."""
     a = np.asarray(value, dtype=float)
+    if kind == "label":
+        ok = a.size == 1 and float(a.reshape(())).is_integer()
+        ok = ok and classes is not None and 0 <= int(a.reshape(())) < classes
+        return (
+            None
+            if ok
+            else f"a class label is an integer from 0 to {classes - 1 if classes else 'k − 1'}"
+        )
     if kind == "onehot":
         ok = bool(np.all((a == 0) | (a == 1)) and np.sum(a) == 1)
         return None if ok else "a one-hot vector has one entry 1 and the others 0"

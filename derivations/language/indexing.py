@@ -121,7 +121,7 @@ def index_call(e: Any, syn: Call) -> N.Node:
         pick, labels, span = _axis(e, subs[0], operand.shape[axis])
         if span is not None:
             return _sliced(operand, span, axis)
-        picks = (pick, ("at", 0)) if axis == 0 else (("at", 0), pick)
+        picks = (pick, ("unit",)) if axis == 0 else (("unit",), pick)
         return Index(operand, *picks, *labels)
     if len(subs) == 1:
         subs.append(Call("_span", (_END, _END), syn.pos, syn.pos, internal=True))
@@ -179,7 +179,7 @@ def cross_entropy_call(e: Any, syn: Call) -> N.Node:
     if not S.is_column(z.shape):
         z = N.Transpose(z)
     y = _label(e, syn.args[1], z.shape[0], "the scores")
-    return N.Add(N.LogSumExp(z), N.Neg(Index(z, ("label",), ("at", 0), y)))
+    return N.Add(N.LogSumExp(z), N.Neg(Index(z, ("label",), ("unit",), y)))
 
 
 CALLS = {"_index": index_call, "onehot": onehot_call, "cross_entropy": cross_entropy_call}

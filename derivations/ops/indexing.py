@@ -2,7 +2,8 @@
 
 - ``Index``: ``x[i]``, ``z[y]`` (y a class label), ``X[i, j]``, ``X[:, j]``, ``X[i, :]``. Each
   axis is picked ``("at", i)`` (an integer, 0-based as in NumPy), ``("label",)`` (the next label
-  child) or ``("all",)``. Slices ``x[a:b]`` are the existing ``Slice``.
+  child), ``("all",)``, or ``("unit",)``: the one entry of a vector's length-1 axis, which is
+  neither printed nor written. Slices ``x[a:b]`` are the existing ``Slice``.
 - ``OneHot``: the basis vector e_i or e_y of length n, what ``onehot(y, k)`` writes and what the
   gradient of ``z[y]`` sends back (g e_y).
 
@@ -21,7 +22,7 @@ from ..expr import nodes as N
 from ..expr import shapes as S
 from .spec import ATOM, Example, NodeSpec
 
-Pick = tuple  # ("at", sp.Expr) | ("label",) | ("all",)
+Pick = tuple  # ("at", sp.Expr) | ("label",) | ("all",) | ("unit",)
 
 
 class Index(N.Node):
@@ -68,9 +69,11 @@ def _normal(pick: Pick) -> Pick:
 
 
 def selector(n: sp.Expr, pick: Pick, label: N.Node | None) -> N.Node:
-    """The n × (1 or n) matrix whose transpose picks this axis: e_i, e_y, or I."""
+    """The n × (1 or n) matrix whose transpose picks this axis: e_i, e_y, I, or 1."""
     if pick[0] == "all":
         return N.Identity(n)
+    if pick[0] == "unit":
+        return N.Const(1)
     if pick[0] == "label":
         assert label is not None
         return OneHot(n, pick, label)
@@ -84,8 +87,8 @@ def _latex_index(p: Any, node: N.Node) -> tuple[str, int]:
     assert isinstance(node, Index)
     operand = node.children[0]
     subs = []
-    for (pick, label), dim in zip(node.picks(), operand.shape, strict=True):
-        if dim == 1 and S.is_vector(operand.shape):
+    for pick, label in node.picks():
+        if pick[0] == "unit":
             continue
         subs.append(
             p.doprint(label)
@@ -115,11 +118,7 @@ def _code_pick(p: Any, pick: Pick, label: N.Node | None) -> str:
 def _code_index(p: Any, node: N.Node) -> tuple[str, int]:
     assert isinstance(node, Index)
     operand = node.children[0]
-    subs = [
-        _code_pick(p, pick, label)
-        for (pick, label), dim in zip(node.picks(), operand.shape, strict=True)
-        if not (dim == 1 and S.is_vector(operand.shape))
-    ]
+    subs = [_code_pick(p, pick, label) for pick, label in node.picks() if pick[0] != "unit"]
     return f"{p.wrap(operand, ATOM)}[{', '.join(subs)}]", ATOM
 
 
@@ -134,6 +133,8 @@ def _label_text(f: Any, params: tuple, kids: list) -> tuple[str, int]:
     labels = iter(kids[1:])
     subs = []
     for pick in params:
+        if pick[0] == "unit":
+            continue
         subs.append(next(labels)[0] if pick[0] == "label" else ":" if pick[0] == "all" else
                     f.number(pick[1]))  # fmt: skip
     return f"{f.wrap(kids[0], f.POSTFIX - 1)}[{', '.join(subs)}]", f.POSTFIX
@@ -153,6 +154,8 @@ def _pick_symbol(b: Any, pick: Pick, label: N.Node | None, free: sp.Expr) -> sp.
         return sp.Symbol(b.latex.name(label.name), integer=True)
     if pick[0] == "at":
         return pick[1] + 1
+    if pick[0] == "unit":
+        return sp.Integer(1)
     return free
 
 
@@ -175,6 +178,8 @@ def _exact_pick(ex: Any, pick: Pick, label: N.Node | None) -> Any:
         return int(value)
     if pick[0] == "at":
         return ex.dim(pick[1])
+    if pick[0] == "unit":
+        return 0
     return slice(None)
 
 
