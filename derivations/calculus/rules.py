@@ -409,6 +409,8 @@ def _tangent_index(node: N.Node, js: list[N.Node]) -> N.Node:
     if S.is_matrix(operand.shape):
         raise NoMatrixForm("Index")
     pick, label = node.picks()[0] if S.is_column(operand.shape) else node.picks()[1]
+    if isinstance(js[0], N.Identity):  # a row of I is e_iᵀ
+        return A.transpose(selector(js[0].shape[0], pick, label))
     return Index(js[0], pick, ("all",), *([label] if label is not None else []))
 
 

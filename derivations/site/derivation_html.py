@@ -79,9 +79,14 @@ def definitions_section(d: dict[str, Any], where: str) -> str:
             "introduced": "introduced, as the lecture names it",
             "adjoint": "error signal (reused by every gradient below it)",
         }.get(defn["role"], defn["role"])
+        cases = "".join(  # Tip 3: the correct class and every other class
+            f"<div>for {math(c['when'], f'{where}: case')}: {math(c['latex'], f'{where}: case')}</div>"
+            for c in defn.get("cases", [])
+        )
         rows.append(
             [
-                math(f"{defn['symbol']} = {defn['latex']}", f"{where}: definition {defn['name']}"),
+                math(f"{defn['symbol']} = {defn['latex']}", f"{where}: definition {defn['name']}")
+                + cases,
                 escape(shape_text(defn["shape"])),
                 math(f"{defn['symbol']} = {meaning}", f"{where}: meaning of {defn['name']}", True)
                 if meaning

@@ -22,6 +22,7 @@ from ..language.latex_reader import parse_latex
 from ..ops.indexing import Index, OneHot
 from ..printing.latex import LatexPrinter
 from ..printing.numpy_code import HELPERS, NumpyPrinter
+from ..printing.unicode import to_unicode
 from ..result import DerivationResult
 from .index_values import evaluate_index_form
 from .numeric import load_module, rel_error
@@ -308,7 +309,9 @@ def check_displayed(
     d["output_symbol"] = LatexPrinter().name(derivation.output_symbol)
     reader = _Reader(env)
     for defn in d["definitions"]:
-        reader.compare(f"definition of {defn['symbol']}", defn["latex"], env[defn["name"]])
+        reader.compare(
+            f"definition of {to_unicode(defn['symbol'])}", defn["latex"], env[defn["name"]]
+        )
     for item in d["derivatives"]:
         label = f"{item['kind']} wrt {item['wrt']}"
         if not item["matrix_form"]:
