@@ -164,6 +164,16 @@ def _check_classes(name: str, classes: str | None, inputs: Mapping[str, N.Var]) 
     )
 
 
+def labels_of(variables: Mapping[str, object]) -> dict[str, str]:
+    """The class labels among the declarations, with their number of classes."""
+    out = {}
+    for name, raw in variables.items():
+        declaration = declaration_of(name, raw)
+        if declaration.is_label:
+            out[name] = str(declaration.classes)
+    return out
+
+
 def with_shape(raw: object, shape: list[Any]) -> object:
     """The same declaration with another shape (verification renames large numeric sizes)."""
     if isinstance(raw, Mapping):

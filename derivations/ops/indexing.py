@@ -173,9 +173,9 @@ def _onehot_entry(b: Any, node: N.Node, r: Any, c: Any) -> Any:
 def _exact_pick(ex: Any, pick: Pick, label: N.Node | None) -> Any:
     if pick[0] == "label":
         value = ex.evaluate(label)[0, 0]
-        if not (isinstance(value, sp.Integer) or getattr(value, "is_Integer", False)):
+        if not (value.is_number and float(value).is_integer()):
             raise NotImplementedError("a class label needs an integer value")
-        return int(value)
+        return int(float(value))
     if pick[0] == "at":
         return ex.dim(pick[1])
     if pick[0] == "unit":

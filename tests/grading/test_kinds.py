@@ -66,3 +66,22 @@ def test_problem_validates_declarations() -> None:
         Problem(program="sum(y)", variables={"y": {"shape": ["k"], "kind": "onehat"}}, wrt="y")
     with pytest.raises(ValueError, match="extra"):
         Problem(program="sum(y)", variables={"y": {"shape": ["k"], "colour": "red"}}, wrt="y")
+
+
+LABEL = {"kind": "label", "classes": "k"}
+CE_LABEL = {"program": "J = cross_entropy(z, y)", "variables": {"z": ["k"], "y": LABEL}, "wrt": "z"}
+
+
+def test_a_label_problem_grades_yhat_minus_e_y() -> None:
+    r = check(CE_LABEL, "softmax(z) - onehot(y, k)")
+    assert r.verdict == "correct", r.feedback
+    assert r.to_dict()["evidence"]["exact"]["passed"] is True
+    r = check(CE_LABEL, "onehot(y, k) - softmax(z)")
+    assert r.verdict == "incorrect" and r.diagnosis[0].kind == "sign"
+    r = check(CE_LABEL, "softmax(z)")
+    assert r.verdict == "incorrect" and "e}_{y}" in r.diagnosis[0].message
+
+
+def test_a_label_used_as_a_number_in_an_answer_is_explained() -> None:
+    r = check(CE_LABEL, "y - softmax(z)")
+    assert r.verdict == "invalid" and "class label" in r.feedback
