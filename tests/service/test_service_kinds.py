@@ -90,3 +90,33 @@ def test_check_with_a_one_hot_label(client: TestClient) -> None:
     r = client.post("/v1/check", json={"problem": problem, "answer": "softmax(z) - y"})
     assert r.status_code == 200, r.text
     assert CheckResponse.model_validate(r.json()).verdict == "correct"
+
+
+LABELLED = {"z": ["k"], "y": {"kind": "label", "classes": "k"}}
+
+
+def test_derive_by_class_label_shows_tip_3s_cases(client: TestClient) -> None:
+    r = client.post("/v1/derive", json={"expression": "cross_entropy(z, y)", "variables": LABELLED})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    DeriveResponse.model_validate(body)
+    (item,) = body["derivatives"]
+    assert item["latex"] == r"\operatorname{softmax}\left(z\right) - \mathbf{e}_{y}"
+    assert [c["when"] for c in item["cases"]] == ["i = y", r"i \neq y"]
+    assert body["verification"]["passed"] is True
+
+
+def test_label_errors_are_problems(client: TestClient) -> None:
+    r = client.post(
+        "/v1/derive",
+        json={"expression": "cross_entropy(z, y)", "variables": LABELLED, "wrt": ["y"]},
+    )
+    assert r.status_code == 422 and r.json()["kind"] == "not_a_variable", r.text
+    r = client.post("/v1/derive", json={"expression": "y * z", "variables": LABELLED})
+    assert r.status_code == 422 and "class label" in r.json()["detail"], r.text
+    r = client.post(
+        "/v1/trace",
+        json={"expression": "cross_entropy(z, y)", "variables": LABELLED,
+              "values": {"z": [1, 2, 3], "y": 3}},
+    )  # fmt: skip
+    assert r.status_code == 422 and r.json()["kind"] == "value", r.text
