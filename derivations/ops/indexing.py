@@ -205,14 +205,14 @@ _LABELLED = {
 }
 
 INDEX_SPECS = [
-    NodeSpec(Index, latex=_latex_index, code={"numpy": _code_index}, index=_index_entry,
+    NodeSpec(Index, rational=True, latex=_latex_index, code={"numpy": _code_index}, index=_index_entry,
              exact=_exact_index, label=_label_text, trace="index", syntax_shape="scalar",
              examples=(Example("x[0] * x[-1] + sum(W[:, 1] * W[0, :]) + W[1, 2] + v.T @ v",
                                {"x": ("n",), "W": ("n", "n"), "v": ("n",)}, True),
                        Example("z[y] - logsumexp(z)", _LABELLED, True),
                        Example("log_softmax(W @ x)[y]",
                                {"W": ("k", "m"), "x": ("m",), "y": _LABELLED["y"]}))),
-    NodeSpec(OneHot, latex=_latex_onehot, code={"numpy": _code_onehot}, index=_onehot_entry,
+    NodeSpec(OneHot, rational=True, latex=_latex_onehot, code={"numpy": _code_onehot}, index=_onehot_entry,
              exact=_exact_onehot, label=_onehot_label, trace="onehot",
              examples=(Example("z.T @ onehot(y, k) + u.T @ z", {**_LABELLED, "u": ("k",)}),
                        Example("x.T @ W @ onehot(1, m) + u.T @ x",
