@@ -99,4 +99,5 @@ def introduce_names(program: TypedProgram) -> TypedProgram:
         list(program.dims),
         introduced={d.name for d in definitions},
         declarations=dict(program.declarations),
+        written=program.written,
     )

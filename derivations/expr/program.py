@@ -47,6 +47,14 @@ class TypedProgram:
         """The inputs differentiated by default: every one not declared as data."""
         return [n for n in self.inputs if not self.declaration(n).is_data]
 
+    # The program as the user wrote it, when recognition (σ for 1/(1 + e^{-a}), …) rewrote it;
+    # verification compares the derivatives with this one.
+    written: TypedProgram | None = None
+
+    @property
+    def as_written(self) -> TypedProgram:
+        return self.written or self
+
     def definition(self, name: str) -> Definition | None:
         for d in self.definitions:
             if d.name == name:
