@@ -85,3 +85,32 @@ def test_a_label_problem_grades_yhat_minus_e_y() -> None:
 def test_a_label_used_as_a_number_in_an_answer_is_explained() -> None:
     r = check(CE_LABEL, "y - softmax(z)")
     assert r.verdict == "invalid" and "class label" in r.feedback
+
+
+def test_an_assignment_file_declares_kinds_and_labels(tmp_path) -> None:
+    from derivations.grading.assignment import grade_submission, load_assignment
+
+    (tmp_path / "a.toml").write_text(
+        """title = "labels"
+
+[[questions]]
+id = "onehot"
+points = 1
+program = "J = -y.T @ log_softmax(z)"
+variables = { z = ["k"], y = { shape = ["k"], role = "data", kind = "onehot" } }
+wrt = "z"
+
+[[questions]]
+id = "label"
+points = 1
+program = "J = cross_entropy(z, y)"
+variables = { z = ["k"], y = { kind = "label", classes = "k" } }
+wrt = "z"
+""",
+        encoding="utf-8",
+    )
+    assignment = load_assignment(tmp_path / "a.toml")
+    graded = grade_submission(
+        assignment, {"onehot": "softmax(z) - y", "label": "softmax(z) - onehot(y, k)"}, tmp_path
+    )
+    assert graded.to_dict()["score"] == 2
