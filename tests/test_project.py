@@ -145,3 +145,19 @@ def test_no_eval_of_user_text() -> None:
         text = path.read_text()
         assert "sympify(" not in text, path
         assert "parse_expr(" not in text, path
+
+
+def test_no_merge_conflict_markers_are_left_in_the_sources() -> None:
+    """A marker left by a merge in a README or module would ship; git does not refuse it."""
+    suffixes = {".py", ".md", ".toml", ".lark", ".html", ".css", ".js", ".json", ".txt", ""}
+    marker = re.compile(r"^(<{7}|>{7}) ", re.M)
+    skip = {".git", ".venv", ".venv-test", ".venv-torch", "node_modules", "__pycache__"}
+    found = [
+        str(path.relative_to(ROOT))
+        for path in ROOT.rglob("*")
+        if path.is_file()
+        and path.suffix in suffixes
+        and not skip.intersection(path.relative_to(ROOT).parts)
+        and marker.search(path.read_text(errors="ignore"))
+    ]
+    assert not found, f"merge conflict markers in {found}"
