@@ -150,7 +150,10 @@ def _extra(latex: str, i: int) -> tuple[str, int] | None:
 
 def _operand(text: str) -> str:
     """One side of a fraction: bare if it is one term (m, 2, ∂s, x_i), else in parentheses.
-    A sum is always bracketed: Σ x²/2 would read as Σ (x²/2)."""
+    A sum is always bracketed (Σ x²/2 would read as Σ (x²/2)), and so is a product with 𝟏
+    (X/(b 𝟏ᵀ), never X/b 𝟏ᵀ)."""
+    if "𝟏" in text and " " in text:
+        return f"({text})"
     plain = re.fullmatch(r"[∂\w\s²ᵀ₀-₉,‖]+", text) and "Σ" not in text
     return text if plain else f"({text})"
 
