@@ -170,9 +170,9 @@ def _number_inner(result: Backward, inner: list[str], taken: set[str]) -> None:
     for position, temp in enumerate(inner):
         k = len(inner) - position
         word = delta_word(shapes[temp])
-        name, j = f"{word}{k}", 2
-        while name in taken:
-            name, j = f"{word}{k}_{j}", j + 1
+        while f"{word}{k}" in taken:  # next to a user's z1 (δ₁): the next free number, δ₂,
+            k += 1  # never δ_(1,2)
+        name = f"{word}{k}"
         taken.add(name)
         names[temp] = name
     for d in result.definitions:

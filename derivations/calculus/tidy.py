@@ -103,7 +103,12 @@ class Tidy:
                 continue
             try:
                 back = from_sympy(candidate, mapping)
-                back = A.zeros(shape) if A.is_zero(back) else _explicit_ones(A._fit(back, shape))
+                if A.is_zero(back):
+                    back = A.zeros(shape)
+                elif isinstance(back, N.Const) and not S.is_scalar(shape):
+                    back = A.scale(back.value, N.Ones(shape))  # −n 𝟏, not (−n) 𝟏
+                else:
+                    back = _explicit_ones(A._fit(back, shape))
             except (ChainruleError, AssertionError, TypeError):
                 continue
             size = _size(back)
@@ -222,7 +227,12 @@ class Tidy:
             if _size(as_sum) < _size(plain):
                 return as_sum
             return plain
-        factors = _cancel_chain([*_chain(a), *_chain(b)])
+        chain = [*_chain(a), *_chain(b)]
+        factors = _cancel_chain(chain)
+        if factors == chain:
+            # Nothing cancelled: keep the product's own grouping, 𝟏 (𝟏ᵀ Y) and not (𝟏 𝟏ᵀ) Y,
+            # which would build an n×n matrix of ones.
+            return A.matmul(a, b)
         if not factors:
             return N.Identity(a.shape[0])
         out = factors[0]

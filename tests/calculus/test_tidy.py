@@ -192,3 +192,17 @@ def test_a_scalar_added_to_a_vector_keeps_its_ones() -> None:
     """(Σu) 𝟏 + u, never Σu + u (which reads as a sum over u + u)."""
     r = derive("u.T @ cumsum(x)", {"u": ("n",), "x": ("n",)})
     assert _latex(r, "x").startswith(r"\left(\sum u\right) \mathbf{1} + u")
+
+
+def test_an_expression_delta_next_to_a_layer_delta_takes_the_next_number() -> None:
+    """Δ₂ = Z₂ − Y beside the user's Z1's Δ₁, never Δ_(1,2)."""
+    r = derive(
+        "Z1 = W1 @ X + b1; H = tanh(Z1); Z2 = W2 @ H + b2; J = 0.5 * sum((Z2 - Y) ** 2)",
+        {"W1": ("n", "m"), "X": ("m", "B"), "b1": ("n",), "W2": ("k", "n"), "b2": ("k",),
+         "Y": ("k", "B")},
+    )  # fmt: skip
+    assert _adjoints(r) == {
+        r"\Delta_{2}": "Z_{2} - Y",
+        r"\Delta_{1}": r"\left(W_{2}^{T} \Delta_{2}\right) \circ \left(1 - \tanh^{2}\left(Z_{1}\right)\right)",
+    }
+    assert _latex(r, "W2") == r"\Delta_{2} H^{T}"
