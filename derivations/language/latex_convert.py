@@ -13,6 +13,7 @@ from collections.abc import Collection
 from lark import Token, Tree
 
 from ..errors import ChainruleError
+from ..ops.functions import FUNCTIONS
 from .ast import BinOp, Call, Name, Number, Pos, Syntax, TransposeOp, Unary
 from .latex_tables import (
     ACCENTS,
@@ -126,7 +127,8 @@ class Converter:
             return EXPANSIONS[fn](args[0], pos)
         if fn == "log" and len(args) == 1 and isinstance(args[0], Call) and args[0].func == "det":
             return Call("logdet", args[0].args, pos, pos)  # \log\det X is log|det X|, one op
-        return Call(fn, args, pos, pos, internal=fn == "sign")
+        internal = fn in FUNCTIONS and not FUNCTIONS[fn].user_facing  # sign, Φ, φ
+        return Call(fn, args, pos, pos, internal=internal)
 
     def r_apply(self, t: Tree, fn: Token, arg: Tree) -> Syntax:
         # f(x)^{T} is (f(x))^{T}, while \log x^{2} is log(x^2): a bracketed argument binds first.
