@@ -93,6 +93,9 @@ class Converter:
     def r_hadamard(self, t: Tree, a: Tree, op: Token, b: Tree) -> Syntax:
         return BinOp("*", self.convert(a), self.convert(b), _pos(op))
 
+    def r_kron(self, t: Tree, a: Tree, op: Token, b: Tree) -> Syntax:
+        return Call("kron", (self.convert(a), self.convert(b)), _pos(op), _pos(op))
+
     def r_div(self, t: Tree, a: Tree, op: Token, b: Tree) -> Syntax:
         return BinOp("/", self.convert(a), self.convert(b), _pos(op))
 

@@ -133,6 +133,7 @@ class NodeSpec:
     name: str | None = None
     arity: int | None = 1
     build: Builder | None = None
+    size_args: bool = False  # the arguments are sizes (ones(n), eye(n)), elaborated as such
     usage: str | None = None
     latex: LatexForm | None = None
     code: Mapping[str, str | CodeForm] = field(default_factory=lambda: EMPTY)

@@ -62,9 +62,16 @@ def _eval(node: ast.Syntax, env: Mapping[str, Array]) -> Array:
     raise TypeError(f"unknown syntax {type(node).__name__}")
 
 
-def evaluate_source(program: ast.Program, inputs: Mapping[str, Any]) -> Array:
-    """The value of the program's last statement at ``inputs``, from the parsed source alone."""
-    env: dict[str, Array] = {name: _column(v) for name, v in inputs.items()}
+def evaluate_source(
+    program: ast.Program, inputs: Mapping[str, Any], sizes: Mapping[str, int] | None = None
+) -> Array:
+    """The value of the program's last statement at ``inputs``, from the parsed source alone.
+
+    ``sizes`` are the dimensions' values: a dimension used as a number (sum(x) / n, ones(n))
+    is its drawn size."""
+    env: dict[str, Array] = {"pi": _scalar(np.pi)}  # π, unless a name shadows it
+    env.update({name: _scalar(v) for name, v in (sizes or {}).items()})
+    env.update({name: _column(v) for name, v in inputs.items()})
     value: Array | None = None
     for statement in program.statements:
         value = _eval(statement.value, env)

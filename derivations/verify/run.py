@@ -269,7 +269,7 @@ def reference_check(
         why = "the program was not built from source text: nothing to compare with"
         return skipped("source_reference", sizes, why, applies=False)
     ours = np.asarray(module["value"](**inputs), dtype=float)
-    theirs = evaluate_source(program, inputs)
+    theirs = evaluate_source(program, inputs, sizes)
     if ours.size != theirs.size:
         return failed(
             "source_reference",
@@ -350,12 +350,14 @@ def _sample(ctx: Context) -> None:
     # generated code under test: a generated value that is NaN where the source is finite
     # (log det at det < 0) must be compared there, not redrawn.
     source = _source(ctx)
-    value = (lambda **kw: evaluate_source(source, kw)) if source else module["value"]
     seen: list[dict[str, int]] = []
     for which in range(SIZE_SETS):
         sizes = choose_sizes(program, which)
         if sizes in seen:
             continue
+        value = (
+            (lambda at=sizes, **kw: evaluate_source(source, kw, at)) if source else module["value"]
+        )
         seen.append(sizes)
         ctx.sizes = ctx.sizes or sizes
         try:
