@@ -150,6 +150,9 @@ class NodeSpec:
     latex_words: tuple[str, ...] = ()
     plain_word: bool = False
     unicode: Mapping[str, str] = field(default_factory=lambda: EMPTY)
+    # Why the LaTeX reader cannot read this op's printed form back (a displayed formula
+    # containing it is counted as not read, never as passed): Xᵏ reads as an elementwise power.
+    unreadable: str | None = None
     doc: Doc | None = None
     examples: tuple[Example, ...] = ()
 
