@@ -98,12 +98,12 @@ def _build_matpow(e: Any, args: list[N.Node], syn: Any) -> N.Node:
     value = k.value if isinstance(k, N.Const) else None
     pos = syn.args[1].pos if len(syn.args) > 1 else syn.func_pos
     if value is None or not value.is_number or not value.is_integer or value < 0:
-        what = "not a number" if value is None else str(value)
+        what = "an expression that is not a constant" if value is None else str(value)
+        hint = "write matpow(X, 3); for an elementwise power write X ** a"
+        if value is not None and value.is_number and value.is_integer:
+            hint = f"for X^({value}) write matpow(inv(X), {-value})"
         raise e.error(
-            "value",
-            f"the power of matpow must be an integer literal k ≥ 0, got {what}",
-            pos,
-            "write matpow(X, 3); for an elementwise power write X ** a",
+            "value", f"the power of matpow must be an integer literal k ≥ 0, got {what}", pos, hint
         )
     if value > MAX_MATPOW:
         raise e.error(
@@ -214,9 +214,9 @@ def _x_share(ex: Any, node: N.Node) -> sp.Matrix:
     r, s = x.shape if node.params[0] == "left" else ex.shape(node)
     if node.params[0] == "left":  # [⟨G_(ij), B⟩]_ij
         return sp.Matrix(p, q, lambda i, j: sum(
-            g[i * r + k, j * s + l] * x[k, l] for k in range(r) for l in range(s)))  # fmt: skip
-    return sp.Matrix(r, s, lambda k, l: sum(
-        g[i * r + k, j * s + l] * x[i, j] for i in range(p) for j in range(q)))  # fmt: skip
+            g[i * r + k, j * s + c] * x[k, c] for k in range(r) for c in range(s)))  # fmt: skip
+    return sp.Matrix(r, s, lambda k, c: sum(
+        g[i * r + k, j * s + c] * x[i, j] for i in range(p) for j in range(q)))  # fmt: skip
 
 
 def _x_matpow(ex: Any, node: N.Node) -> sp.Matrix:

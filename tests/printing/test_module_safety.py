@@ -8,8 +8,8 @@ user's. Each test derives with verification on: the result is compiled, run and 
 from __future__ import annotations
 
 import ast
-import re
 import builtins
+import re
 
 import pytest
 from hypothesis import given, settings

@@ -8,8 +8,8 @@ from hypothesis import HealthCheck, given, settings
 
 from derivations import derive
 from derivations.catalog.loader import catalog
-from derivations.printing import latex as latex_printer
 from derivations.ops.registry import NODES
+from derivations.printing import latex as latex_printer
 from derivations.verify.displayed import check_displayed
 from tests.calculus.test_random_programs import VARIABLES, scalars
 from tests.op_programs import USER_PROGRAMS
