@@ -29,6 +29,7 @@ import sympy as sp
 
 from ..expr import nodes as N
 from ..expr import shapes as S
+from ..ops.normalization import LayerNorm, Variance, layer_std
 from ..ops.products import Kron, KronShare, MatPow
 from . import algebra as A
 from .scalar import partial
@@ -471,6 +472,50 @@ def _vjp_matpow(node: N.Node, g: N.Node) -> list[N.Node | None]:
     return [A.add(*terms) if len(terms) > 1 else terms[0]]
 
 
+# --- normalisation (derivations/ops/normalization.py) -----------------------------------------
+
+
+def _centred(x: N.Node) -> N.Node:
+    return A.add(x, A.neg(A.mul(N.Mean(x), N.Ones(x.shape))))
+
+
+def _vjp_variance(node: N.Node, g: N.Node) -> list[N.Node | None]:
+    (x,) = node.children  # ∂ var(x) = (2/N)(x − mean(x) 𝟏)
+    return [A.mul(g, N.Const(2 / S.length(x.shape)), _centred(x))]
+
+
+def _jac_variance(node: N.Node, js: list[N.Node | None], n: int) -> N.Node | None:
+    (j,) = js
+    if j is None:
+        return None
+    (x,) = node.children
+    _entries(x)
+    row = A.transpose(A.mul(N.Const(2 / S.length(x.shape)), _as_column(_centred(x))))
+    return A.matmul(row, j)
+
+
+def _layernorm_local(node: N.Node) -> N.Node:
+    """(1/σ)(I − 𝟏𝟏ᵀ/N − x̂x̂ᵀ/N): the layer norm's Jacobian, symmetric, as a textbook has it."""
+    (x,) = node.children
+    size = x.shape[0]
+    ones = N.Ones(S.column(size))
+    inner = A.add(
+        N.Identity(size),
+        A.neg(A.mul(N.Const(1 / size), A.matmul(ones, A.transpose(ones)))),
+        A.neg(A.mul(N.Const(1 / size), A.matmul(node, A.transpose(node)))),
+    )
+    return A.mul(A.div(N.Const(1), layer_std(node)), inner)
+
+
+def _vjp_layernorm(node: N.Node, g: N.Node) -> list[N.Node | None]:
+    return [A.matmul(_layernorm_local(node), g)]
+
+
+def _jac_layernorm(node: N.Node, js: list[N.Node | None], n: int) -> N.Node | None:
+    (j,) = js
+    return None if j is None else A.matmul(_layernorm_local(node), j)
+
+
 RULES: dict[type[N.Node], Rule] = {
     N.Var: LEAF,
     N.Const: LEAF,
@@ -502,6 +547,8 @@ RULES: dict[type[N.Node], Rule] = {
     Kron: general(_vjp_kron, _jac_kron),
     KronShare: general(_vjp_kron_share, _jac_kron_share),
     MatPow: general(_vjp_matpow, _jac_matrix_only),
+    Variance: general(_vjp_variance, _jac_variance),
+    LayerNorm: general(_vjp_layernorm, _jac_layernorm),
 }
 
 # The two modes' views of RULES (what the drivers read; tests plant wrong entries here).

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..expr import nodes as N
+from ..ops.normalization import LayerNorm, Variance
 from ..ops.products import Kron, KronShare, MatPow
 
 Array = np.ndarray
@@ -418,6 +419,23 @@ def _matpow_backward(params, g, out, ins, needs) -> Grads:
     return [sum(powers[i].T @ g @ powers[k - 1 - i].T for i in range(k))]
 
 
+def _layernorm_forward(params: tuple, ins: Sequence[Array]) -> Array:
+    c = ins[0] - np.mean(ins[0])
+    return c / np.sqrt(np.mean(c * c) + float(params[0]))
+
+
+def _layernorm_backward(params, g, out, ins, needs) -> Grads:
+    # y = c/σ: dy = (dx − mean(dx) − y mean(y ∘ dx))/σ, a symmetric map, so the same for g.
+    c = ins[0] - np.mean(ins[0])
+    sigma = np.sqrt(np.mean(c * c) + float(params[0]))
+    return [(g - np.mean(g) - out * np.mean(out * g)) / sigma]
+
+
+def _variance_backward(params, g, out, ins, needs) -> Grads:
+    x = ins[0]
+    return [g * 2.0 * (x - np.mean(x)) / x.size]
+
+
 GATES: dict[type[N.Node], Gate] = {
     N.Var: Gate(_var_forward, lambda p, g, out, ins, needs: [g]),
     N.Const: _leaf(_const_forward),
@@ -449,6 +467,8 @@ GATES: dict[type[N.Node], Gate] = {
     Kron: Gate(lambda p, ins: np.kron(ins[0], ins[1]), _kron_backward),
     KronShare: Gate(_share_forward, _share_backward),
     MatPow: Gate(lambda p, ins: np.linalg.matrix_power(ins[0], p[0]), _matpow_backward),
+    Variance: Gate(lambda p, ins: np.var(ins[0]).reshape(1, 1), _variance_backward),
+    LayerNorm: Gate(_layernorm_forward, _layernorm_backward),
 }
 
 # Ops whose operands broadcast elementwise (a (1, 1) operand against any shape).

@@ -16,6 +16,7 @@ import sympy as sp
 from ..expr import nodes as N
 from ..expr import shapes as S
 from .functions import magnitude
+from .normalization import NORMALIZATION_SPECS
 from .products import PRODUCT_SPECS
 from .spec import ATOM, MUL, POW, Doc, Example, NodeSpec
 
@@ -389,4 +390,4 @@ _OPS = [
                                                    v["x"])), "x", "y"),)),
 ]  # fmt: skip
 
-NODE_SPECS: list[NodeSpec] = [*_STRUCTURAL, *_OPS, *PRODUCT_SPECS]
+NODE_SPECS: list[NodeSpec] = [*_STRUCTURAL, *_OPS, *PRODUCT_SPECS, *NORMALIZATION_SPECS]

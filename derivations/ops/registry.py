@@ -97,7 +97,7 @@ Callable_ = FunctionSpec | NodeSpec | CallSpec
 # The op reference's order: functions, then reductions and linear algebra.
 _CALL_ORDER = ["sum", "mean", "dot", "outer", "norm2", "trace", "det", "logdet", "inv", "diag",
                "softmax", "log_softmax", "logsumexp", "concat", "kron", "matpow", "ones",
-               "eye"]  # fmt: skip
+               "eye", "var", "layernorm"]  # fmt: skip
 
 
 def _calls() -> dict[str, Callable_]:
