@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..expr import nodes as N
+from ..ops.nodeops import Cumsum
 from ..ops.normalization import LayerNorm, Variance
 from ..ops.products import Kron, KronShare, MatPow
 
@@ -160,6 +161,7 @@ def _leaky_step_backward(
 FUNCTION_GATES: dict[str, FunctionGate] = {
     "exp": _unary(np.exp, lambda x, y: y),
     "log": _unary(np.log, lambda x, y: 1.0 / x),
+    "log1p": _unary(np.log1p, lambda x, y: 1.0 / (1.0 + x)),
     "sqrt": _unary(np.sqrt, lambda x, y: 0.5 / y),
     "abs": _unary(np.abs, lambda x, y: np.sign(x)),
     "sin": _unary(np.sin, lambda x, y: np.cos(x)),
@@ -436,6 +438,11 @@ def _variance_backward(params, g, out, ins, needs) -> Grads:
     return [g * 2.0 * (x - np.mean(x)) / x.size]
 
 
+def _cumsum_backward(params, g, out, ins, needs) -> Grads:
+    # Entry i of the input feeds every output entry j >= i: a running sum from the end.
+    return [np.flip(np.cumsum(np.flip(g, axis=0), axis=0), axis=0)]
+
+
 GATES: dict[type[N.Node], Gate] = {
     N.Var: Gate(_var_forward, lambda p, g, out, ins, needs: [g]),
     N.Const: _leaf(_const_forward),
@@ -469,6 +476,7 @@ GATES: dict[type[N.Node], Gate] = {
     MatPow: Gate(lambda p, ins: np.linalg.matrix_power(ins[0], p[0]), _matpow_backward),
     Variance: Gate(lambda p, ins: np.var(ins[0]).reshape(1, 1), _variance_backward),
     LayerNorm: Gate(_layernorm_forward, _layernorm_backward),
+    Cumsum: Gate(lambda p, ins: np.cumsum(ins[0], axis=0), _cumsum_backward),
 }
 
 # Ops whose operands broadcast elementwise (a (1, 1) operand against any shape).

@@ -163,7 +163,7 @@ def _layernorm_value(x: Any, eps: Any = None) -> Any:
 X = {"x": ("n",)}
 
 NORMALIZATION_SPECS = [
-    NodeSpec(Variance, name="var", build=_build_var, latex=_var_latex,
+    NodeSpec(Variance, rational=True, name="var", build=_build_var, latex=_var_latex,
              code={"numpy": _var_code}, index="opaque", exact=_x_var,
              value=lambda x: np.array([[np.var(x)]]), syntax_shape="scalar", label="var",
              trace="var", plain_word=True, latex_words=("var", "Var"),

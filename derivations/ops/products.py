@@ -244,7 +244,7 @@ def _share_tree(side: str) -> Example:
 V = ["n"]
 
 PRODUCT_SPECS = [
-    NodeSpec(Kron, name="kron", arity=2, build=_build_kron, usage="kron(A, B)",
+    NodeSpec(Kron, rational=True, name="kron", arity=2, build=_build_kron, usage="kron(A, B)",
              latex=_kron_latex, code={"numpy": _kron_code}, index="opaque", exact=_x_kron,
              value=np.kron, syntax_shape="kron", label="kron", trace="kron",
              unicode={r"\otimes": "⊗"},
@@ -257,12 +257,12 @@ PRODUCT_SPECS = [
                        Example("kron(x, y)", {"x": ("n",), "y": ("m",)}),
                        Example("u.T @ kron(x, B) @ v",
                                {"u": ("n*m",), "x": ("n",), "B": ("m", "p"), "v": ("p",)}))),
-    NodeSpec(KronShare, latex=_share_latex, code={"numpy": _share_code}, index="opaque",
+    NodeSpec(KronShare, rational=True, latex=_share_latex, code={"numpy": _share_code}, index="opaque",
              exact=_x_share, label=_share_label, trace="kron_share",
              unreadable="a block of a Kronecker product (G_{[i,j]}) has no reading",
              unicode={r"\left\langle": "⟨", r"\right\rangle": "⟩", r"\langle": "⟨", r"\rangle": "⟩"},
              examples=(_share_tree("left"), _share_tree("right"))),
-    NodeSpec(MatPow, name="matpow", arity=2, build=_build_matpow, usage="matpow(X, k)",
+    NodeSpec(MatPow, rational=True, name="matpow", arity=2, build=_build_matpow, usage="matpow(X, k)",
              latex=_matpow_latex, code={"numpy": _matpow_code}, index="opaque", exact=_x_matpow,
              value=lambda x, k: np.linalg.matrix_power(x, int(round(float(k[0, 0])))),
              syntax_shape="same", label=_matpow_label, trace="matpow", domain="conditioned",
