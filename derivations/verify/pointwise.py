@@ -124,8 +124,6 @@ _FUNCTIONS: dict[type, Callable[..., Any]] = {
     sp.sin: mpmath.sin,
     sp.cos: mpmath.cos,
     sp.tanh: mpmath.tanh,
-    sp.tan: mpmath.tan,
-    sp.erf: mpmath.erf,
     sp.Abs: lambda x: abs(x),
     sp.re: mpmath.re,
     sp.im: mpmath.im,
