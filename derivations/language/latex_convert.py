@@ -94,7 +94,8 @@ class Converter:
         return BinOp("*", self.convert(a), self.convert(b), _pos(op))
 
     def r_kron(self, t: Tree, a: Tree, op: Token, b: Tree) -> Syntax:
-        return Call("kron", (self.convert(a), self.convert(b)), _pos(op), _pos(op))
+        # internal: read from ⊗, which the builder refuses between two vectors (ambiguous)
+        return Call("kron", (self.convert(a), self.convert(b)), _pos(op), _pos(op), internal=True)
 
     def r_div(self, t: Tree, a: Tree, op: Token, b: Tree) -> Syntax:
         return BinOp("/", self.convert(a), self.convert(b), _pos(op))

@@ -137,15 +137,24 @@ def _exact_cdf(x: sp.Expr) -> sp.Expr:
     return (1 + sp.erf(x / sp.sqrt(2))) / 2
 
 
-# erf in generated NumPy code (PyTorch and JAX have their own).
+# erf, Φ and GELU in generated code: NumPy has no erf (math.erf, entry by entry); PyTorch and
+# JAX call their own under the same helper names, so every backend spells the same operations.
 _ERF_HELPER = {
     "numpy": {
         "_erf": '''def _erf(x):
-    """erf entry by entry (NumPy has none; math.erf is exact to float64)."""
+    """erf entry by entry (NumPy has none; math.erf is accurate to float64)."""
     import math
 
     return np.vectorize(math.erf, otypes=[float])(x)'''
-    }
+    },
+    "torch": {
+        "_erf": """def _erf(x):
+    return torch.erf(torch.as_tensor(x, dtype=torch.float64))"""
+    },
+    "jax": {
+        "_erf": """def _erf(x):
+    return jax.scipy.special.erf(x)"""
+    },
 }
 _CDF = {
     "numpy": {
@@ -154,7 +163,15 @@ _CDF = {
     import math
 
     return 0.5 * (1.0 + np.vectorize(math.erf, otypes=[float])(x / math.sqrt(2.0)))'''
-    }
+    },
+    "torch": {
+        "_normal_cdf": """def _normal_cdf(x):
+    return torch.special.ndtr(torch.as_tensor(x, dtype=torch.float64))"""
+    },
+    "jax": {
+        "_normal_cdf": """def _normal_cdf(x):
+    return jax.scipy.special.ndtr(x)"""
+    },
 }
 _GELU_HELPERS = {
     "numpy": {
@@ -163,7 +180,15 @@ _GELU_HELPERS = {
     import math
 
     return 0.5 * x * (1.0 + np.vectorize(math.erf, otypes=[float])(x / math.sqrt(2.0)))'''
-    }
+    },
+    "torch": {
+        "_gelu": """def _gelu(x):
+    return torch.nn.functional.gelu(torch.as_tensor(x, dtype=torch.float64))"""
+    },
+    "jax": {
+        "_gelu": """def _gelu(x):
+    return jax.nn.gelu(x, approximate=False)"""
+    },
 }
 
 
@@ -237,15 +262,13 @@ _SPECS = [
           doc=_doc("tan", "elementwise tangent"),
           examples=(Example("sum(tan(x))", X, True), Example("tan(W @ v)", WV))),
     FunctionSpec("erf", 1, sp.erf, erf_array, r"\operatorname{erf}", "_erf({0})",
-                 torch="torch.erf({0})", jax="jax.scipy.special.erf({0})",
                  helpers=_ERF_HELPER, plain_word=True, latex_words=("erf",),
                  doc=_doc("erf", "elementwise error function (2/√π) ∫₀ˣ e^{−t²} dt"),
                  examples=(Example("sum(erf(x))", X, True), Example("erf(W @ v)", WV))),
     # GELU's exact form x Φ(x) = x (1 + erf(x/√2))/2, not the tanh approximation.
     FunctionSpec("gelu", 1, lambda x: x * _exact_cdf(x), _gelu,
                  r"\operatorname{GELU}", "_gelu({0})",
-                 torch="torch.nn.functional.gelu({0})",
-                 jax="jax.nn.gelu({0}, approximate=False)", helpers=_GELU_HELPERS,
+                 helpers=_GELU_HELPERS,
                  names_layer=True, plain_word=True, latex_words=("GELU", "gelu"),
                  doc=_doc("gelu", "elementwise GELU x Φ(x) = x (1 + erf(x/√2))/2 (exact, not "
                           "the tanh approximation)"),
@@ -305,7 +328,6 @@ _SPECS = [
           examples=(_internal("sign", 1),)),
     # GELU′ = Φ + x φ: the standard normal CDF and density, as derivatives write them.
     FunctionSpec("normal_cdf", 1, _exact_cdf, _normal_cdf, r"\Phi", "_normal_cdf({0})",
-                 torch="torch.special.ndtr({0})", jax="jax.scipy.special.ndtr({0})",
                  helpers=_CDF, user_facing=False, examples=(_internal("normal_cdf", 1),)),
     FunctionSpec("normal_pdf", 1, lambda x: sp.exp(-(x**2) / 2) / sp.sqrt(2 * sp.pi), _normal_pdf,
                  r"\varphi", "np.exp(-0.5 * {0} ** 2) / 2.5066282746310002", user_facing=False,

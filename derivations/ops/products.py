@@ -78,6 +78,15 @@ class MatPow(N.Node):
 
 
 def _build_kron(e: Any, args: list[N.Node], syn: Any) -> N.Node:
+    if getattr(syn, "internal", False) and all(S.is_vector(a.shape) for a in args):
+        raise e.error(  # a LaTeX answer's a ⊗ b: many texts mean the outer product a bᵀ
+            "syntax",
+            "a ⊗ b of two vectors is ambiguous: the Kronecker product (a vector) or the outer"
+            " product a bᵀ (a matrix)",
+            syn.func_pos,
+            "write a b^{T} for the outer product, or \\operatorname{kron}(a, b) for the"
+            " Kronecker product",
+        )
     for a in args:
         if a.is_scalar:
             raise e.shape_error(
@@ -247,7 +256,7 @@ PRODUCT_SPECS = [
     NodeSpec(Kron, rational=True, name="kron", arity=2, build=_build_kron, usage="kron(A, B)",
              latex=_kron_latex, code={"numpy": _kron_code}, index="opaque", exact=_x_kron,
              value=np.kron, syntax_shape="kron", label="kron", trace="kron",
-             unicode={r"\otimes": "⊗"},
+             unicode={r"\otimes": "⊗"}, latex_words=("kron",),
              doc=Doc("kron(A, B)", "Kronecker product A ⊗ B (block (i, j) is Aᵢⱼ B)",
                      "u.T @ kron(x, y)", {"u": ["n*m"], "x": V, "y": ["m"]}),
              examples=(Example("w.T @ kron(x, y)", {"w": ("n*m",), "x": ("n",), "y": ("m",)},

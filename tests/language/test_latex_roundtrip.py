@@ -26,6 +26,7 @@ NOT_IN_THE_LANGUAGE = (
     r"\begin{bmatrix} I",
     r"\begin{bmatrix} 0",
     "diag needs a vector",
+    "of two vectors is ambiguous",  # x ⊗ y: a LaTeX answer may mean the outer product by it
 )
 
 
