@@ -15,7 +15,9 @@ import sympy as sp
 
 from ..expr import nodes as N
 from ..expr import shapes as S
+from .axisops import AXIS_SPECS
 from .functions import magnitude
+from .indexing import INDEX_SPECS
 from .normalization import NORMALIZATION_SPECS
 from .products import PRODUCT_SPECS
 from .spec import ATOM, MUL, POW, Doc, Example, NodeSpec
@@ -442,4 +444,11 @@ _OPS += [
                        Example("sum(cumsum(W) * W)", {"W": ("n", "m")}, True))),
 ]  # fmt: skip
 
-NODE_SPECS: list[NodeSpec] = [*_STRUCTURAL, *_OPS, *PRODUCT_SPECS, *NORMALIZATION_SPECS]
+NODE_SPECS: list[NodeSpec] = [
+    *_STRUCTURAL,
+    *_OPS,
+    *AXIS_SPECS,
+    *INDEX_SPECS,
+    *PRODUCT_SPECS,
+    *NORMALIZATION_SPECS,
+]

@@ -87,7 +87,7 @@ class LatexPrinter:
         atomic = (
             node.value.is_Rational
             or node.value.is_Float
-            or node.value.is_Symbol  # a dimension used as a number
+            or node.value.is_Symbol  # a size: n 𝟏, not (n) 𝟏
             or text.startswith(r"\frac")
         )
         return text, ATOM if atomic else MUL

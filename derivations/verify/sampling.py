@@ -9,7 +9,8 @@ Domains: inputs are drawn positive only where a function's domain needs it (the 
 log, sqrt and fractional powers). Everywhere else signs are free: under a denominator or a norm
 the magnitudes stay away from zero (poles) with both signs drawn; square matrices under inv,
 det and logdet are drawn well-conditioned with determinants of both signs (logdet is log|det|).
-Draws close to a kink of relu/abs/max/min or to a pole are rejected.
+Draws close to a kink of relu/abs/max/min or to a pole are rejected. A variable declared with a
+kind is drawn on that kind (``verify/kinds.py``): one-hot, on the simplex, symmetric, ...
 """
 
 from __future__ import annotations
@@ -20,9 +21,14 @@ import numpy as np
 import sympy as sp
 
 from ..expr import nodes as N
+from ..expr.axis_nodes import AxisMax
+from ..expr.broadcast import unspread
 from ..expr.program import TypedProgram
+from ..language.indexing import SMALLEST_SIZE
+from ..ops.indexing import Index, OneHot
 from ..ops.registry import function_spec, node_spec
 from ..printing.numpy_code import HELPERS, NumpyPrinter
+from .kinds import draw_kind
 from .numeric import load_module
 
 KINK_MARGIN = 1e-2  # larger than the widest finite-difference stencil (2h with h = 1e-3)
@@ -79,7 +85,25 @@ def exact_sizes(program: TypedProgram, order: dict[str, int] | None = None) -> d
         if rows == cols:
             square |= {str(s) for s in rows.free_symbols}
     dims = sorted((str(d) for d in program.dims), key=lambda d: (d not in square, order.get(d, 0)))
-    return {d: 2 + i for i, d in enumerate(dims)}
+    # An integer index into a symbolic size is at most 2 (language/indexing.py): sizes from 3.
+    smallest = SMALLEST_SIZE if _picks_integers(program) else 2
+    return {d: smallest + i for i, d in enumerate(dims)}
+
+
+def _picks_integers(program: TypedProgram) -> bool:
+    for node in N.walk(program.inlined()):
+        picks = node.params if isinstance(node, Index) else ()
+        picks += (node.params[1],) if isinstance(node, OneHot) else ()
+        if any(p[0] == "at" for p in picks) or isinstance(node, N.Slice):
+            return True
+    return False
+
+
+def label_classes(program: TypedProgram, name: str, sizes: dict[str, int]) -> int:
+    """How many classes a label variable has at these sizes."""
+    classes = program.declaration(name).classes
+    assert classes is not None, name
+    return int(classes) if classes.isdigit() else sizes[classes]
 
 
 def concrete_shape(var: N.Var, sizes: dict[str, int]) -> tuple[int, ...]:
@@ -153,6 +177,30 @@ def kink_arguments(program: TypedProgram) -> list[N.Node]:
     return out
 
 
+def tie_arguments(program: TypedProgram) -> list[AxisMax]:
+    """The maxima along an axis: the two largest entries of each row or column must differ
+    (at a tie max has no derivative, as max(a, b) has none at a = b)."""
+    roots = [program.inlined(), *(program.inlined(d.ref) for d in program.definitions)]
+    return [n for r in roots for n in N.walk(r) if isinstance(n, AxisMax)]
+
+
+def _gaps(fn: object, nodes: list[AxisMax]) -> object:
+    """A function of the inputs giving, per max, the gap between the two largest entries."""
+
+    def gaps(**inputs: object) -> list[np.ndarray]:
+        out = []
+        for value, node in zip(fn(**inputs), nodes, strict=True):  # type: ignore[operator]
+            v = np.asarray(value, dtype=float)
+            axis = 0 if v.ndim == 1 else node.axis
+            if v.shape[axis] < 2:
+                continue
+            top = np.sort(v, axis=axis)
+            out.append(np.take(top, -1, axis=axis) - np.take(top, -2, axis=axis))
+        return out
+
+    return gaps
+
+
 def matrix_arguments(program: TypedProgram) -> list[N.Node]:
     """The matrices that inv, det and logdet see: they must be well-conditioned at the draw."""
     root = program.inlined()
@@ -168,7 +216,19 @@ def compile_nodes(
     params = ", ".join(program.inputs)
     lines = [f"def _evaluate({params}):"]
     lines += [f"    {name} = {int(size)}" for name, size in (sizes or {}).items()]
-    lines += [f"    {d.name} = {printer.doprint(d.node)}" for d in program.definitions]
+    # Only the intermediates the nodes read (names a result introduced, such as p = softmax(z)
+    # or a centering matrix, may use sizes this function does not bind).
+    bodies = {d.name: d.node for d in program.definitions}
+    needed: set[str] = set()
+    frontier = [v for n in nodes for v in N.free_vars(n) if v in bodies]
+    while frontier:
+        name = frontier.pop()
+        if name not in needed:
+            needed.add(name)
+            frontier.extend(v for v in N.free_vars(bodies[name]) if v in bodies)
+    lines += [
+        f"    {d.name} = {printer.doprint(d.node)}" for d in program.definitions if d.name in needed
+    ]
     lines.append("    return [" + ", ".join(printer.doprint(n) for n in nodes) + "]")
     helpers = "\n\n".join(HELPERS[h] for h in sorted(printer.helpers))
     source = "import numpy as np\n\n" + helpers + "\n\n" + "\n".join(lines)
@@ -192,7 +252,7 @@ def pole_arguments(program: TypedProgram) -> list[N.Node]:
     out: list[N.Node] = []
     for node in N.walk(program.inlined()):
         if isinstance(node, N.Div):
-            out.append(node.children[1])
+            out.append(unspread(node.children[1]))  # b 𝟏ᵀ is zero where b is
         elif node_spec(node).domain == "nonzero":  # a norm
             out.append(node)
         elif isinstance(node, N.Apply) and node.fn == "pow":
@@ -223,7 +283,12 @@ def _draw(
     inputs: dict[str, np.ndarray | float] = {}
     for name, var in program.inputs.items():
         shape = concrete_shape(var, sizes)
-        if name in domain.conditioned and len(shape) == 2 and shape[0] == shape[1]:
+        kind = program.kind(name)
+        if kind == "label":  # an integer class index, every class as likely
+            inputs[name] = int(rng.integers(label_classes(program, name, sizes)))
+            continue
+        conditioned = name in domain.conditioned and len(shape) == 2 and shape[0] == shape[1]
+        if conditioned and kind is None:
             inputs[name] = _matrix(rng, shape[0], negative_det)
             continue
         if name in domain.positive:
@@ -233,6 +298,10 @@ def _draw(
             values = rng.uniform(lo, hi, size=shape) * rng.choice([-1.0, 1.0], size=shape)
         else:
             values = rng.standard_normal(shape)
+        if kind is not None:  # one-hot, simplex, symmetric, ...: the kind's own points
+            values = draw_kind(
+                kind, np.asarray(values), rng, conditioned, negative_det, name in domain.positive
+            )
         inputs[name] = values if shape else float(values)
     return inputs
 
@@ -290,15 +359,18 @@ def draw_inputs(
     redrawn too: no check can compare anything there. Determinants alternate in sign from
     attempt to attempt, starting negative with ``negative_det_first``.
     """
+    program = program.as_written  # the domain is that of what the user wrote
     domain = domain_of(program)
 
     def compiled(nodes: list[N.Node]) -> object | None:
         return compile_nodes(program, nodes, sizes) if nodes else None
 
+    ties = tie_arguments(program)
     checks = [
         (compiled(matrix_arguments(program)), "matrix"),
         (compiled(kink_arguments(program)), "kink"),
         (compiled(pole_arguments(program)), "pole"),
+        (_gaps(compiled([t.children[0] for t in ties]), ties) if ties else None, "kink"),
     ]
     reason = "no draw gave finite values"
     for attempt in range(attempts):

@@ -122,7 +122,9 @@ def test_functions_with_user_parameters_call_no_builtin(
 ) -> None:
     """A user may call a variable int or float: the code they shadow must never be called."""
     sized = {  # n becomes 3*d wherever it occurs (n*m: a Kronecker product's size)
-        k: tuple(re.sub(r"\bn\b", "3*d", d) if isinstance(d, str) else d for d in v)
+        k: v
+        if isinstance(v, dict)
+        else tuple(re.sub(r"\bn\b", "3*d", d) if isinstance(d, str) else d for d in v)
         for k, v in variables.items()
     }
     # A dimension used as a number (sum(x) / n, ones(n)) is the same size in the program.
