@@ -25,6 +25,7 @@ from ..expr import shapes as S
 from ..language.ast import Name
 from ..language.latex_reader import parse_latex
 from ..ops.indexing import Index, OneHot
+from ..ops.registry import node_spec
 from ..printing.latex import LatexPrinter
 from ..printing.numpy_code import HELPERS, NumpyPrinter
 from ..printing.unicode import to_unicode
@@ -46,6 +47,21 @@ UNREADABLE = {
     r"_\{ij\}": "an index form",
     r"_\{[^{}]*\+[^{}]*\}": "an offset index (a block of a concatenation)",
 }
+
+
+def unreadable_ops(derivation: Any) -> list[tuple[str, str]]:
+    """The printed forms of the derivation's ops that the reader cannot read (the registry's
+    ``unreadable``: Xᵏ would read as an elementwise power), each with why."""
+    roots = [derivation.program.output, *(d.node for d in derivation.extended_definitions())]
+    roots += [item.matrix for item in derivation.items if item.matrix is not None]
+    out: dict[str, str] = {}
+    printer = LatexPrinter()
+    for root in roots:
+        for node in N.walk(root):
+            why = node_spec(node).unreadable
+            if why is not None:
+                out.setdefault(printer.doprint(node), why)
+    return list(out.items())
 
 
 def _split_equation(line: str) -> list[str]:
@@ -138,6 +154,11 @@ class _Reader:
         self.failures: list[str] = []
         self.unread: list[str] = []
         self.read = 0
+        self.opaque: list[tuple[str, str]] = []  # (printed op, why it has no reading)
+
+    def opaque_in(self, latex: str) -> str | None:
+        """Why ``latex`` cannot be read, if it prints an op the reader has no reading of."""
+        return next((why for text, why in self.opaque if text in latex), None)
 
     def value(self, latex: str, expected: tuple[int, ...] | None) -> np.ndarray:
         tree = parse_latex(latex, names=self.names).statements[0].value
@@ -158,7 +179,7 @@ class _Reader:
             return np.zeros(expected)
 
     def compare(self, label: str, latex: str, reference: Any) -> None:
-        why = _unreadable(latex)
+        why = self.opaque_in(latex) or _unreadable(latex)
         if why:
             self.unread.append(f"{label}: {why}")
             return
@@ -263,7 +284,7 @@ def _read_index(reader: _Reader, label: str, lhs: str, rhs: str, reference: np.n
     if len(letters) != reference.ndim or len(set(letters)) != len(letters):
         reader.unread.append(f"{label}: its indices {letters} do not match the array")
         return
-    why = _unreadable(rhs, index_form=True)
+    why = reader.opaque_in(rhs) or _unreadable(rhs, index_form=True)
     if why:
         reader.unread.append(f"{label}: {why}")
         return
@@ -353,6 +374,7 @@ def check_displayed(
     d["output_symbol"] = LatexPrinter().name(derivation.output_symbol)
     reader = _Reader(env)
     reader.inputs = inputs
+    reader.opaque = unreadable_ops(derivation)
     for defn in d["definitions"]:
         reader.compare(
             f"definition of {to_unicode(defn['symbol'])}", defn["latex"], env[defn["name"]]
