@@ -21,6 +21,8 @@ from . import algebra as A
 from .forward import jacobian
 from .reverse import Backward, backward, delta_word, depends
 from .rules import NoMatrixForm
+from .tangent import derivative_by_scalar
+from .tidy import Tidy, inline_deltas, program_names, prune, tidy_backward
 
 INDEX_LETTERS = "ijklpqrs"
 
@@ -67,6 +69,17 @@ class Derivation:
 def _indices(count: int, used: set[str]) -> tuple[str, ...]:
     free = [c for c in INDEX_LETTERS if c not in used]
     return tuple(free[:count])
+
+
+def free_indices(count: int, program: TypedProgram) -> tuple[str, ...]:
+    """Index letters for an entry, none of them a variable's, intermediate's or dimension's name."""
+    return _indices(count, reserved_names(program))
+
+
+def reserved_names(program: TypedProgram) -> set[str]:
+    names = set(program.inputs) | {d.name for d in program.definitions}
+    names |= {str(s) for d in program.dims for s in getattr(d, "free_symbols", {d})}
+    return names | ({program.output_name} if program.output_name else set())
 
 
 def basis_seed(shape: S.Shape, names: tuple[str, ...]) -> N.Node:
@@ -143,8 +156,14 @@ def derive_program(program: TypedProgram, wrt: list[str] | None, hessian: bool) 
             hint="sum or project it to a scalar first, e.g. sum(...) or u.T @ (...)",
         )
     if out.is_scalar:
-        bw = backward(defs, out, N.Const(1), wrt, taken)
+        # Backpropagate to every input, whatever ``wrt`` is, so that the δ names (and which
+        # adjoints get one) are the same for every choice of wrt; then keep what wrt needs.
+        bw = backward(defs, out, N.Const(1), names, taken)
+        tidy_backward(bw, program)
         _rename_single_delta(bw, taken)
+        prune(bw, wrt, program)
+        inline_deltas(bw, program)
+        _assert_closed(bw)
         derivation = Derivation(program, wrt, symbol, bw)
         for w in wrt:
             var = program.inputs[w]
@@ -169,9 +188,20 @@ def derive_program(program: TypedProgram, wrt: list[str] | None, hessian: bool) 
         var = program.inputs[w]
         shape = S.user_shape(out.shape) + S.user_shape(var.shape)
         matrix = None
+        if var.is_scalar:
+            # d/dt has the output's shape: the textbook's matrix form, cos(t) A B x and
+            # −Y⁻¹ B Y⁻¹ (index form beside it), even through matrix-valued intermediates.
+            d = derivative_by_scalar(defs, out, var) if w in depends(defs, {w}) else None
+            matrix = Tidy(program_names(defs))(d) if d is not None else A.zeros(out.shape)
+            derivation.items.append(
+                Item(w, "jacobian", shape, "derivative by a scalar: the output's shape", matrix)
+            )
+            continue
         if not S.is_matrix(out.shape) and not S.is_matrix(var.shape):
             try:
                 matrix = jacobian(defs, out, var) if w in depends(defs, {w}) else None
+                if matrix is not None:
+                    matrix = Tidy(program_names(defs))(matrix)
                 if matrix is None:
                     matrix = A.zeros((_entries(out.shape), _entries(var.shape)))
             except NoMatrixForm:
@@ -187,7 +217,7 @@ def derive_program(program: TypedProgram, wrt: list[str] | None, hessian: bool) 
                 )
             )
         else:
-            seeded = seeded_partials(defs, out, var, taken)
+            seeded = seeded_partials(defs, out, var, taken, reserved_names(program))
             derivation.items.append(
                 Item(
                     w,
@@ -217,11 +247,20 @@ def _hessian_item(derivation: Derivation, ext: list[Definition], w: str, taken: 
             if h is None:
                 n = _entries(var.shape)
                 h = A.zeros((n, n))
+            h = Tidy(program_names(program.definitions))(h)
             return Item(w, "hessian", shape, "matrix form: H_ij = ∂²f/∂x_i∂x_j (symmetric)", h)
         except NoMatrixForm:
             pass
-    seeded = seeded_partials(ext, grad, var, taken)
+    seeded = seeded_partials(ext, grad, var, taken, reserved_names(program))
     return Item(w, "hessian", shape, "index notation: ∂²f/∂W_ij∂W_kl", None, seeded)
+
+
+def _assert_closed(bw: Backward) -> None:
+    """Every δ a result refers to is defined (a dangling δ would make a Hessian silently 0)."""
+    defined = {d.name for d in bw.definitions}
+    for node in [*bw.adjoints.values(), *(d.node for d in bw.definitions)]:
+        for n in N.walk(node):
+            assert not (isinstance(n, N.Var) and n.role == "adjoint") or n.name in defined, n
 
 
 def _rename_single_delta(bw: Backward, taken: set[str]) -> None:

@@ -43,7 +43,14 @@ def py_number(value: sp.Expr, backend: Backend = NUMPY) -> str:
             inf = backend.calls["inf"]
             return inf if number > 0 else f"-{inf}"
         return repr(number)
+    if not value.is_rational_function():
+        # √n or log n (a softmax of a constant vector): the backend's scalar math, as the
+        # generated module imports it (SymPy writes math.sqrt)
+        return f"({py_dim(value).replace('math.', _SCALAR_MATH[backend.name])})"
     return f"({py_dim(value)})"  # e.g. 1/(m*n) for a mean over symbolic sizes
+
+
+_SCALAR_MATH = {"numpy": "np.", "jax": "jnp.", "torch": "math."}
 
 
 def _shape_text(shape: S.Shape) -> str:

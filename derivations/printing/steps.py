@@ -2,7 +2,7 @@
 
 1. The Jacobian chain along the named intermediates, when they form a single path of vectors:
    ∂s/∂b = ∂s/∂h · ∂h/∂z · ∂z/∂b = uᵀ diag(f′(z)) I. For a matrix variable the last factor has
-   no matrix form, so its index form is given instead (∂z_i/∂W_jk = δ_ij x_k).
+   no matrix form, so its index form is given instead (∂z_i/∂W_jk = 𝟙[i = j] x_k).
 2. The backward pass in the shape convention: each intermediate's adjoint, δ where named.
 3. The result.
 """
@@ -10,7 +10,7 @@
 from __future__ import annotations
 
 from ..calculus import algebra as A
-from ..calculus.derivation import Derivation, seeded_partials
+from ..calculus.derivation import Derivation, reserved_names, seeded_partials
 from ..calculus.forward import jacobian
 from ..calculus.reverse import depends
 from ..calculus.rules import NoMatrixForm
@@ -122,9 +122,10 @@ def _jacobian_chain(
         w = printer.name(wrt)
         symbols.append(_frac(printer.name(names[-1]), w))
         if S.is_matrix(var.shape):
-            seeded = seeded_partials([], last_node, var, set())
+            reserved = reserved_names(program)
+            seeded = seeded_partials([], last_node, var, set(), reserved)
             lhs = partial_lhs(printer.name(names[-1]), seeded.output_indices, w, seeded.var_indices)
-            rhs = index_latex(seeded.node, seeded.var_indices, printer.names)
+            rhs = index_latex(seeded.node, seeded.var_indices, printer.names, reserved)
             chain = " ".join(symbols)
             return [f"{_frac(out, w)} = {chain}", f"{lhs} = {rhs}"]
         j_last = jacobian([], last_node, var)

@@ -190,7 +190,19 @@ def compile_nodes(program: TypedProgram, nodes: list[N.Node]) -> object:
     printer = NumpyPrinter()
     params = ", ".join(program.inputs)
     lines = [f"def _evaluate({params}):"]
-    lines += [f"    {d.name} = {printer.doprint(d.node)}" for d in program.definitions]
+    # Only the intermediates the nodes read (names a result introduced, such as p = softmax(z)
+    # or a centering matrix, may use sizes this function does not bind).
+    bodies = {d.name: d.node for d in program.definitions}
+    needed: set[str] = set()
+    frontier = [v for n in nodes for v in N.free_vars(n) if v in bodies]
+    while frontier:
+        name = frontier.pop()
+        if name not in needed:
+            needed.add(name)
+            frontier.extend(v for v in N.free_vars(bodies[name]) if v in bodies)
+    lines += [
+        f"    {d.name} = {printer.doprint(d.node)}" for d in program.definitions if d.name in needed
+    ]
     lines.append("    return [" + ", ".join(printer.doprint(n) for n in nodes) + "]")
     helpers = "\n\n".join(HELPERS[h] for h in sorted(printer.helpers))
     source = "import numpy as np\n\n" + helpers + "\n\n" + "\n".join(lines)
@@ -312,6 +324,7 @@ def draw_inputs(
     redrawn too: no check can compare anything there. Determinants alternate in sign from
     attempt to attempt, starting negative with ``negative_det_first``.
     """
+    program = program.as_written  # the domain is that of what the user wrote
     domain = domain_of(program)
 
     def compiled(nodes: list[N.Node]) -> object | None:
