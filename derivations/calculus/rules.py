@@ -464,6 +464,11 @@ RULES: dict[type[N.Node], Rule] = {
     N.LogSumExp: general(_vjp_logsumexp, _jac_logsumexp),
 }
 
+# Kronecker products, matrix powers and normalisation, declared in their own module (it reads
+# this one's helpers, so it is imported once they exist).
+from .product_rules import PRODUCT_RULES  # noqa: E402
+
+RULES.update(PRODUCT_RULES)
 # The ops along an axis (calculus/axis_rules.py): general rules, the vector ops' row by row.
 RULES.update({op: general(AXIS_VJP[op], jac) for op, jac in jacobian_rules(NoMatrixForm).items()})
 

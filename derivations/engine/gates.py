@@ -15,6 +15,7 @@ computes the entries whose ``needs`` flag is set, so pruned branches cost nothin
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -60,6 +61,27 @@ def unbroadcast(grad: Array, shape: tuple[int, ...]) -> Array:
 def _sigmoid(x: Array) -> Array:
     # exp(-log(1 + e^-x)) never overflows, unlike 1 / (1 + exp(-x)) for very negative x.
     return np.exp(-np.logaddexp(0.0, -x))
+
+
+def _erf(x: Array) -> Array:
+    return np.vectorize(math.erf, otypes=[float])(x)
+
+
+def _cdf(x: Array) -> Array:
+    return 0.5 * (1.0 + _erf(x / math.sqrt(2.0)))
+
+
+def _pdf(x: Array) -> Array:
+    return np.exp(-0.5 * x * x) / math.sqrt(2.0 * math.pi)
+
+
+def _gelu(x: Array) -> Array:
+    return x * _cdf(x)
+
+
+def _gelu_local(x: Array, y: Array) -> Array:
+    # GELU = x Φ(x): the product rule gives Φ(x) + x φ(x), with Φ′ = φ the normal density.
+    return _cdf(x) + x * _pdf(x)
 
 
 def _zero(g: Array) -> Array:
@@ -143,6 +165,11 @@ FUNCTION_GATES: dict[str, FunctionGate] = {
     "abs": _unary(np.abs, lambda x, y: np.sign(x)),
     "sin": _unary(np.sin, lambda x, y: np.cos(x)),
     "cos": _unary(np.cos, lambda x, y: -np.sin(x)),
+    "tan": _unary(np.tan, lambda x, y: 1.0 + y * y),
+    "erf": _unary(_erf, lambda x, y: 2.0 / math.sqrt(math.pi) * np.exp(-x * x)),
+    "gelu": _unary(_gelu, _gelu_local),
+    "normal_cdf": _unary(_cdf, lambda x, y: _pdf(x)),
+    "normal_pdf": _unary(_pdf, lambda x, y: -x * y),
     "tanh": _unary(np.tanh, lambda x, y: 1.0 - y * y),
     "sigmoid": _unary(_sigmoid, lambda x, y: y * (1.0 - y)),
     "relu": _unary(lambda x: np.maximum(x, 0.0), lambda x, y: x > 0),
@@ -437,3 +464,7 @@ def gate_for(op: type[N.Node], fn: str | None = None) -> Gate:
 from .axis_gates import AXIS_GATES  # noqa: E402 - axis_gates builds on Gate, defined above
 
 GATES.update(AXIS_GATES)
+
+from .product_gates import PRODUCT_GATES  # noqa: E402 - kron, matpow, var, layernorm
+
+GATES.update(PRODUCT_GATES)

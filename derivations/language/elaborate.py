@@ -239,6 +239,11 @@ class _Elaborator(CallElaboration):
             return self.inputs[syn.id]
         if syn.id in self.intermediates:
             return self.intermediates[syn.id]
+        dim = next((d for d in self.dims if str(d) == syn.id), None)
+        if dim is not None:
+            return self.dimension(dim, syn)
+        if syn.id == "pi":  # the number π, unless the program names something pi
+            return N.Const(sp.pi)
         known = [*self.inputs, *self.intermediates]
         close = difflib.get_close_matches(syn.id, known, n=1)
         if close:
@@ -266,6 +271,20 @@ class _Elaborator(CallElaboration):
                 "undeclared_name", message, syn.pos, hint, name=syn.id, defined_at=where.line
             )
         raise self.error("undeclared_name", message, syn.pos, hint, name=syn.id)
+
+    def dimension(self, dim: sp.Symbol, syn: Name) -> N.Const:
+        """A declared dimension used as a number, sum(x) / n: a positive integer symbol, which
+        verification binds to the drawn size and the printers print as n."""
+        if syn.id == "T":
+            raise self.error(
+                "declaration",
+                "the dimension T cannot be used as a number: x ** T would print as x^T, the"
+                " transpose",
+                syn.pos,
+                "rename the dimension (e.g. --var x=L) to use it as a number",
+                name=syn.id,
+            )
+        return N.Const(dim)
 
     def binop(self, syn: BinOp) -> N.Node:
         a = self.expr(syn.left)

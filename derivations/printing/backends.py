@@ -83,6 +83,14 @@ def _ops(backend: str) -> dict[str, str]:
     return out
 
 
+def _op_helpers(backend: str) -> dict[str, str]:
+    """The helper functions registered ops need in one backend (an op's ``helpers``)."""
+    out: dict[str, str] = {}
+    for spec in [*FUNCTIONS.values(), *NODES.values()]:
+        out.update(spec.helpers.get(backend, {}))
+    return out
+
+
 _NUMPY_HELPERS = {
     "_sigmoid": '''def _sigmoid(x):
     """σ(x) = 1 / (1 + e^{-x}) without overflow for large |x|."""
@@ -166,7 +174,7 @@ NUMPY = Backend(
     name="numpy",
     header="import numpy as np",
     calls=_frozen({**_NUMPY_CALLS, **_ops("numpy")}),
-    helpers=_frozen(_NUMPY_HELPERS),
+    helpers=_frozen({**_NUMPY_HELPERS, **_op_helpers("numpy")}),
     module_lines=_frozen({"shape": "np.shape({0})", "device": ""}),
 )
 
@@ -260,7 +268,7 @@ TORCH = Backend(
     name="torch",
     header="import itertools\nimport math\n\nimport torch",
     calls=_frozen(_TORCH_CALLS),
-    helpers=_frozen(_TORCH_HELPERS),
+    helpers=_frozen({**_TORCH_HELPERS, **_op_helpers("torch")}),
     module_lines=_frozen({"shape": "tuple(torch.as_tensor({0}).shape)", "device": "_dev"}),
 )
 
@@ -325,7 +333,7 @@ JAX = Backend(
     name="jax",
     header="import itertools\n\nimport jax\nimport jax.numpy as jnp\nimport jax.scipy.special",
     calls=_frozen(_JAX_CALLS),
-    helpers=_frozen(_JAX_HELPERS),
+    helpers=_frozen({**_JAX_HELPERS, **_op_helpers("jax")}),
     module_lines=_frozen({"shape": "jnp.shape({0})", "device": ""}),
 )
 

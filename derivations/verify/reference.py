@@ -151,7 +151,8 @@ def evaluate_source(
 ) -> Array:
     """The value of the program's last statement at ``inputs``, from the parsed source alone
     (``sizes``: the dimensions a program may use as numbers, as in ``onehot(y, k)``)."""
-    env: dict[str, Array] = {name: _scalar(v) for name, v in (sizes or {}).items()}
+    env: dict[str, Array] = {"pi": _scalar(np.pi)}  # π, unless a name shadows it
+    env.update({name: _scalar(v) for name, v in (sizes or {}).items()})
     env.update({name: _column(v) for name, v in inputs.items()})
     value: Array | None = None
     for statement in program.statements:

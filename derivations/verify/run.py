@@ -371,12 +371,14 @@ def _sample(ctx: Context) -> None:
     # generated code under test: a generated value that is NaN where the source is finite
     # (log det at det < 0) must be compared there, not redrawn.
     source = _source(ctx)
-    value = (lambda **kw: evaluate_source(source, kw, sizes)) if source else module["value"]
     seen: list[dict[str, int]] = []
     for which in range(SIZE_SETS):
         sizes = choose_sizes(program, which)
         if sizes in seen:
             continue
+        value = (
+            (lambda at=sizes, **kw: evaluate_source(source, kw, at)) if source else module["value"]
+        )
         seen.append(sizes)
         ctx.sizes = ctx.sizes or sizes
         try:

@@ -207,11 +207,15 @@ def matrix_arguments(program: TypedProgram) -> list[N.Node]:
     return [n.children[0] for n in N.walk(root) if node_spec(n).domain == "conditioned"]
 
 
-def compile_nodes(program: TypedProgram, nodes: list[N.Node]) -> object:
-    """A NumPy function of the inputs returning the values of ``nodes`` (our own printer's code)."""
+def compile_nodes(
+    program: TypedProgram, nodes: list[N.Node], sizes: dict[str, int] | None = None
+) -> object:
+    """A NumPy function of the inputs returning the values of ``nodes`` (our own printer's code);
+    ``sizes`` bind the dimensions a node uses as numbers (sum(x) / n)."""
     printer = NumpyPrinter()
     params = ", ".join(program.inputs)
     lines = [f"def _evaluate({params}):"]
+    lines += [f"    {name} = {int(size)}" for name, size in (sizes or {}).items()]
     # Only the intermediates the nodes read (names a result introduced, such as p = softmax(z)
     # or a centering matrix, may use sizes this function does not bind).
     bodies = {d.name: d.node for d in program.definitions}
@@ -359,7 +363,7 @@ def draw_inputs(
     domain = domain_of(program)
 
     def compiled(nodes: list[N.Node]) -> object | None:
-        return compile_nodes(program, nodes) if nodes else None
+        return compile_nodes(program, nodes, sizes) if nodes else None
 
     ties = tie_arguments(program)
     checks = [
