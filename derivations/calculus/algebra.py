@@ -348,9 +348,17 @@ def matmul(a: N.Node, b: N.Node) -> N.Node:
     # A product with a 1×1 factor is a scaling: G hᵀ with G scalar is G·hᵀ.
     if a.is_scalar or b.is_scalar:
         return mul(a, b)
-    # 𝟏 𝟏 over an inner size k is k 𝟏 (a broadcast's adjoint meets a sum's): never 𝟏 𝟏.
-    if isinstance(a, N.Ones) and isinstance(b, N.Ones):
+    # 𝟏ᵀ𝟏 over an inner size k is k (a broadcast's adjoint meets a sum's): never 𝟏 𝟏. An
+    # outer product 𝟏 𝟏ᵀ stays a product: it is a broadcast, not a matrix to build.
+    if isinstance(a, N.Ones) and isinstance(b, N.Ones) and a.shape[1] != 1:
         return scale(a.shape[1], ones(out_shape))
+    # (u 𝟏ᵀ) M = u (𝟏ᵀ M): sum M's columns first, then spread (re-associated chains meet this).
+    if (
+        isinstance(a, N.MatMul)
+        and isinstance(a.children[1], N.Ones)
+        and S.is_row(a.children[1].shape)
+    ):
+        return matmul(a.children[0], matmul(a.children[1], b))
     # diag(a) diag(b) = diag(a ∘ b), also at the head of a longer product.
     if isinstance(a, N.Diag) and isinstance(b, N.Diag):
         return diag(mul(a.children[0], b.children[0]))

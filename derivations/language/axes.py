@@ -28,6 +28,13 @@ if TYPE_CHECKING:
 
 AXIS_FUNCTIONS = ("sum", "mean", "logsumexp", "softmax", "log_softmax", "max")
 
+# Other libraries' keywords, answered with what to write here.
+_KEYWORD_HINTS = {
+    "dim": "PyTorch's dim is NumPy's axis here",
+    "keepdims": "{f} along an axis always keeps the axis (as keepdims=True)",
+    "keepdim": "{f} along an axis always keeps the axis (as keepdim=True)",
+}
+
 _AXIS_HINT = (
     "axis=0 runs down the rows (one result per column), axis=1 across the columns (one per row)"
 )
@@ -46,12 +53,13 @@ def axis_of(syn: Call, source: str) -> int:
     unknown = [k for k in syn.keywords if k.name != "axis"]
     if unknown:
         k = unknown[0]
+        hint = _KEYWORD_HINTS.get(k.name, "the only keyword is axis").format(f=syn.func)
         raise ChainruleError(
             "syntax",
             f"{syn.func} has no keyword argument {k.name!r}",
             k.pos.line,
             k.pos.column,
-            f"the only keyword is axis, e.g. {syn.func}(X, axis=1)",
+            f"{hint}, e.g. {syn.func}(X, axis=1)",
             source,
         )
     keyword = syn.keyword("axis")

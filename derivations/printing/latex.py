@@ -83,6 +83,8 @@ class LatexPrinter:
         text = latex_number(node.value)
         if node.value.is_number and node.value < 0:
             return text, ADD
+        if node.value.is_Mul and node.value.could_extract_minus_sign() and (-node.value).is_Symbol:
+            return f"-{latex_number(-node.value)}", UNARY  # -n 𝟏, not (- n) 𝟏
         # \frac{1}{n} needs no brackets; log 2 and other non-rational numbers do.
         atomic = (
             node.value.is_Rational
