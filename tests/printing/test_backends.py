@@ -92,21 +92,32 @@ def _same_as_numpy(
             _close(got[wrt], expected[wrt], f"{backend} {name}[{wrt}]")
 
 
+def _is_label(value: Any) -> bool:
+    """A class label is drawn as an integer: it is an index, never differentiated."""
+    return np.asarray(value).dtype.kind in "iu"
+
+
 def _torch_autograd(module: dict, inputs: dict) -> dict:
     leaves = {
-        k: torch.tensor(np.asarray(v, dtype=float), requires_grad=True) for k, v in inputs.items()
+        k: torch.tensor(np.asarray(v))
+        if _is_label(v)
+        else torch.tensor(np.asarray(v, dtype=float), requires_grad=True)
+        for k, v in inputs.items()
     }
     module["value"](**leaves).backward()
     return {
-        k: (t.grad.numpy() if t.grad is not None else np.zeros(t.shape)) for k, t in leaves.items()
+        k: (t.grad.numpy() if t.grad is not None else np.zeros(t.shape))
+        for k, t in leaves.items()
+        if not _is_label(inputs[k])
     }
 
 
 def _jax_grad(module: dict, inputs: dict) -> dict:
-    names = list(inputs)
+    names = [k for k in inputs if not _is_label(inputs[k])]
+    labels = {k: jax.numpy.asarray(v) for k, v in inputs.items() if _is_label(v)}
 
     def f(*args: Any) -> Any:
-        return module["value"](**dict(zip(names, args, strict=True)))
+        return module["value"](**labels, **dict(zip(names, args, strict=True)))
 
     grads = jax.grad(f, argnums=tuple(range(len(names))))(
         *[jax.numpy.asarray(inputs[k]) for k in names]
