@@ -9,97 +9,50 @@ is ∂y_i/∂W_jk. The same seeded reverse pass gives every pair its index form.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import sympy as sp
 
 from ..errors import ChainruleError
 from ..expr import nodes as N
 from ..expr import shapes as S
+from ..expr.derived import SEED, Backward, Derivation, Item, Seeded
 from ..expr.program import Definition, TypedProgram
 from . import algebra as A
+from .chain import plan_steps
 from .forward import jacobian
-from .reverse import Backward, backward, delta_word, depends
+from .reverse import backward, delta_word, depends
 from .rules import NoMatrixForm
+from .seeded import seeded_partials
 
-INDEX_LETTERS = "ijklpqrs"
-
-
-@dataclass
-class Seeded:
-    """A reverse pass seeded with a basis element: entry (vars) of ``node`` is the partial."""
-
-    output_indices: tuple[str, ...]
-    var_indices: tuple[str, ...]
-    node: N.Node
-
-
-@dataclass
-class Item:
-    wrt: str
-    kind: str  # gradient | jacobian | partials | hessian
-    shape: list[str]
-    layout: str
-    matrix: N.Node | None  # the matrix form, when one exists
-    seeded: Seeded | None = None  # the index form's source when there is no matrix form
-
-
-@dataclass
-class Derivation:
-    program: TypedProgram
-    wrt: list[str]
-    output_symbol: str  # identifier for the output in ∂s/∂x (the output's name, or f)
-    backward: Backward | None  # the gradient's adjoint definitions (scalar outputs)
-    items: list[Item] = field(default_factory=list)
-
-    @property
-    def scalar_output(self) -> bool:
-        return self.program.output.is_scalar
-
-    def adjoint_definitions(self) -> list[Definition]:
-        return self.backward.definitions if self.backward else []
-
-    def extended_definitions(self) -> list[Definition]:
-        """Forward intermediates, then the adjoints computed from them."""
-        return [*self.program.definitions, *self.adjoint_definitions()]
-
-
-def _indices(count: int, used: set[str]) -> tuple[str, ...]:
-    free = [c for c in INDEX_LETTERS if c not in used]
-    return tuple(free[:count])
-
-
-def basis_seed(shape: S.Shape, names: tuple[str, ...]) -> N.Node:
-    """e_i for a column, e_iᵀ for a row, e_i e_jᵀ for a matrix."""
-    if S.is_scalar(shape):
-        return N.Const(1)
-    if S.is_column(shape):
-        return N.Basis(names[0], shape[0])
-    if S.is_row(shape):
-        return N.Transpose(N.Basis(names[0], shape[1]))
-    return N.MatMul(N.Basis(names[0], shape[0]), N.Transpose(N.Basis(names[1], shape[1])))
-
-
-def index_count(shape: S.Shape) -> int:
-    return 0 if S.is_scalar(shape) else (1 if S.is_vector(shape) else 2)
-
-
-def seeded_partials(
-    definitions: list[Definition],
-    output: N.Node,
-    wrt: N.Var,
-    taken: set[str],
-    used: set[str] = frozenset(),
-) -> Seeded:
-    out_idx = _indices(index_count(output.shape), set(used))
-    var_idx = _indices(index_count(wrt.shape), set(used) | set(out_idx))
-    seed = basis_seed(output.shape, out_idx)
-    result = backward(definitions, output, seed, [wrt.name], taken, name_adjoints=False)
-    node = result.adjoints.get(wrt.name) or A.zeros(wrt.shape)
-    return Seeded(out_idx, var_idx, node)
+__all__ = ["Backward", "Derivation", "Item", "Seeded", "derive_program", "seeded_partials"]
 
 
 def derive_program(program: TypedProgram, wrt: list[str] | None, hessian: bool) -> Derivation:
+    """Every tree the result shows or runs: items, δs, VJP/HVP passes and chain-rule steps."""
+    wrt = _checked_wrt(program, wrt)
+    # Sizes are names in the generated code too (n = x.shape[0]): no δ may take one.
+    taken = set(program.inputs) | {d.name for d in program.definitions}
+    taken |= {str(d) for d in program.dims}
+    if program.output_name:
+        taken.add(program.output_name)
+    symbol = program.output_name or next(
+        (n for n in ("f", "F", "f_out", "out") if n not in taken),
+        next(f"f{k}" for k in range(len(taken) + 1) if f"f{k}" not in taken),
+    )
+    taken.add(symbol)
+    out = program.output
+    if hessian and not out.is_scalar:
+        raise ChainruleError(
+            "shape_mismatch",
+            f"Hessians need a scalar output; this program's output is {S.describe(out.shape)}",
+            hint="sum or project it to a scalar first, e.g. sum(...) or u.T @ (...)",
+        )
+    if out.is_scalar:
+        return _scalar_derivation(program, wrt, symbol, taken, hessian)
+    return _array_derivation(program, wrt, symbol, taken)
+
+
+def _checked_wrt(program: TypedProgram, wrt: list[str] | None) -> list[str]:
+    """The variables to differentiate by: declared ones, each once (all of them by default)."""
     names = list(program.inputs)
     if not names:
         raise ChainruleError(
@@ -115,90 +68,84 @@ def derive_program(program: TypedProgram, wrt: list[str] | None, hessian: bool) 
                 "not_a_variable",
                 f"cannot differentiate by {w!r}: it is "
                 + ("an intermediate, not a declared variable" if intermediate else "not declared"),
-                hint="differentiate by declared variables: " + ", ".join(names)
-                if names
-                else "declare the variables with --var",
+                hint="differentiate by declared variables: " + ", ".join(names),
                 details={"wrt": w},
             )
     if len(set(wrt)) != len(wrt):
         raise ChainruleError(
             "not_a_variable", "a variable is listed twice in wrt", hint="list each once"
         )
-    # Sizes are names in the generated code too (n = x.shape[0]): no δ may take one.
-    taken = set(program.inputs) | {d.name for d in program.definitions}
-    taken |= {str(d) for d in program.dims}
-    if program.output_name:
-        taken.add(program.output_name)
-    symbol = program.output_name or next(
-        (n for n in ("f", "F", "f_out", "out") if n not in taken),
-        next(f"f{k}" for k in range(len(taken) + 1) if f"f{k}" not in taken),
-    )
-    taken.add(symbol)
-    out = program.output
-    defs = program.definitions
-    if hessian and not out.is_scalar:
-        raise ChainruleError(
-            "shape_mismatch",
-            f"Hessians need a scalar output; this program's output is {S.describe(out.shape)}",
-            hint="sum or project it to a scalar first, e.g. sum(...) or u.T @ (...)",
-        )
-    if out.is_scalar:
-        bw = backward(defs, out, N.Const(1), wrt, taken)
-        _rename_single_delta(bw, taken)
-        derivation = Derivation(program, wrt, symbol, bw)
-        for w in wrt:
-            var = program.inputs[w]
-            grad = bw.adjoints.get(w) or A.zeros(var.shape)
-            derivation.items.append(
-                Item(
-                    w,
-                    "gradient",
-                    S.user_shape(var.shape),
-                    "shape convention: the gradient has the variable's shape",
-                    grad,
-                )
-            )
-        if hessian:
-            taken_ext = taken | {d.name for d in bw.definitions}
-            ext = derivation.extended_definitions()
-            for w in wrt:
-                derivation.items.append(_hessian_item(derivation, ext, w, taken_ext))
-        return derivation
-    derivation = Derivation(program, wrt, symbol, None)
+    return wrt
+
+
+def _scalar_derivation(
+    program: TypedProgram, wrt: list[str], symbol: str, taken: set[str], hessian: bool
+) -> Derivation:
+    """Gradients by one reverse pass; Hessians by forward mode over them (or index form)."""
+    bw = backward(program.definitions, program.output, N.Const(1), wrt, taken)
+    _rename_single_delta(bw, taken)
+    derivation = Derivation(program, wrt, symbol, bw)
     for w in wrt:
         var = program.inputs[w]
-        shape = S.user_shape(out.shape) + S.user_shape(var.shape)
-        matrix = None
-        if not S.is_matrix(out.shape) and not S.is_matrix(var.shape):
-            try:
-                matrix = jacobian(defs, out, var) if w in depends(defs, {w}) else None
-                if matrix is None:
-                    matrix = A.zeros((_entries(out.shape), _entries(var.shape)))
-            except NoMatrixForm:
-                matrix = None
-        if matrix is not None:
-            derivation.items.append(
-                Item(
-                    w,
-                    "jacobian",
-                    shape,
-                    "numerator layout: rows are output entries, columns variable entries",
-                    matrix,
-                )
-            )
-        else:
-            seeded = seeded_partials(defs, out, var, taken)
-            derivation.items.append(
-                Item(
-                    w,
-                    "partials",
-                    shape,
-                    "index notation: output indices first, then the variable's",
-                    None,
-                    seeded,
-                )
-            )
+        grad = bw.adjoints.get(w) or A.zeros(var.shape)
+        layout = "shape convention: the gradient has the variable's shape"
+        derivation.items.append(Item(w, "gradient", S.user_shape(var.shape), layout, grad))
+    derivation.steps = plan_steps(derivation)
+    if hessian:
+        taken_ext = taken | {d.name for d in bw.definitions}
+        ext = derivation.extended_definitions()
+        for w in wrt:
+            item = _hessian_item(derivation, ext, w, taken_ext)
+            derivation.items.append(item)
+            if item.matrix is None:
+                grad = derivation.gradient(w)
+                derivation.hvps[w] = runtime_seeded(ext, grad, [program.inputs[w]], taken_ext)
     return derivation
+
+
+def _array_derivation(
+    program: TypedProgram, wrt: list[str], symbol: str, taken: set[str]
+) -> Derivation:
+    """Jacobians by forward mode where a matrix form exists, else seeded partials; and the
+    reverse pass with a runtime seed that the generated value_and_vjp runs."""
+    derivation = Derivation(program, wrt, symbol, None)
+    for w in wrt:
+        derivation.items.append(_array_item(program, program.inputs[w], taken))
+    variables = [program.inputs[w] for w in wrt]
+    derivation.vjp = runtime_seeded(program.definitions, program.output, variables, taken)
+    return derivation
+
+
+def _array_item(program: TypedProgram, var: N.Var, taken: set[str]) -> Item:
+    defs, out = program.definitions, program.output
+    shape = S.user_shape(out.shape) + S.user_shape(var.shape)
+    matrix = None
+    if not S.is_matrix(out.shape) and not S.is_matrix(var.shape):
+        try:
+            matrix = jacobian(defs, out, var) if var.name in depends(defs, {var.name}) else None
+            if matrix is None:
+                matrix = A.zeros((_entries(out.shape), _entries(var.shape)))
+        except NoMatrixForm:
+            matrix = None
+    if matrix is not None:
+        layout = "numerator layout: rows are output entries, columns variable entries"
+        return Item(var.name, "jacobian", shape, layout, matrix)
+    seeded = seeded_partials(defs, out, var, taken)
+    layout = "index notation: output indices first, then the variable's"
+    return Item(var.name, "partials", shape, layout, None, seeded)
+
+
+def runtime_seeded(
+    definitions: list[Definition], output: N.Node, variables: list[N.Var], taken: set[str]
+) -> Backward:
+    """Reverse mode from ``output`` seeded by the run-time array SEED (a VJP, or for a gradient
+    output a Hessian-vector product); every variable gets an adjoint, zero when none flows."""
+    seed = N.Var(SEED, output.shape, "input")
+    bw = backward(definitions, output, seed, [v.name for v in variables], taken)
+    for var in variables:
+        if bw.adjoints.get(var.name) is None:
+            bw.adjoints[var.name] = A.zeros(var.shape)
+    return bw
 
 
 def _entries(shape: S.Shape) -> sp.Expr:
@@ -208,8 +155,7 @@ def _entries(shape: S.Shape) -> sp.Expr:
 def _hessian_item(derivation: Derivation, ext: list[Definition], w: str, taken: set[str]) -> Item:
     program = derivation.program
     var = program.inputs[w]
-    grad = next(i.matrix for i in derivation.items if i.wrt == w and i.kind == "gradient")
-    assert grad is not None
+    grad = derivation.gradient(w)
     shape = S.user_shape(var.shape) * 2
     if not S.is_matrix(var.shape):
         try:

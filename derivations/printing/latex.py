@@ -59,6 +59,9 @@ class LatexPrinter:
     def __init__(self, names: dict[str, str] | None = None) -> None:
         # Display names for identifiers (the derivation renames a lone δ_z to δ, etc.).
         self.names = names or {}
+        # Each distinct tree is printed once: a result shows the same δ or link in many
+        # places (every variable's steps repeat the backward pass), so rendering stays linear.
+        self._printed: dict[N.Node, tuple[str, int]] = {}
 
     def name(self, identifier: str) -> str:
         return self.names.get(identifier) or latex_name(identifier)
@@ -67,10 +70,14 @@ class LatexPrinter:
         return self.print(node)[0]
 
     def print(self, node: N.Node) -> tuple[str, int]:
+        done = self._printed.get(node)
+        if done is not None:
+            return done
         method = getattr(self, f"_print_{type(node).__name__}", None)
         if method is None:
             raise NotImplementedError(f"no LaTeX printer for {type(node).__name__}")
-        return method(node)
+        done = self._printed[node] = method(node)
+        return done
 
     def wrap(self, node: N.Node, level: int) -> str:
         text, prec = self.print(node)

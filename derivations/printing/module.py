@@ -13,11 +13,9 @@ import re
 
 import sympy as sp
 
-from ..calculus import algebra as A
-from ..calculus.derivation import Derivation, Item
-from ..calculus.reverse import backward
 from ..expr import nodes as N
 from ..expr import shapes as S
+from ..expr.derived import SEED, Derivation, Item
 from ..expr.program import Definition
 from .backends import BACKENDS, NUMPY, Backend
 from .cse import eliminate
@@ -161,27 +159,23 @@ class ModuleWriter:
     def value_and_vjp(self) -> str:
         """Reverse mode with a runtime seed: the building block of Jacobians without matrix form."""
         out = self._output_name()
-        program = self.program
-        seed = N.Var("_seed", program.output.shape, "input")
-        taken = set(self.reserved)
-        bw = backward(program.definitions, program.output, seed, self.d.wrt, taken)
-        taken |= {d.name for d in bw.definitions}
-        stmts = [*self._forward(), (out, program.output)]
+        bw = self.d.vjp
+        assert bw is not None
+        taken = set(self.reserved) | {d.name for d in bw.definitions}
+        stmts = [*self._forward(), (out, self.program.output)]
         stmts += [(d.name, d.node) for d in bw.definitions]
         grads = []
         for w in self.d.wrt:
-            var = program.inputs[w]
-            g = bw.adjoints.get(w)
-            node = g if g is not None else (N.Const(0) if var.is_scalar else N.Zeros(var.shape))
+            node = bw.adjoints[w]
             name = self._fresh(f"vjp_{w}", taken)
             stmts.append((name, node))
             grads.append((w, self._wrap_scalar(name, node)))
         mapping = ", ".join(f'"{w}": {g}' for w, g in grads)
         ret = f"    return {out}, {{{mapping}}}"
         doc = (
-            f"{out} and _seedᵀ·∂{out}/∂v for each variable v (reverse mode with an upstream seed)."
+            f"{out} and {SEED}ᵀ·∂{out}/∂v for each variable v (reverse mode with an upstream seed)."
         )
-        return self._function(f"value_and_vjp(_seed, {self._params()})", doc, stmts, ret)
+        return self._function(f"value_and_vjp({SEED}, {self._params()})", doc, stmts, ret)
 
     def jacobian(self) -> str:
         out = self._output_name()
@@ -238,19 +232,14 @@ class ModuleWriter:
 
     def _hvp(self, item: Item, ext: list[Definition]) -> str:
         """Reverse mode through the gradient of a matrix variable, seeded at run time."""
-        var = self.program.inputs[item.wrt]
-        grad = next(i.matrix for i in self.d.items if i.wrt == item.wrt and i.kind == "gradient")
-        assert grad is not None
-        seed = N.Var("_seed", var.shape, "input")
+        bw = self.d.hvps[item.wrt]
         taken = set(self.reserved) | {d.name for d in ext}
-        bw = backward(ext, grad, seed, [item.wrt], taken)
         stmts = [(d.name, d.node) for d in ext] + [(d.name, d.node) for d in bw.definitions]
-        g = bw.adjoints.get(item.wrt)
         hvp = self._fresh("hvp", taken | {d.name for d in bw.definitions})
-        stmts.append((hvp, g if g is not None else A.zeros(var.shape)))
-        doc = f"Hessian-vector product: ∂/∂{item.wrt} of ⟨_seed, ∂f/∂{item.wrt}⟩."
+        stmts.append((hvp, bw.adjoints[item.wrt]))
+        doc = f"Hessian-vector product: ∂/∂{item.wrt} of ⟨{SEED}, ∂f/∂{item.wrt}⟩."
         return self._function(
-            f"_hvp_{item.wrt}(_seed, {self._params()})", doc, stmts, f"    return {hvp}"
+            f"_hvp_{item.wrt}({SEED}, {self._params()})", doc, stmts, f"    return {hvp}"
         )
 
     # -- the module --------------------------------------------------------------------------
