@@ -62,9 +62,13 @@ class LatexPrinter:
         # Each distinct tree is printed once: a result shows the same δ or link in many
         # places (every variable's steps repeat the backward pass), so rendering stays linear.
         self._printed: dict[N.Node, tuple[str, int]] = {}
+        self._named: dict[str, str] = {}
 
     def name(self, identifier: str) -> str:
-        return self.names.get(identifier) or latex_name(identifier)
+        known = self.names.get(identifier) or self._named.get(identifier)
+        if known is None:
+            known = self._named[identifier] = latex_name(identifier)
+        return known
 
     def doprint(self, node: N.Node) -> str:
         return self.print(node)[0]

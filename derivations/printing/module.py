@@ -28,8 +28,17 @@ def _shape_doc(var: N.Var) -> str:
 
 
 class ModuleWriter:
-    def __init__(self, derivation: Derivation, backend: Backend = NUMPY) -> None:
+    def __init__(
+        self,
+        derivation: Derivation,
+        backend: Backend = NUMPY,
+        plans: dict[str, list[tuple[str, N.Node]]] | None = None,
+    ) -> None:
         self.d = derivation
+        # Each function's statements after common-subexpression naming, by signature. They do
+        # not depend on the backend (the reserved names cover every framework's), so the
+        # modules of one derivation share them: NumPy, PyTorch and JAX cost one CSE, not three.
+        self.plans = plans if plans is not None else {}
         self.program = derivation.program
         self.backend = backend
         self.printer = CodePrinter(backend)
@@ -111,7 +120,9 @@ class ModuleWriter:
         statements: list[tuple[str, N.Node]],
         returns: str,
     ) -> str:
-        statements = eliminate(statements, self.reserved)
+        if signature not in self.plans:
+            self.plans[signature] = eliminate(statements, self.reserved)
+        statements = self.plans[signature]
         body = self._statements(statements)
         text = "\n".join(body) + "\n" + returns
         lines = [f"def {signature}:", f'    """{doc}"""', *self._prologue(text), *body, returns]
@@ -297,6 +308,12 @@ def _uses(text: str, name: str) -> bool:
     return re.search(rf"(?<![A-Za-z0-9_.]){re.escape(name)}(?![A-Za-z0-9_])", text) is not None
 
 
-def generate_module(derivation: Derivation, hessian: bool = False, backend: str = "numpy") -> str:
-    """The module for ``backend`` ("numpy", "torch" or "jax")."""
-    return ModuleWriter(derivation, BACKENDS[backend]).module(hessian)
+def generate_module(
+    derivation: Derivation,
+    hessian: bool = False,
+    backend: str = "numpy",
+    plans: dict[str, list[tuple[str, N.Node]]] | None = None,
+) -> str:
+    """The module for ``backend`` ("numpy", "torch" or "jax"); ``plans`` is shared by the
+    modules of one derivation (see ModuleWriter)."""
+    return ModuleWriter(derivation, BACKENDS[backend], plans).module(hessian)
