@@ -25,6 +25,11 @@ os.environ.setdefault(
     "XLA_FLAGS", "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1"
 )
 
+# The pinned CPU PyTorch lives in its own environment (see tests/conftest.py).
+_TORCH_SITE = os.environ.get("CHAINRULE_TORCH_SITE", "")
+if _TORCH_SITE and _TORCH_SITE not in sys.path:
+    sys.path.append(_TORCH_SITE)
+
 import numpy as np  # noqa: E402
 
 from derivations import derive  # noqa: E402

@@ -18,6 +18,7 @@ from ..expr import shapes as S
 from ..expr.derived import SEED, Derivation, Item
 from ..expr.program import Definition
 from .backends import BACKENDS, NUMPY, Backend
+from .codeopt import optimise
 from .cse import eliminate
 from .numpy_code import CodePrinter
 
@@ -121,7 +122,8 @@ class ModuleWriter:
         returns: str,
     ) -> str:
         if signature not in self.plans:
-            self.plans[signature] = eliminate(statements, self.reserved)
+            cheaper = [(name, optimise(node)) for name, node in statements]
+            self.plans[signature] = eliminate(cheaper, self.reserved)
         statements = self.plans[signature]
         body = self._statements(statements)
         text = "\n".join(body) + "\n" + returns
