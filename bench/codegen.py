@@ -36,7 +36,7 @@ from derivations import derive  # noqa: E402
 from derivations.verify.numeric import load_module  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(__file__))
-from derive import batch_mlp, hand_written, mlp  # noqa: E402
+from derive import batch_mlp, batch_mlp_inputs, hand_written, mlp  # noqa: E402
 
 try:
     import torch
@@ -118,14 +118,7 @@ def mlp_rows() -> dict[str, object]:
     program, variables = batch_mlp()
     parameters = [f"{p}{k}" for k in range(1, 5) for p in ("W", "b")]
     result = derive(program, variables, wrt=parameters, verify=False)
-    rng = np.random.default_rng(0)
-    d, batch = 256, 64
-    inputs = {"X": rng.standard_normal((d, batch)), "o": np.ones(batch)}
-    params = []
-    for k in range(1, 5):
-        inputs[f"W{k}"] = rng.standard_normal((d, d)) / np.sqrt(d)
-        inputs[f"b{k}"] = 0.1 * rng.standard_normal(d)
-        params.append((inputs[f"W{k}"], inputs[f"b{k}"]))
+    inputs, params = batch_mlp_inputs()
     numpy_vg = load_module(result.code["numpy"])["value_and_grad"]
     rows: dict[str, object] = {
         "hand-written NumPy forward + backward": lambda: hand_written(

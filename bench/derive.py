@@ -63,6 +63,18 @@ def batch_mlp() -> tuple[str, dict]:
     return "\n".join(lines), variables
 
 
+def batch_mlp_inputs(d: int = 256, batch: int = 64) -> tuple[dict, list]:
+    """Seeded inputs of batch_mlp (width d), and its (W, b) pairs for hand_written."""
+    rng = np.random.default_rng(0)
+    inputs = {"X": rng.standard_normal((d, batch)), "o": np.ones(batch)}
+    params = []
+    for k in range(1, 5):
+        inputs[f"W{k}"] = rng.standard_normal((d, d)) / np.sqrt(d)
+        inputs[f"b{k}"] = 0.1 * rng.standard_normal(d)
+        params.append((inputs[f"W{k}"], inputs[f"b{k}"]))
+    return inputs, params
+
+
 def hand_written(X, o, params):
     """The lecture's backprop for the same network, written by hand."""
     hs, zs = [X], []
@@ -119,14 +131,7 @@ def main() -> None:
     program, variables = batch_mlp()
     parameters = [f"{p}{k}" for k in range(1, 5) for p in ("W", "b")]
     module = load_module(derive(program, variables, wrt=parameters, verify=False).code["numpy"])
-    rng = np.random.default_rng(0)
-    d, batch = 256, 64
-    inputs = {"X": rng.standard_normal((d, batch)), "o": np.ones(batch)}
-    params = []
-    for k in range(1, 5):
-        inputs[f"W{k}"] = rng.standard_normal((d, d)) / np.sqrt(d)
-        inputs[f"b{k}"] = rng.standard_normal(d) * 0.1
-        params.append((inputs[f"W{k}"], inputs[f"b{k}"]))
+    inputs, params = batch_mlp_inputs()
     _, ours = module["value_and_grad"](**inputs)
     _, theirs = hand_written(inputs["X"], inputs["o"], params)
     err = max(float(np.max(np.abs(ours[f"W{k + 1}"] - theirs[k][0]))) for k in range(4))
