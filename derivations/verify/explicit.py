@@ -16,11 +16,13 @@ import sympy as sp
 
 from ..expr import nodes as N
 from . import definitions
+from .implicit import compound, implicit_det, implicit_inverse
 
 if TYPE_CHECKING:
     from .exact import Work
 
-# Square matrices up to this size are inverted exactly (by adjugate and determinant).
+# Square matrices up to this size are inverted exactly: by adjugate and determinant when their
+# entries are symbols, by a rational solve at each point when they are compound (implicit.py).
 MAX_EXACT_INVERSE = 5
 
 
@@ -169,18 +171,23 @@ class Explicit:
         # Adjugate over determinant (Berkowitz: no division, no pivoting on symbols, no
         # simplification), so the cost is fixed by the size.
         m = self._square(node)
+        if compound(m):
+            return implicit_inverse(m)  # solved at each point: adjugates of fractions swell
         det = m.det(method="berkowitz")
         if det == 0:
             raise ZeroDivisionError("the matrix is singular")
         return m.adjugate(method="berkowitz") / det
 
+    def _determinant(self, node: N.Node) -> sp.Expr:
+        m = self._square(node)
+        return implicit_det(m) if compound(m) else m.det(method="berkowitz")
+
     def _x_Det(self, node: N.Node) -> sp.Matrix:
-        return sp.Matrix([[self._square(node).det(method="berkowitz")]])
+        return sp.Matrix([[self._determinant(node)]])
 
     def _x_LogDet(self, node: N.Node) -> sp.Matrix:
         # logdet is log|det|, as the language defines it: negative determinants are in its domain.
-        d = self._square(node).det(method="berkowitz")
-        return sp.Matrix([[sp.log(definitions.magnitude(d))]])
+        return sp.Matrix([[sp.log(definitions.magnitude(self._determinant(node)))]])
 
     def _x_Trace(self, node: N.Node) -> sp.Matrix:
         return sp.Matrix([[self.evaluate(node.children[0]).trace()]])
