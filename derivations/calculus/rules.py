@@ -1,9 +1,17 @@
-"""One rule per op: the adjoint (reverse mode) and the Jacobian (forward mode) of each node class.
+"""One rule per op: each node class's derivative, declared once, from which both modes follow.
 
-Like PyTorch's derivatives.yaml or JAX's defjvp registry, this is a table with one entry per op
-and one generic driver each (``reverse.py``, ``forward.py``). An op missing from a table raises
-``NotImplementedError`` naming it; ``tests/calculus/test_rules.py`` is parametrised over the
-tables, so a new op gets its finite-difference tests by being added here.
+Like PyTorch's derivatives.yaml or JAX's defjvp registry, ``RULES`` has one entry per op and one
+generic driver per mode (``reverse.py``, ``forward.py``). An entry is one of:
+
+- ``elementwise(partial)``: the op's local partial ∂node/∂childₖ, given once (PyTorch's
+  ``auto_element_wise``); the VJP g ∘ ∂ₖ and the Jacobian diag(∂ₖ) Jₖ are both built from it;
+- ``linear(vjp, tangent)``: a linear op (JAX's ``deflinear``): its forward rule is its own
+  application to the children's Jacobians (stacked tangents; by default the op rebuilt over
+  them), and its VJP is its transpose, written out;
+- ``general(vjp, jacobian)``: an op whose derivative is neither (matrix products, inverses…).
+
+A missing op raises ``NotImplementedError`` naming it, never a fallback. ``VJP`` and
+``JACOBIAN`` are views of ``RULES`` by mode (the drivers read them).
 
 VJP entries take the node and its upstream adjoint G (shape of the node, shape convention) and
 return one adjoint contribution per child (None where the child gets nothing). Jacobian entries
@@ -15,6 +23,7 @@ higher-order tensor, in which case the index form is used.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import sympy as sp
 
@@ -35,183 +44,20 @@ def unbroadcast(g: N.Node, child: N.Node) -> N.Node:
     return g
 
 
-# --- reverse mode: vector-Jacobian products ------------------------------------------------
-
 Vjp = Callable[[N.Node, N.Node], list[N.Node | None]]
-
-
-def _vjp_add(node: N.Node, g: N.Node) -> list[N.Node | None]:
-    return [unbroadcast(g, c) for c in node.children]
-
-
-def _vjp_neg(node: N.Node, g: N.Node) -> list[N.Node | None]:
-    return [A.neg(g)]
-
-
-def _vjp_mul(node: N.Node, g: N.Node) -> list[N.Node | None]:
-    out: list[N.Node | None] = []
-    for k, child in enumerate(node.children):
-        others = [c for j, c in enumerate(node.children) if j != k]
-        out.append(unbroadcast(A.mul(g, *others), child))
-    return out
-
-
-def _vjp_div(node: N.Node, g: N.Node) -> list[N.Node | None]:
-    a, b = node.children
-    ga = unbroadcast(A.div(g, b), a)
-    gb = unbroadcast(A.neg(A.div(A.mul(g, a), A.power(b, N.Const(2)))), b)
-    return [ga, gb]
-
-
-def _vjp_apply(node: N.Node, g: N.Node) -> list[N.Node | None]:
-    assert isinstance(node, N.Apply)
-    out: list[N.Node | None] = []
-    for k, child in enumerate(node.children):
-        d = partial(node.fn, node.children, k)
-        out.append(None if A.is_zero(d) else unbroadcast(A.mul(g, d), child))
-    return out
-
-
-def _vjp_matmul(node: N.Node, g: N.Node) -> list[N.Node | None]:
-    a, b = node.children
-    return [A.matmul(g, A.transpose(b)), A.matmul(A.transpose(a), g)]
-
-
-def _vjp_transpose(node: N.Node, g: N.Node) -> list[N.Node | None]:
-    return [A.transpose(g)]
-
-
-def _inverse_t(a: N.Node) -> N.Node:
-    return A.transpose(N.Inverse(a))
-
-
-def _vjp_inverse(node: N.Node, g: N.Node) -> list[N.Node | None]:
-    (a,) = node.children
-    return [A.neg(A.matmul(A.matmul(_inverse_t(a), g), _inverse_t(a)))]
-
-
-def _vjp_det(node: N.Node, g: N.Node) -> list[N.Node | None]:
-    (a,) = node.children
-    return [A.mul(g, N.Det(a), _inverse_t(a))]
-
-
-def _vjp_logdet(node: N.Node, g: N.Node) -> list[N.Node | None]:
-    (a,) = node.children
-    return [A.mul(g, _inverse_t(a))]
-
-
-def _vjp_trace(node: N.Node, g: N.Node) -> list[N.Node | None]:
-    (a,) = node.children
-    return [A.mul(g, N.Identity(a.shape[0]))]
-
-
-def _vjp_diag(node: N.Node, g: N.Node) -> list[N.Node | None]:
-    return [N.DiagPart(g) if not isinstance(g, N.Diag) else g.children[0]]
-
-
-def _vjp_diagpart(node: N.Node, g: N.Node) -> list[N.Node | None]:
-    return [A.diag(g)]
-
-
-def _vjp_sum(node: N.Node, g: N.Node) -> list[N.Node | None]:
-    (a,) = node.children
-    return [A.mul(g, N.Ones(a.shape))]
-
-
-def _vjp_mean(node: N.Node, g: N.Node) -> list[N.Node | None]:
-    (a,) = node.children
-    return [A.mul(g, N.Const(1 / S.length(a.shape)), N.Ones(a.shape))]
-
-
-def _vjp_norm2(node: N.Node, g: N.Node) -> list[N.Node | None]:
-    (a,) = node.children
-    return [A.mul(g, A.div(a, node))]
-
-
-def _vjp_softmax(node: N.Node, g: N.Node) -> list[N.Node | None]:
-    # s ∘ (g − sᵀg): the softmax Jacobian diag(s) − ssᵀ applied without forming it.
-    return [A.mul(node, A.add(g, A.neg(A.matmul(A.transpose(node), g))))]
-
-
-def _vjp_log_softmax(node: N.Node, g: N.Node) -> list[N.Node | None]:
-    (v,) = node.children
-    return [A.add(g, A.neg(A.mul(A.sum_(g), N.Softmax(v))))]
-
-
-def _vjp_logsumexp(node: N.Node, g: N.Node) -> list[N.Node | None]:
-    (v,) = node.children
-    return [A.mul(g, N.Softmax(v))]
-
-
-def _vjp_concat(node: N.Node, g: N.Node) -> list[N.Node | None]:
-    out: list[N.Node | None] = []
-    offset = sp.Integer(0)
-    for part in node.children:
-        stop = offset + part.shape[0]
-        out.append(A.slice_rows(g, offset, stop))
-        offset = stop
-    return out
-
-
-def _vjp_slice(node: N.Node, g: N.Node) -> list[N.Node | None]:
-    (a,) = node.children
-    start, stop = node.params
-    cols = a.shape[1]
-    parts = []
-    if start != 0:
-        parts.append(A.zeros((start, cols)))
-    parts.append(g)
-    rest = sp.simplify(a.shape[0] - stop)
-    if rest != 0:
-        parts.append(A.zeros((rest, cols)))
-    return [A.concat(*parts)]
-
-
-def _vjp_leaf(node: N.Node, g: N.Node) -> list[N.Node | None]:
-    return []
-
-
-VJP: dict[type[N.Node], Vjp] = {
-    N.Var: _vjp_leaf,
-    N.Const: _vjp_leaf,
-    N.Zeros: _vjp_leaf,
-    N.Ones: _vjp_leaf,
-    N.Identity: _vjp_leaf,
-    N.Basis: _vjp_leaf,
-    N.Add: _vjp_add,
-    N.Neg: _vjp_neg,
-    N.Mul: _vjp_mul,
-    N.Div: _vjp_div,
-    N.Apply: _vjp_apply,
-    N.MatMul: _vjp_matmul,
-    N.Transpose: _vjp_transpose,
-    N.Inverse: _vjp_inverse,
-    N.Det: _vjp_det,
-    N.LogDet: _vjp_logdet,
-    N.Trace: _vjp_trace,
-    N.Diag: _vjp_diag,
-    N.DiagPart: _vjp_diagpart,
-    N.Sum: _vjp_sum,
-    N.Mean: _vjp_mean,
-    N.Norm2: _vjp_norm2,
-    N.Softmax: _vjp_softmax,
-    N.LogSoftmax: _vjp_log_softmax,
-    N.LogSumExp: _vjp_logsumexp,
-    N.Concat: _vjp_concat,
-    N.Slice: _vjp_slice,
-}
-
-
-def vjp(node: N.Node, g: N.Node) -> list[N.Node | None]:
-    rule = VJP.get(type(node))
-    if rule is None:
-        raise NotImplementedError(f"no adjoint rule for {type(node).__name__}")
-    return rule(node, g)
-
-
-# --- forward mode: Jacobians in numerator layout ----------------------------------------------
-
 Jac = Callable[[N.Node, list[N.Node | None], int], N.Node | None]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """An op's derivative in both modes; ``kind`` says how it was declared."""
+
+    kind: str
+    vjp: Vjp
+    jacobian: Jac
+
+
+# --- shared helpers for forward mode -----------------------------------------------------------
 
 
 def _entries(node: N.Node) -> sp.Expr:
@@ -240,48 +86,146 @@ def _local(node: N.Node, d: N.Node, j: N.Node) -> N.Node:
     return A.matmul(A.diag(d), j)
 
 
-def _sum_jacobians(node: N.Node, terms: list[N.Node | None]) -> N.Node | None:
+def _sum_jacobians(terms: list[N.Node | None]) -> N.Node | None:
     present = [t for t in terms if t is not None]
     return A.add(*present) if present else None
 
 
-def _jac_add(node: N.Node, js: list[N.Node | None], n: int) -> N.Node | None:
-    return _sum_jacobians(node, [None if j is None else _local(node, N.Const(1), j) for j in js])
+# --- elementwise ops: one local partial each ----------------------------------------------------
 
 
-def _jac_neg(node: N.Node, js: list[N.Node | None], n: int) -> N.Node | None:
-    return None if js[0] is None else A.neg(js[0])
+@dataclass(frozen=True)
+class Partial:
+    """∂node/∂childₖ of an elementwise op as ± (factors) / denominator.
+
+    Kept in parts so that the VJP multiplies the upstream G into the numerator, G ∘ a / b², as
+    a textbook writes it, and the Jacobian uses the same partial as one array, a / b².
+    """
+
+    factors: tuple[N.Node, ...] = ()
+    denominator: N.Node | None = None
+    negative: bool = False
+    product: bool = False  # the factors are a product to simplify even alone (Mul's others)
+
+    def times(self, g: N.Node | None) -> N.Node:
+        """G ∘ ∂ (or ∂ itself for G None)."""
+        top = [*(() if g is None else (g,)), *self.factors]
+        if not top:
+            body: N.Node = N.Const(1)
+        else:
+            body = top[0] if len(top) == 1 and not self.product else A.mul(*top)
+        if self.denominator is not None:
+            body = A.div(body, self.denominator)
+        return A.neg(body) if self.negative else body
 
 
-def _jac_elementwise(partials: Callable[[N.Node, int], N.Node]) -> Jac:
+PartialFn = Callable[[N.Node, int], Partial]
+
+
+def _elementwise_vjp(partial_of: PartialFn) -> Vjp:
+    def vjp(node: N.Node, g: N.Node) -> list[N.Node | None]:
+        out: list[N.Node | None] = []
+        for k, child in enumerate(node.children):
+            d = partial_of(node, k)
+            out.append(None if _is_zero(d) else unbroadcast(d.times(g), child))
+        return out
+
+    return vjp
+
+
+def _is_zero(d: Partial) -> bool:
+    return any(A.is_zero(f) for f in d.factors)
+
+
+def _elementwise_jacobian(partial_of: PartialFn) -> Jac:
     def rule(node: N.Node, js: list[N.Node | None], n: int) -> N.Node | None:
         _entries(node)
         terms = []
         for k, j in enumerate(js):
             if j is None:
                 continue
-            d = partials(node, k)
-            terms.append(None if A.is_zero(d) else _local(node, d, j))
-        return _sum_jacobians(node, terms)
+            d = partial_of(node, k)
+            terms.append(None if _is_zero(d) else _local(node, d.times(None), j))
+        return _sum_jacobians(terms)
 
     return rule
 
 
-def _mul_partial(node: N.Node, k: int) -> N.Node:
-    others = [c for j, c in enumerate(node.children) if j != k]
-    return A.mul(*others)
+def elementwise(partial_of: PartialFn) -> Rule:
+    """An elementwise op from its local partial: VJP and Jacobian both built from it."""
+    return Rule("elementwise", _elementwise_vjp(partial_of), _elementwise_jacobian(partial_of))
 
 
-def _div_partial(node: N.Node, k: int) -> N.Node:
+def _add_partial(node: N.Node, k: int) -> Partial:
+    return Partial()
+
+
+def _mul_partial(node: N.Node, k: int) -> Partial:
+    return Partial(tuple(c for j, c in enumerate(node.children) if j != k), product=True)
+
+
+def _div_partial(node: N.Node, k: int) -> Partial:
     a, b = node.children
     if k == 0:
-        return A.div(N.Const(1), b)
-    return A.neg(A.div(a, A.power(b, N.Const(2))))
+        return Partial(denominator=b)
+    return Partial((a,), A.power(b, N.Const(2)), negative=True)
 
 
-def _apply_partial(node: N.Node, k: int) -> N.Node:
+def _apply_partial(node: N.Node, k: int) -> Partial:
     assert isinstance(node, N.Apply)
-    return partial(node.fn, node.children, k)
+    return Partial((partial(node.fn, node.children, k),))
+
+
+_vjp_apply = _elementwise_vjp(_apply_partial)
+
+
+# --- linear ops: the forward rule is the op itself ------------------------------------------------
+
+Tangent = Callable[[N.Node, list[N.Node]], N.Node]
+
+
+def _rebuild(node: N.Node, js: list[N.Node]) -> N.Node:
+    """The op applied to its operands' stacked tangents (right for ops acting on each column)."""
+    return node.rebuild(tuple(js))
+
+
+def linear(vjp: Vjp, tangent: Tangent = _rebuild) -> Rule:
+    """A linear op (JAX's deflinear): J = op(J_children), with zero tangents for constants."""
+
+    def rule(node: N.Node, js: list[N.Node | None], n: int) -> N.Node | None:
+        _entries(node)
+        if all(j is None for j in js):
+            return None
+        filled = [
+            j if j is not None else A.zeros((_entries(c), n))  # type: ignore[arg-type]
+            for c, j in zip(node.children, js, strict=True)
+        ]
+        return tangent(node, filled)
+
+    return Rule("linear", vjp, rule)
+
+
+def general(vjp: Vjp, jacobian: Jac) -> Rule:
+    return Rule("general", vjp, jacobian)
+
+
+# --- the rules ----------------------------------------------------------------------------------
+
+
+def _vjp_leaf(node: N.Node, g: N.Node) -> list[N.Node | None]:
+    return []
+
+
+def _jac_leaf(node: N.Node, js: list[N.Node | None], n: int) -> N.Node | None:
+    return None
+
+
+LEAF = Rule("leaf", _vjp_leaf, _jac_leaf)
+
+
+def _vjp_matmul(node: N.Node, g: N.Node) -> list[N.Node | None]:
+    a, b = node.children
+    return [A.matmul(g, A.transpose(b)), A.matmul(A.transpose(a), g)]
 
 
 def _jac_matmul(node: N.Node, js: list[N.Node | None], n: int) -> N.Node | None:
@@ -295,35 +239,80 @@ def _jac_matmul(node: N.Node, js: list[N.Node | None], n: int) -> N.Node | None:
         # y = A b with b a vector: ∂y = A ∂b (a row A gives a scalar; the same formula).
         terms.append(A.matmul(a, jb))
     if ja is not None:
-        if S.is_matrix(a.shape):
+        # A vector output with a depending: a is a row (aᵀb or aᵀB) or a matrix (3-tensor);
+        # an outer product would be a matrix output, which _entries refused above.
+        if not S.is_row(a.shape):
             raise NoMatrixForm("MatMul")
-        if (
-            S.is_row(a.shape) and S.is_column(b.shape) or S.is_row(a.shape) and S.is_matrix(b.shape)
-        ):  # aᵀb: ∂ = bᵀ ∂a
-            terms.append(A.matmul(A.transpose(b), ja))
-        else:  # pragma: no cover - other vector products are outer products (matrices)
-            raise NoMatrixForm("MatMul")
-    return _sum_jacobians(node, terms)
+        terms.append(A.matmul(A.transpose(b), ja))  # aᵀb: ∂ = bᵀ ∂a
+    return _sum_jacobians(terms)
 
 
-def _jac_transpose(node: N.Node, js: list[N.Node | None], n: int) -> N.Node | None:
-    _entries(node)
-    return js[0]
+def _inverse_t(a: N.Node) -> N.Node:
+    return A.transpose(N.Inverse(a))
 
 
-def _jac_sum(node: N.Node, js: list[N.Node | None], n: int) -> N.Node | None:
-    (j,) = js
-    if j is None:
+def _vjp_inverse(node: N.Node, g: N.Node) -> list[N.Node | None]:
+    (a,) = node.children
+    return [A.neg(A.matmul(A.matmul(_inverse_t(a), g), _inverse_t(a)))]
+
+
+def _vjp_det(node: N.Node, g: N.Node) -> list[N.Node | None]:
+    (a,) = node.children
+    return [A.mul(g, N.Det(a), _inverse_t(a))]
+
+
+def _vjp_logdet(node: N.Node, g: N.Node) -> list[N.Node | None]:
+    (a,) = node.children
+    return [A.mul(g, _inverse_t(a))]
+
+
+def _jac_matrix_only(node: N.Node, js: list[N.Node | None], n: int) -> N.Node | None:
+    """Ops on matrices (det, inv, logdet): a vector variable inside gives a 3-tensor."""
+    if all(j is None for j in js):
         return None
+    raise NoMatrixForm(type(node).__name__)
+
+
+def _matrix_tangent(node: N.Node, js: list[N.Node]) -> N.Node:
+    """diag, diag_part, trace: linear, but a tangent through them is a 3-tensor."""
+    raise NoMatrixForm(type(node).__name__)
+
+
+def _vjp_trace(node: N.Node, g: N.Node) -> list[N.Node | None]:
+    (a,) = node.children
+    return [A.mul(g, N.Identity(a.shape[0]))]
+
+
+def _vjp_diag(node: N.Node, g: N.Node) -> list[N.Node | None]:
+    return [N.DiagPart(g) if not isinstance(g, N.Diag) else g.children[0]]
+
+
+def _vjp_diagpart(node: N.Node, g: N.Node) -> list[N.Node | None]:
+    return [A.diag(g)]
+
+
+def _vjp_sum(node: N.Node, g: N.Node) -> list[N.Node | None]:
+    (a,) = node.children
+    return [A.mul(g, N.Ones(a.shape))]
+
+
+def _tangent_sum(node: N.Node, js: list[N.Node]) -> N.Node:
     m = _entries(node.children[0])
-    return A.matmul(A.transpose(N.Ones(S.column(m))), j)
+    return A.matmul(A.transpose(N.Ones(S.column(m))), js[0])
 
 
-def _jac_mean(node: N.Node, js: list[N.Node | None], n: int) -> N.Node | None:
-    j = _jac_sum(node, js, n)
-    if j is None:
-        return None
-    return A.mul(N.Const(1 / _entries(node.children[0])), j)
+def _vjp_mean(node: N.Node, g: N.Node) -> list[N.Node | None]:
+    (a,) = node.children
+    return [A.mul(g, N.Const(1 / S.length(a.shape)), N.Ones(a.shape))]
+
+
+def _tangent_mean(node: N.Node, js: list[N.Node]) -> N.Node:
+    return A.mul(N.Const(1 / _entries(node.children[0])), _tangent_sum(node, js))
+
+
+def _vjp_norm2(node: N.Node, g: N.Node) -> list[N.Node | None]:
+    (a,) = node.children
+    return [A.mul(g, A.div(a, node))]
 
 
 def _jac_norm2(node: N.Node, js: list[N.Node | None], n: int) -> N.Node | None:
@@ -335,6 +324,11 @@ def _jac_norm2(node: N.Node, js: list[N.Node | None], n: int) -> N.Node | None:
     return A.matmul(A.transpose(A.div(_as_column(a), node)), j)
 
 
+def _vjp_softmax(node: N.Node, g: N.Node) -> list[N.Node | None]:
+    # s ∘ (g − sᵀg): the softmax Jacobian diag(s) − ssᵀ applied without forming it.
+    return [A.mul(node, A.add(g, A.neg(A.matmul(A.transpose(node), g))))]
+
+
 def _jac_softmax(node: N.Node, js: list[N.Node | None], n: int) -> N.Node | None:
     (j,) = js
     if j is None:
@@ -342,6 +336,11 @@ def _jac_softmax(node: N.Node, js: list[N.Node | None], n: int) -> N.Node | None
     s = node
     local = A.add(A.diag(s), A.neg(A.matmul(s, A.transpose(s))))
     return A.matmul(local, j)
+
+
+def _vjp_log_softmax(node: N.Node, g: N.Node) -> list[N.Node | None]:
+    (v,) = node.children
+    return [A.add(g, A.neg(A.mul(A.sum_(g), N.Softmax(v))))]
 
 
 def _jac_log_softmax(node: N.Node, js: list[N.Node | None], n: int) -> N.Node | None:
@@ -354,6 +353,11 @@ def _jac_log_softmax(node: N.Node, js: list[N.Node | None], n: int) -> N.Node | 
     return A.matmul(local, j)
 
 
+def _vjp_logsumexp(node: N.Node, g: N.Node) -> list[N.Node | None]:
+    (v,) = node.children
+    return [A.mul(g, N.Softmax(v))]
+
+
 def _jac_logsumexp(node: N.Node, js: list[N.Node | None], n: int) -> N.Node | None:
     (j,) = js
     if j is None:
@@ -362,70 +366,81 @@ def _jac_logsumexp(node: N.Node, js: list[N.Node | None], n: int) -> N.Node | No
     return A.matmul(A.transpose(N.Softmax(v)), j)
 
 
-def _jac_concat(node: N.Node, js: list[N.Node | None], n: int) -> N.Node | None:
-    _entries(node)
-    if all(j is None for j in js):
-        return None
-    parts = [
-        j if j is not None else A.zeros((_entries(c), n))  # type: ignore[arg-type]
-        for c, j in zip(node.children, js, strict=True)
-    ]
-    return A.concat(*parts)
+def _vjp_concat(node: N.Node, g: N.Node) -> list[N.Node | None]:
+    out: list[N.Node | None] = []
+    offset = sp.Integer(0)
+    for part in node.children:
+        stop = offset + part.shape[0]
+        out.append(A.slice_rows(g, offset, stop))
+        offset = stop
+    return out
 
 
-def _jac_slice(node: N.Node, js: list[N.Node | None], n: int) -> N.Node | None:
-    (j,) = js
-    if j is None:
-        return None
-    _entries(node)
+def _vjp_slice(node: N.Node, g: N.Node) -> list[N.Node | None]:
+    (a,) = node.children
     start, stop = node.params
-    return A.slice_rows(j, start, stop)
+    cols = a.shape[1]
+    parts = []
+    if start != 0:
+        parts.append(A.zeros((start, cols)))
+    parts.append(g)
+    rest = sp.simplify(a.shape[0] - stop)
+    if rest != 0:
+        parts.append(A.zeros((rest, cols)))
+    return [A.concat(*parts)]
 
 
-def _jac_matrix_only(node: N.Node, js: list[N.Node | None], n: int) -> N.Node | None:
-    """Ops on matrices (det, inv, trace, diag…): a vector variable inside gives a 3-tensor."""
-    if all(j is None for j in js):
-        return None
-    raise NoMatrixForm(type(node).__name__)
-
-
-def _jac_leaf(node: N.Node, js: list[N.Node | None], n: int) -> N.Node | None:
-    return None
-
-
-JACOBIAN: dict[type[N.Node], Jac] = {
-    N.Var: _jac_leaf,
-    N.Const: _jac_leaf,
-    N.Zeros: _jac_leaf,
-    N.Ones: _jac_leaf,
-    N.Identity: _jac_leaf,
-    N.Basis: _jac_leaf,
-    N.Add: _jac_add,
-    N.Neg: _jac_neg,
-    N.Mul: _jac_elementwise(_mul_partial),
-    N.Div: _jac_elementwise(_div_partial),
-    N.Apply: _jac_elementwise(_apply_partial),
-    N.MatMul: _jac_matmul,
-    N.Transpose: _jac_transpose,
-    N.Inverse: _jac_matrix_only,
-    N.Det: _jac_matrix_only,
-    N.LogDet: _jac_matrix_only,
-    N.Trace: _jac_matrix_only,
-    N.Diag: _jac_matrix_only,
-    N.DiagPart: _jac_matrix_only,
-    N.Sum: _jac_sum,
-    N.Mean: _jac_mean,
-    N.Norm2: _jac_norm2,
-    N.Softmax: _jac_softmax,
-    N.LogSoftmax: _jac_log_softmax,
-    N.LogSumExp: _jac_logsumexp,
-    N.Concat: _jac_concat,
-    N.Slice: _jac_slice,
+RULES: dict[type[N.Node], Rule] = {
+    N.Var: LEAF,
+    N.Const: LEAF,
+    N.Zeros: LEAF,
+    N.Ones: LEAF,
+    N.Identity: LEAF,
+    N.Basis: LEAF,
+    N.Add: elementwise(_add_partial),
+    N.Mul: elementwise(_mul_partial),
+    N.Div: elementwise(_div_partial),
+    N.Apply: elementwise(_apply_partial),
+    N.Neg: linear(lambda node, g: [A.neg(g)], lambda node, js: A.neg(js[0])),
+    N.Transpose: linear(lambda node, g: [A.transpose(g)], lambda node, js: js[0]),
+    N.Sum: linear(_vjp_sum, _tangent_sum),
+    N.Mean: linear(_vjp_mean, _tangent_mean),
+    N.Trace: linear(_vjp_trace, _matrix_tangent),
+    N.Diag: linear(_vjp_diag, _matrix_tangent),
+    N.DiagPart: linear(_vjp_diagpart, _matrix_tangent),
+    N.Concat: linear(_vjp_concat, lambda node, js: A.concat(*js)),
+    N.Slice: linear(_vjp_slice, lambda node, js: A.slice_rows(js[0], *node.params)),
+    N.MatMul: general(_vjp_matmul, _jac_matmul),
+    N.Inverse: general(_vjp_inverse, _jac_matrix_only),
+    N.Det: general(_vjp_det, _jac_matrix_only),
+    N.LogDet: general(_vjp_logdet, _jac_matrix_only),
+    N.Norm2: general(_vjp_norm2, _jac_norm2),
+    N.Softmax: general(_vjp_softmax, _jac_softmax),
+    N.LogSoftmax: general(_vjp_log_softmax, _jac_log_softmax),
+    N.LogSumExp: general(_vjp_logsumexp, _jac_logsumexp),
 }
+
+# The two modes' views of RULES (what the drivers read; tests plant wrong entries here).
+VJP: dict[type[N.Node], Vjp] = {op: rule.vjp for op, rule in RULES.items()}
+JACOBIAN: dict[type[N.Node], Jac] = {op: rule.jacobian for op, rule in RULES.items()}
+
+
+def _missing(node: N.Node, mode: str) -> NotImplementedError:
+    return NotImplementedError(
+        f"no {mode} rule for {type(node).__name__}; declare its derivative in "
+        "derivations/calculus/rules.py::RULES (elementwise, linear or general)"
+    )
+
+
+def vjp(node: N.Node, g: N.Node) -> list[N.Node | None]:
+    rule = VJP.get(type(node))
+    if rule is None:
+        raise _missing(node, "adjoint")
+    return rule(node, g)
 
 
 def jacobian_rule(node: N.Node, js: list[N.Node | None], n: int) -> N.Node | None:
     rule = JACOBIAN.get(type(node))
     if rule is None:
-        raise NotImplementedError(f"no Jacobian rule for {type(node).__name__}")
+        raise _missing(node, "Jacobian")
     return rule(node, js, n)

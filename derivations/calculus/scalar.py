@@ -1,7 +1,7 @@
 """Scalar calculus through SymPy: ∂f/∂argₖ of an elementwise function, returned as nodes.
 
 One rule covers every elementwise function: SymPy differentiates the table's scalar definition
-(``expr/functions.py``) in placeholder symbols, and the result is rebuilt as an elementwise node
+(``calculus/elementwise.py``) in placeholder symbols, and the result is rebuilt as an elementwise node
 expression over the actual arguments. tanh′ comes back as 1 − tanh², σ′ as σ(1 − σ), ReLU′ as
 𝟙[z > 0], which is the textbook form.
 """
@@ -14,8 +14,8 @@ import sympy as sp
 
 from ..errors import ChainruleError
 from ..expr import nodes as N
-from ..expr.functions import FUNCTIONS, SYMPY_TO_NAME
 from . import algebra as A
+from .elementwise import SYMPY_TO_NAME, sympy_function
 
 _PLACEHOLDERS = sp.symbols("_a0:3", real=True)
 
@@ -24,7 +24,7 @@ _PLACEHOLDERS = sp.symbols("_a0:3", real=True)
 def scalar_partial(fn: str, arity: int, k: int) -> sp.Expr:
     """∂f/∂argₖ in the placeholder symbols _a0, _a1 (cached: SymPy diff is not free)."""
     args = _PLACEHOLDERS[:arity]
-    return sp.diff(FUNCTIONS[fn].apply(*args), args[k])
+    return sp.diff(sympy_function(fn)(*args), args[k])  # type: ignore[operator]
 
 
 @lru_cache(maxsize=1024)
@@ -89,8 +89,6 @@ def from_sympy(expr: sp.Expr, mapping: dict[sp.Symbol, N.Node]) -> N.Node:
         return N.Apply(name, *(from_sympy(a, mapping) for a in expr.args))
     if func is sp.sign:
         return N.Apply("sign", from_sympy(expr.args[0], mapping))
-    if func is sp.cosh or func is sp.sinh:  # pragma: no cover - not produced by our table
-        pass
     raise ChainruleError(
         "not_implemented",
         f"the derivative {expr} has no matrix-expression form in chainrule",

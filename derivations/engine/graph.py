@@ -33,8 +33,8 @@ import sympy as sp
 
 from ..errors import ChainruleError
 from ..expr import nodes as N
-from ..expr.functions import FUNCTIONS
 from ..expr.shapes import Shape
+from ..ops.registry import function_spec
 from . import labels
 from .gates import ELEMENTWISE, FUNCTION_GATES, Gate, gate_for
 from .values import bind_dims, kind_of
@@ -166,7 +166,7 @@ class Graph:
     ) -> int:
         fn = params[0] if op is N.Apply and params else None
         gate = gate_for(op, fn)
-        arity = FUNCTIONS[fn].arity if fn is not None else op.arity
+        arity = function_spec(fn).arity if fn is not None else op.arity
         if arity is not None and len(inputs) != arity and not (op is N.Var and len(inputs) <= 1):
             raise ValueError(
                 f"{op.__name__}{f' {fn}' if fn else ''} takes {arity} inputs, got {len(inputs)}"

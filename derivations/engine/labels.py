@@ -7,22 +7,17 @@ length so that a 10 000-node chain does not build quadratically long strings.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from types import SimpleNamespace
 
 import sympy as sp
 
 from ..expr import nodes as N
+from ..ops.registry import node_spec
 
 MAX_LABEL = 60
 
 # Binding strength: a child binding more loosely than its parent is parenthesised.
 ADD, NEG, MUL, POW, POSTFIX, ATOM = 1, 2, 3, 4, 5, 6
-
-_CALLS = {
-    N.Inverse: "inv", N.Det: "det", N.LogDet: "logdet", N.Trace: "trace", N.Diag: "diag",
-    N.DiagPart: "diag_part", N.Sum: "sum", N.Mean: "mean", N.Norm2: "norm2",
-    N.Softmax: "softmax", N.LogSoftmax: "log_softmax", N.LogSumExp: "logsumexp",
-    N.Concat: "concat",
-}  # fmt: skip
 
 Label = tuple[str, int]  # (text, binding strength)
 
@@ -90,7 +85,11 @@ def _describe(op: type[N.Node], params: Sequence[object], kids: Sequence[Label])
         if fn == "pow":
             return f"{_wrap(kids[0], POW)} ** {_wrap(kids[1], POW - 1)}", POW
         return f"{fn}({', '.join(k[0] for k in kids)})", ATOM
-    if op is N.Slice:
-        return f"{_wrap(kids[0], POSTFIX - 1)}[{number(params[0])}:{number(params[1])}]", POSTFIX
-    name = _CALLS.get(op, getattr(op, "__name__", "op").lower())
-    return f"{name}({', '.join(k[0] for k in kids)})", ATOM
+    label = node_spec(op).label  # every other op: its registry label, name(args) by default
+    if callable(label):
+        return label(_FORMAT, tuple(params), list(kids))
+    return f"{label}({', '.join(k[0] for k in kids)})", ATOM
+
+
+# What a registry label callable may use to format its children (Slice: x[0:3]).
+_FORMAT = SimpleNamespace(wrap=_wrap, number=number, POSTFIX=POSTFIX, ATOM=ATOM)

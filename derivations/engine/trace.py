@@ -21,14 +21,10 @@ from ..errors import ChainruleError
 from ..expr import nodes as N
 from ..language.elaborate import elaborate
 from ..limits import DEFAULT_LIMITS, Limits
+from ..ops.registry import node_spec
 from .compile import compile_program
 from .graph import Graph, GraphNode, Run, _numeric, to_api
 from .values import coerce_values, max_entries
-
-_OP_NAMES = {
-    N.MatMul: "matmul", N.DiagPart: "diag_part", N.LogSoftmax: "log_softmax",
-    N.LogSumExp: "logsumexp", N.LogDet: "logdet",
-}  # fmt: skip
 
 
 def op_name(node: GraphNode) -> str:
@@ -37,7 +33,7 @@ def op_name(node: GraphNode) -> str:
         return "input" if node.is_input else "alias"
     if node.op is N.Apply:
         return str(node.params[0])
-    return _OP_NAMES.get(node.op, node.op.__name__.lower())
+    return node_spec(node.op).trace_name
 
 
 def _listed(value: float | np.ndarray) -> Any:

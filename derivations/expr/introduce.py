@@ -13,8 +13,7 @@ from __future__ import annotations
 
 from ..expr import nodes as N
 from ..expr.program import Definition, TypedProgram
-
-_NONLINEAR = {"tanh", "sigmoid", "relu", "leaky_relu", "softplus", "exp", "sin", "cos", "abs"}
+from ..ops.registry import function_spec
 
 
 def _has_matmul(node: N.Node) -> bool:
@@ -32,7 +31,7 @@ def _layers(root: N.Node) -> list[N.Apply]:
     for node in N.walk(root):
         if (
             isinstance(node, N.Apply)
-            and node.fn in _NONLINEAR
+            and function_spec(node.fn).names_layer
             and node.children[0].children
             and _has_matmul(node.children[0])
             and (_affine_with_bias(node.children[0]) or node in fed_to_matmul)

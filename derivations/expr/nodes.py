@@ -1,7 +1,8 @@
 """Typed matrix-expression nodes: immutable, hash-consed by value, each knowing its shape.
 
-The node classes are the op table's keys: the calculus rules, the printers, the exact evaluator
-and the engine's gates each hold one entry per class here. Constructors trust their arguments'
+The node classes are the op registry's keys (``derivations/ops``): its spec says how each is
+called, printed, sampled and checked; the calculus rules and the engine's gates hold one entry
+per class. A new op may define its class next to its spec instead of here. Constructors trust their arguments'
 shapes (``language/elaborate.py`` checks user input and reports errors with positions; the
 calculus builds only well-shaped results), so a wrong shape here is a bug and asserts.
 
@@ -15,8 +16,8 @@ from typing import Any, ClassVar
 
 import sympy as sp
 
+from ..ops.functions import FUNCTIONS
 from . import shapes as S
-from .functions import FUNCTIONS
 from .shapes import ONE, SCALAR, Shape
 
 
@@ -380,13 +381,8 @@ class Slice(Node):
         return (sp.simplify(stop - start), self.children[0].shape[1])
 
 
-NODE_CLASSES: tuple[type[Node], ...] = (
-    Var, Const, Zeros, Ones, Identity, Basis,
-    Add, Neg, Mul, Div, Apply,
-    MatMul, Transpose, Inverse, Det, LogDet, Trace, Diag, DiagPart,
-    Sum, Mean, Norm2,
-    Softmax, LogSoftmax, LogSumExp, Concat, Slice,
-)  # fmt: skip
+# Every node class is listed, with everything else about it, in the op registry:
+# ``derivations.ops.registry.NODES``.
 
 
 def walk(root: Node) -> list[Node]:

@@ -11,13 +11,7 @@ from __future__ import annotations
 import sympy as sp
 
 from ..expr import nodes as N
-from ..expr.functions import FUNCTIONS
-
-_CALLS = {
-    N.Inverse: "inv", N.Det: "det", N.LogDet: "logdet", N.Trace: "trace", N.Diag: "diag",
-    N.Sum: "sum", N.Mean: "mean", N.Norm2: "norm2", N.Softmax: "softmax",
-    N.LogSoftmax: "log_softmax", N.LogSumExp: "logsumexp", N.Concat: "concat",
-}  # fmt: skip
+from ..ops.registry import function_spec, node_spec
 
 
 def _number(value: sp.Expr) -> str:
@@ -59,10 +53,10 @@ def _text(node: N.Node) -> str:
     if isinstance(node, N.Apply):
         if node.fn == "pow":
             return f"({kids[0]} ** {kids[1]})"
-        if not FUNCTIONS[node.fn].user_facing:
+        if not function_spec(node.fn).user_facing:
             raise NotImplementedError(f"the language has no function {node.fn!r}")
         return f"{node.fn}({', '.join(kids)})"
-    name = _CALLS.get(type(node))
+    name = node_spec(node).name  # the call that builds it, from the op registry
     if name is None:
         raise NotImplementedError(f"the language cannot write a {type(node).__name__}")
     return f"{name}({', '.join(kids)})"

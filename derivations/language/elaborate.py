@@ -2,15 +2,14 @@
 
 This is where user mistakes are caught and explained: each error carries the position of the
 offending operator or name, both operands' shapes, and a hint that says what to write instead.
+Declarations are read by ``declarations.py``, calls by ``calls.py`` (through the op registry);
+this module elaborates statements, names, literals and operators.
 """
 
 from __future__ import annotations
 
 import difflib
-import keyword
-import re
-import unicodedata
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from fractions import Fraction
 
 import sympy as sp
@@ -18,293 +17,32 @@ import sympy as sp
 from ..errors import ChainruleError
 from ..expr import nodes as N
 from ..expr import shapes as S
-from ..expr.functions import FUNCTIONS
 from ..expr.program import Definition, TypedProgram
 from ..limits import DEFAULT_LIMITS, Limits
 from .ast import BinOp, Call, Name, Number, Pos, Program, Syntax, TransposeOp, Unary
+from .calls import CallElaboration
+from .declarations import (
+    USER_FUNCTIONS,
+    _check_name,
+    declare,
+    dimension_expression,
+)
 from .parser import parse
 
-# Every pattern here is applied with fullmatch: '$' would also accept a trailing new line.
-_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-# Names users choose start with a letter: a leading '_' is kept for generated code.
-_USER_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
-_ASCII_INT = re.compile(r"[0-9]+")
-# A dimension is at most this many digits long before it is converted (the limit is far below).
-_MAX_DIM_DIGITS = 12
+__all__ = [
+    "MAX_LITERAL_DIGITS",
+    "USER_FUNCTIONS",
+    "_check_name",
+    "declare",
+    "dimension_expression",
+    "elaborate",
+]
 
 # Digits a number literal may have (float64 keeps 17; Python refuses ints above 4300).
 MAX_LITERAL_DIGITS = 100
 
-# Functions users may call, with how many arguments they take (None: one or more).
-REDUCTIONS = {
-    "sum": 1, "mean": 1, "dot": 2, "outer": 2, "norm2": 1, "trace": 1, "det": 1,
-    "logdet": 1, "inv": 1, "diag": 1, "softmax": 1, "log_softmax": 1, "logsumexp": 1,
-    "concat": None,
-}  # fmt: skip
-USER_FUNCTIONS: dict[str, int | None] = {
-    **{name: f.arity for name, f in FUNCTIONS.items() if f.user_facing},
-    **REDUCTIONS,
-}
 
-
-def declare(
-    variables: Mapping[str, Sequence[str | int] | str | int | None], limits: Limits
-) -> dict[str, N.Var]:
-    """Turn ``{"W": ("n", "m"), "x": ("m",), "lam": ()}`` into typed input variables."""
-    if not isinstance(variables, Mapping):
-        raise ChainruleError(
-            "declaration",
-            "variables must map names to shapes",
-            hint='e.g. {"W": ["n", "m"], "x": ["m"]}',
-        )
-    if len(variables) > limits.max_variables:
-        raise ChainruleError.limit(
-            "max_variables",
-            limits.max_variables,
-            f"{len(variables)} variables are declared; the limit is {limits.max_variables}",
-            "declare only the variables the program uses",
-        )
-    out: dict[str, N.Var] = {}
-    for name, raw in variables.items():
-        _check_name(name, "variable")
-        dims_raw: list[str | int]
-        if raw is None:
-            dims_raw = []
-        elif isinstance(raw, str | int):
-            dims_raw = [raw]
-        elif isinstance(raw, list | tuple):
-            dims_raw = list(raw)
-        else:
-            raise ChainruleError(
-                "declaration",
-                f"the shape of {name!r} must be a list of dimensions, not {type(raw).__name__}",
-                hint='e.g. "W": ["n", "m"], "x": ["m"], "lam": []',
-            )
-        if len(dims_raw) > 2:
-            raise ChainruleError(
-                "declaration",
-                f"variable {name!r} has {len(dims_raw)} dimensions; chainrule handles scalars, vectors and matrices",
-                hint=f"declare {name} as () for a scalar, (n,) for a vector or (n, m) for a matrix",
-            )
-        dims = [_dimension(name, d, limits) for d in dims_raw]
-        if len(dims) == 0:
-            shape = S.SCALAR
-        elif len(dims) == 1:
-            if dims[0] == 1:
-                raise ChainruleError(
-                    "declaration",
-                    f"variable {name!r} is declared as a vector of length 1",
-                    hint=f"declare {name} as a scalar: ()",
-                )
-            shape = S.column(dims[0])
-        else:
-            if dims[0] == 1 or dims[1] == 1:
-                raise ChainruleError(
-                    "declaration",
-                    f"variable {name!r} is declared as a matrix with a dimension of 1",
-                    hint=f"declare a column vector as ({dims[0] if dims[1] == 1 else dims[1]},) and use .T for a row",
-                )
-            shape = (dims[0], dims[1])
-        out[name] = N.Var(name, shape, "input")
-    _check_readable_sizes(out, limits)
-    sizes = {str(sym) for var in out.values() for d in var.shape for sym in d.free_symbols}
-    clash = sorted(sizes & set(out))
-    if clash:
-        raise ChainruleError(
-            "declaration",
-            f"{clash[0]!r} names both a variable and a dimension",
-            hint=f"rename the dimension, e.g. n_{clash[0]}, or the variable",
-        )
-    return out
-
-
-# Names the generated module defines at the top level (the user's names are its functions'
-# parameters, so they would shadow these). Every other name the module uses is chosen around the
-# user's names, or starts with '_', which user names cannot.
-_RESERVED = {"np", "value", "value_and_grad", "value_and_vjp", "jacobian", "hessian"}
-# T may name a dimension (a sequence length), but not a variable: x ** T would print as x^{T},
-# which reads as the transpose.
-_NOT_VARIABLES = {"T"}
-
-
-def _check_name(name: object, what: str, pos: Pos | None = None, source: str | None = None) -> None:
-    if (
-        not isinstance(name, str)
-        or not _USER_NAME.fullmatch(name)
-        or keyword.iskeyword(name)
-        or name in _RESERVED
-    ):
-        raise ChainruleError(
-            "declaration",
-            f"{name!r} is not a valid {what} name",
-            pos.line if pos else None,
-            pos.column if pos else None,
-            "names start with an ASCII letter and contain letters, digits and '_'"
-            " (not a Python keyword, np, value, value_and_grad, value_and_vjp, jacobian, hessian)",
-            source,
-        )
-    if name in _NOT_VARIABLES:
-        raise ChainruleError(
-            "declaration",
-            f"{name!r} cannot name {'an' if what[0] in 'aeiou' else 'a'} {what}: x ** T would print"
-            " as x^T, the transpose",
-            pos.line if pos else None,
-            pos.column if pos else None,
-            f"choose another name, e.g. {name}_ or {name}1 (T is fine as a dimension name)",
-            source,
-        )
-    if name in USER_FUNCTIONS:
-        raise ChainruleError(
-            "declaration",
-            f"{name!r} is the name of a function and cannot name {'an' if what[0] in 'aeiou' else 'a'} {what}",
-            pos.line if pos else None,
-            pos.column if pos else None,
-            f"choose another name, e.g. {name}_",
-            source,
-        )
-
-
-def _dimension(var: str, raw: str | int, limits: Limits) -> sp.Expr:
-    if isinstance(raw, bool) or not isinstance(raw, str | int):
-        raise ChainruleError(
-            "declaration",
-            f"dimension {raw!r} of {var!r} is neither a positive integer nor a name",
-            hint='write dimensions as names ("n"), positive integers (3), or sums of products ("5*d")',
-        )
-    if isinstance(raw, str):
-        raw = _dimension_text(var, raw, limits)
-    if isinstance(raw, int):
-        if raw < 1:
-            raise ChainruleError(
-                "declaration",
-                f"dimension {raw} of {var!r} is not positive",
-                hint="dimensions are positive integers or names like n",
-            )
-        if raw > limits.max_numeric_dim:
-            raise ChainruleError.limit(
-                "max_numeric_dim",
-                limits.max_numeric_dim,
-                f"dimension {raw} of {var!r} exceeds the limit of {limits.max_numeric_dim}",
-                "use a symbolic dimension (a name like n): derivations do not depend on sizes",
-            )
-        return S.dim(raw)
-    if _IDENT.fullmatch(raw):
-        _check_dimension_name(var, raw)
-        return S.dim(raw)
-    if _DIM_EXPR.fullmatch(raw):
-        return _dimension_expression(var, raw, limits)
-    raise ChainruleError(
-        "declaration",
-        f"dimension {raw!r} of {var!r} is neither a positive integer nor a name",
-        hint='write dimensions as names ("n"), positive integers (3), or sums of products ("5*d")',
-    )
-
-
-_DIM_EXPR = re.compile(r"[A-Za-z0-9_]+([ \t]*[*+][ \t]*[A-Za-z0-9_]+)*")
-
-
-def _dimension_text(var: str, raw: str, limits: Limits) -> str | int:
-    """A dimension as text: ASCII only (``²`` and ``٣`` are digits to str.isdigit, not to us),
-    and an integer short enough to convert (Python refuses ints over 4300 digits)."""
-    raw = raw.strip(" \t")
-    odd = next((ch for ch in raw if not ch.isascii() or not ch.isprintable()), None)
-    if odd is not None:
-        value = unicodedata.digit(odd, None) if not 0xD800 <= ord(odd) <= 0xDFFF else None
-        hint = (
-            f"write the digit {value} in ASCII"
-            if value is not None
-            else "dimensions are ASCII names (n, d_model, T), integers (3) or sums of products (5*d)"
-        )
-        label = unicodedata.name(odd, f"U+{ord(odd):04X}")
-        raise ChainruleError(
-            "declaration",
-            f"dimension {raw!r} of {var!r} contains {odd!r} ({label}): dimensions are printable"
-            " ASCII",
-            hint=hint,
-        )
-    if _ASCII_INT.fullmatch(raw):
-        if len(raw.lstrip("0")) > _MAX_DIM_DIGITS:
-            raise ChainruleError.limit(
-                "max_numeric_dim",
-                limits.max_numeric_dim,
-                f"dimension {raw[:20]}... of {var!r} has {len(raw)} digits; the largest"
-                f" numeric dimension is {limits.max_numeric_dim}",
-                "use a symbolic dimension (a name like n): derivations do not depend on sizes",
-            )
-        return int(raw)
-    return raw
-
-
-def _check_readable_sizes(variables: dict[str, N.Var], limits: Limits) -> None:
-    """Every size name must be readable from some input's shape, and no size may be huge.
-
-    The generated code reads n from x.shape[0]; a size that only appears inside n + m, or in
-    n·n, could not be recovered, and 10⁹·n would allocate without bound.
-    """
-    axes = [d for var in variables.values() for d in var.shape]
-    for d in axes:
-        coefficients = (
-            [abs(c) for c in sp.Poly(d, *d.free_symbols).coeffs()] if d.free_symbols else [d]
-        )
-        if any(c > limits.max_numeric_dim for c in coefficients):
-            raise ChainruleError.limit(
-                "max_numeric_dim",
-                limits.max_numeric_dim,
-                f"the dimension {d} has a coefficient above {limits.max_numeric_dim}",
-                "use a symbolic dimension without large factors",
-            )
-    for symbol in sorted({s for d in axes for s in d.free_symbols}, key=str):
-        readable = any(
-            d.free_symbols == {symbol} and sp.Poly(d, symbol).degree() == 1 for d in axes
-        )
-        if not readable:
-            raise ChainruleError(
-                "declaration",
-                f"the size {symbol} cannot be read from any variable's shape",
-                hint=f"declare some variable with {symbol} on its own (or k*{symbol}) as a dimension,"
-                f" e.g. --var v={symbol}",
-            )
-
-
-def _check_dimension_name(var: str, name: str) -> None:
-    """Sizes become Python names in the generated code, so they follow the variables' rules."""
-    if not _USER_NAME.fullmatch(name) or keyword.iskeyword(name) or name in _RESERVED:
-        raise ChainruleError(
-            "declaration",
-            f"{name!r} (a dimension of {var!r}) is not a valid dimension name",
-            hint="dimension names start with a letter, e.g. n, m, d_model, T"
-            " (not a Python keyword, np, value, jacobian, hessian)",
-        )
-
-
-def dimension_expression(text: str) -> sp.Expr:
-    """Parse a declared dimension (``n``, ``3``, ``5*d``, ``d + k``) into a SymPy expression."""
-    return _dimension("dimension", text, DEFAULT_LIMITS)
-
-
-def _dimension_expression(var: str, text: str, limits: Limits) -> sp.Expr:
-    """``5*d`` or ``d + k``: the size of a concatenation, built without sympify."""
-    terms = []
-    for term in text.split("+"):
-        factors = []
-        for factor in term.split("*"):
-            factor = factor.strip()
-            if _ASCII_INT.fullmatch(factor):
-                number = _dimension_text(var, factor, limits)
-                factors.append(sp.Integer(number))
-            elif _IDENT.fullmatch(factor):
-                _check_dimension_name(var, factor)
-                factors.append(S.dim(factor))
-            else:  # pragma: no cover - excluded by _DIM_EXPR
-                raise ChainruleError("declaration", f"bad dimension {text!r} of {var!r}")
-        terms.append(sp.Mul(*factors))
-    value = sp.Add(*terms)
-    if value.is_Integer:
-        return _dimension(var, int(value), limits)
-    return value
-
-
-class _Elaborator:
+class _Elaborator(CallElaboration):
     def __init__(
         self,
         program: Program,
@@ -635,182 +373,6 @@ class _Elaborator:
                 b,
             )
         return N.MatMul(a, b)
-
-    def call(self, syn: Call) -> N.Node:
-        name = syn.func
-        if name not in USER_FUNCTIONS and (name in self.inputs or name in self.intermediates):
-            raise self.error(
-                "unknown_function",
-                f"{name!r} is a variable, not a function",
-                syn.func_pos,
-                f"write an operator for the product: {name} @ (...) for a matrix product,"
-                f" {name} * (...) for a product by a scalar or elementwise",
-                name=name,
-            )
-        if name == "ones":
-            raise self.error(
-                "unknown_function",
-                "𝟏 (a vector of ones) has no form in the expression language",
-                syn.func_pos,
-                "write the answer without 𝟏, e.g. \\sum_i x_i as \\sum x, or 𝟏 xᵀ as a sum of rows",
-                name=name,
-            )
-        internal = syn.internal and name in FUNCTIONS and not FUNCTIONS[name].user_facing
-        if name not in USER_FUNCTIONS and not internal:
-            close = difflib.get_close_matches(name, list(USER_FUNCTIONS), n=1, cutoff=0.5)
-            hint = (
-                f"did you mean {close[0]}?"
-                if close
-                else "known functions: " + ", ".join(sorted(USER_FUNCTIONS))
-            )
-            raise self.error(
-                "unknown_function", f"unknown function {name!r}", syn.func_pos, hint, name=name
-            )
-        arity = FUNCTIONS[name].arity if internal else USER_FUNCTIONS[name]
-        if (arity is None and not syn.args) or (arity is not None and len(syn.args) != arity):
-            want = (
-                "one or more arguments"
-                if arity is None
-                else f"{arity} argument{'s' * (arity != 1)}"
-            )
-            usage = {"leaky_relu": "leaky_relu(x, alpha)", "max": "max(a, b)", "min": "min(a, b)",
-                     "dot": "dot(u, v)", "outer": "outer(u, v)", "concat": "concat(x1, x2, ...)"}.get(name, f"{name}(x)")  # fmt: skip
-            raise self.error(
-                "arity",
-                f"{name} takes {want}, got {len(syn.args)}",
-                syn.func_pos,
-                f"call it as {usage}",
-                expected=arity,
-                got=len(syn.args),
-            )
-        args = [self.expr(a) for a in syn.args]
-        if name == "log" and isinstance(args[0], N.Softmax):
-            # log softmax(z) is the log-softmax: one op, stable in value and in gradient.
-            return N.LogSoftmax(args[0].children[0])
-        if name in FUNCTIONS:
-            return self.elementwise(name, args, syn)
-        return _REDUCTION_BUILDERS[name](self, args, syn)
-
-    def elementwise(self, name: str, args: list[N.Node], syn: Call) -> N.Node:
-        spec = FUNCTIONS[name]
-        if spec.scalar_params:
-            for extra in args[1:]:
-                if not extra.is_scalar:
-                    raise self.shape_error(
-                        f"the second argument of {name} must be a scalar, not {S.describe(extra.shape)}",
-                        syn.func_pos,
-                        f"e.g. {name}(x, 0.01)",
-                        *args,
-                    )
-        elif len(args) == 2 and not (
-            args[0].is_scalar or args[1].is_scalar or args[0].shape == args[1].shape
-        ):
-            raise self.shape_error(
-                f"{name} of {S.describe(args[0].shape)} and {S.describe(args[1].shape)}: shapes must match",
-                syn.func_pos,
-                f"{name} is elementwise: give two arrays of the same shape, or a scalar",
-                *args,
-            )
-        return N.Apply(name, *args)
-
-    # -- reductions and linear algebra ----------------------------------------------------
-
-    def need_vector(self, name: str, a: N.Node, syn: Call) -> None:
-        if not S.is_column(a.shape):
-            hint = f"{name} works on column vectors"
-            if S.is_row(a.shape):
-                hint += f": drop the transpose, {name}(x)"
-            raise self.shape_error(
-                f"{name} needs a vector, got {S.describe(a.shape)}", syn.func_pos, hint, a
-            )
-
-    def need_square(self, name: str, a: N.Node, syn: Call) -> None:
-        if not S.is_matrix(a.shape) or a.shape[0] != a.shape[1]:
-            raise self.shape_error(
-                f"{name} needs a square matrix, got {S.describe(a.shape)}",
-                syn.func_pos,
-                "declare it with equal dimensions, e.g. --var X=n,n",
-                a,
-            )
-
-
-def _sum(e: _Elaborator, args: list[N.Node], syn: Call) -> N.Node:
-    return args[0] if args[0].is_scalar else N.Sum(args[0])
-
-
-def _mean(e: _Elaborator, args: list[N.Node], syn: Call) -> N.Node:
-    return args[0] if args[0].is_scalar else N.Mean(args[0])
-
-
-def _norm2(e: _Elaborator, args: list[N.Node], syn: Call) -> N.Node:
-    return N.Norm2(args[0])
-
-
-def _dot(e: _Elaborator, args: list[N.Node], syn: Call) -> N.Node:
-    a, b = args
-    if S.is_column(a.shape) and a.shape == b.shape:
-        return N.MatMul(N.Transpose(a), b)
-    if S.is_matrix(a.shape) and a.shape == b.shape:
-        return N.Sum(N.Mul(a, b))  # the Frobenius inner product
-    raise e.shape_error(
-        f"dot needs two vectors (or matrices) of the same shape, got {S.describe(a.shape)} and {S.describe(b.shape)}",
-        syn.func_pos,
-        "for a matrix-vector product write A @ x",
-        a,
-        b,
-    )
-
-
-def _outer(e: _Elaborator, args: list[N.Node], syn: Call) -> N.Node:
-    a, b = args
-    for x in args:
-        e.need_vector("outer", x, syn)
-    return N.MatMul(a, N.Transpose(b))
-
-
-def _square(cls: type[N.Node], name: str) -> Callable[[_Elaborator, list[N.Node], Call], N.Node]:
-    def build(e: _Elaborator, args: list[N.Node], syn: Call) -> N.Node:
-        e.need_square(name, args[0], syn)
-        return cls(args[0])
-
-    return build
-
-
-def _diag(e: _Elaborator, args: list[N.Node], syn: Call) -> N.Node:
-    e.need_vector("diag", args[0], syn)
-    return N.Diag(args[0])
-
-
-def _vector_fn(cls: type[N.Node], name: str) -> Callable[[_Elaborator, list[N.Node], Call], N.Node]:
-    def build(e: _Elaborator, args: list[N.Node], syn: Call) -> N.Node:
-        e.need_vector(name, args[0], syn)
-        return cls(args[0])
-
-    return build
-
-
-def _concat(e: _Elaborator, args: list[N.Node], syn: Call) -> N.Node:
-    for a in args:
-        e.need_vector("concat", a, syn)
-    return args[0] if len(args) == 1 else N.Concat(*args)
-
-
-_REDUCTION_BUILDERS: dict[str, Callable[[_Elaborator, list[N.Node], Call], N.Node]] = {
-    "sum": _sum,
-    "mean": _mean,
-    "dot": _dot,
-    "outer": _outer,
-    "norm2": _norm2,
-    "trace": _square(N.Trace, "trace"),
-    "det": _square(N.Det, "det"),
-    "logdet": _square(N.LogDet, "logdet"),
-    "inv": _square(N.Inverse, "inv"),
-    "diag": _diag,
-    "softmax": _vector_fn(N.Softmax, "softmax"),
-    "log_softmax": _vector_fn(N.LogSoftmax, "log_softmax"),
-    "logsumexp": _vector_fn(N.LogSumExp, "logsumexp"),
-    "concat": _concat,
-}
 
 
 def elaborate(

@@ -24,6 +24,7 @@ from ..limits import DEFAULT_LIMITS, Limits
 from ..printing.names import GREEK
 from .ast import Pos, Program, Statement
 from .latex_convert import Converter
+from .latex_tables import OPERATOR_WORDS
 from .parser import _check_depth
 
 KIND = "syntax_error"
@@ -61,6 +62,10 @@ class _Bars:
 @lru_cache(maxsize=1)
 def _parser() -> Lark:
     grammar = Path(__file__).with_name("latex.lark").read_text(encoding="utf-8")
+    # The \operatorname{...} words are the op registry's (longest first, each a plain word).
+    words = sorted(OPERATOR_WORDS, key=lambda w: (-len(w), w))
+    assert all(re.fullmatch(r"[A-Za-z_]+", w) for w in words), words
+    grammar = grammar.replace("__OPERATOR_WORDS__", "|".join(words))
     return Lark(
         grammar,
         parser="lalr",

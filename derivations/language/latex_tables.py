@@ -7,27 +7,26 @@ here is added there too.
 
 from __future__ import annotations
 
+from ..ops.registry import every_spec
 from ..printing.names import GREEK
 from .ast import BinOp, Call, Number, Pos, Syntax, Unary
 
-# LaTeX function words (after the backslash or inside \operatorname{}) -> the language's names.
-FUNCTION_WORDS = {
+# Words inside \operatorname{} (or \mathrm, \text) -> the language's names: each op's
+# ``latex_words`` in the registry, and the functions the reader writes through others.
+OPERATOR_WORDS = {
+    **{word: spec.name for spec in every_spec() for word in spec.latex_words},
+    "sech": "sech", "cosh": "cosh", "sinh": "sinh",
+}  # fmt: skip
+# LaTeX's own function commands (\tanh, \ln, \sigma…), which the grammar lists by name.
+COMMAND_WORDS = {
     "tanh": "tanh", "exp": "exp", "log": "log", "ln": "log", "sin": "sin", "cos": "cos",
-    "sigma": "sigmoid", "sigmoid": "sigmoid", "σ": "sigmoid", "det": "det", "max": "max",
-    "min": "min", "tr": "trace", "Tr": "trace", "trace": "trace", "diag": "diag",
-    "softmax": "softmax", "logsumexp": "logsumexp", "LSE": "logsumexp", "mean": "mean",
-    "ReLU": "relu", "relu": "relu", "softplus": "softplus", "sign": "sign", "sgn": "sign",
-    "LeakyReLU": "leaky_relu", "leaky_relu": "leaky_relu", "logdet": "logdet", "inv": "inv",
-    "sqrt": "sqrt", "abs": "abs", "sum": "sum", "outer": "outer", "dot": "dot",
-    "concat": "concat", "log_softmax": "log_softmax", "sech": "sech", "cosh": "cosh",
-    "sinh": "sinh",
+    "sigma": "sigmoid", "σ": "sigmoid", "det": "det", "max": "max", "min": "min", "tr": "trace",
+    "sinh": "sinh", "cosh": "cosh",
 }  # fmt: skip
+# LaTeX function words (after the backslash or inside \operatorname{}) -> the language's names.
+FUNCTION_WORDS = {**OPERATOR_WORDS, **COMMAND_WORDS}
 # Plain words a student types without a backslash: tanh(z) is the function, not tanh·z.
-PLAIN_FUNCTIONS = {
-    "tanh", "exp", "log", "ln", "sin", "cos", "sigmoid", "det", "max", "min", "tr", "trace",
-    "diag", "softmax", "logsumexp", "mean", "relu", "softplus", "sqrt", "abs", "sum", "inv",
-    "logdet", "outer", "dot", "norm2",
-}  # fmt: skip
+PLAIN_FUNCTIONS = {spec.name for spec in every_spec() if spec.plain_word} | {"ln", "tr"}
 # f'(z) for the functions whose derivative the language can write (in terms of z).
 PRIMES = {
     "sigmoid": lambda z, p: BinOp("*", Call("sigmoid", (z,), p, p),

@@ -13,11 +13,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from ..ops.registry import CALLS
 from .ast import BinOp, Call, Name, Number, Syntax, TransposeOp, Unary
 
-# Functions by how their shape follows from their arguments' (the rest: elementwise).
-SCALAR_VALUED = {"sum", "mean", "norm2", "trace", "det", "logdet", "logsumexp", "dot"}
-SAME_SHAPE = {"inv", "softmax", "log_softmax"}
+# Functions by how their shape follows from their arguments' (the rest: elementwise), as the
+# op registry declares it.
+SCALAR_VALUED = {n for n, s in CALLS.items() if getattr(s, "syntax_shape", "") == "scalar"}
+SAME_SHAPE = {n for n, s in CALLS.items() if getattr(s, "syntax_shape", "") == "same"}
 
 
 class Mismatch(ValueError):

@@ -1,9 +1,10 @@
 """How each array library spells the code printer's operations: NumPy, PyTorch and JAX.
 
-One printer (``numpy_code.CodePrinter``) walks the tree; this table is the only place where the
-three libraries differ. Every spelling is a template over already-printed arguments, so a new
-backend is one more ``Backend`` value and a new operation one more key in each (a test checks
-that the three tables have the same keys).
+One printer (``numpy_code.CodePrinter``) walks the tree; the ops' spellings come from the op
+registry (each spec's ``code``, with ``torch``/``jax`` where the libraries differ) and this
+module adds the printer's own operations (zeros, outer products, row scaling…). Every spelling
+is a template over already-printed arguments, so a new backend is one more ``Backend`` value (a
+test checks that the three tables have the same keys).
 
 Conventions kept by every backend: vectors are 1-D, matrices 2-D, scalars 0-d; inputs are
 converted to float64 by ``_arr``; constants the code creates (zeros, ones, identities, bases)
@@ -15,6 +16,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
+
+from ..ops.registry import FUNCTIONS, NODES
+from ..ops.spec import NodeSpec
 
 
 @dataclass(frozen=True)
@@ -40,34 +44,10 @@ def _frozen(table: dict[str, str]) -> Mapping[str, str]:
     return MappingProxyType(table)
 
 
+# The code printer's own operations; every op's spelling comes from the registry (``_ops``).
 _NUMPY_CALLS = {
-    "exp": "np.exp({0})",
-    "log": "np.log({0})",
-    "sqrt": "np.sqrt({0})",
-    "abs": "np.abs({0})",
-    "sin": "np.sin({0})",
-    "cos": "np.cos({0})",
-    "tanh": "np.tanh({0})",
-    "sign": "np.sign({0})",
-    "relu": "np.maximum({0}, 0.0)",
-    "softplus": "np.logaddexp(0.0, {0})",
     "log_sigmoid": "-np.logaddexp(0.0, -{0})",
-    "leaky_relu": "np.where({0} > 0, {0}, {1} * {2})",
-    "leaky_step": "np.where({0} > 0, 1.0, {1})",
-    "maximum": "np.maximum({0}, {1})",
-    "minimum": "np.minimum({0}, {1})",
-    "gt": "np.greater({0}, {1}) * 1.0",
-    "ge": "np.greater_equal({0}, {1}) * 1.0",
     "outer": "np.outer({0}, {1})",
-    "inv": "np.linalg.inv({0})",
-    "det": "np.linalg.det({0})",
-    "logdet": "np.linalg.slogdet({0})[1]",
-    "trace": "np.trace({0})",
-    "diag": "np.diag({0})",
-    "diag_part": "np.diag({0})",
-    "sum": "np.sum({0})",
-    "mean": "np.mean({0})",
-    "concat": "np.concatenate([{0}])",
     "zeros": "np.zeros({0})",
     "ones": "np.ones({0})",
     "eye": "np.eye({0})",
@@ -76,6 +56,26 @@ _NUMPY_CALLS = {
     "scale_rows": "{0}[:, None] * {1}",
     "scale_columns": "{0} * {1}[None, :]",
 }
+
+
+def op_key(spec: NodeSpec) -> str:
+    """A node op's key in the call tables (a function's key is its name)."""
+    return f"op:{spec.key}"
+
+
+def _ops(backend: str) -> dict[str, str]:
+    """Every registered op's template in one backend's spelling."""
+    out: dict[str, str] = {}
+    for name, f in FUNCTIONS.items():
+        template = f.code_template(backend)
+        if template is not None:
+            out[name] = template
+    for spec in NODES.values():
+        form = spec.code_form(backend)
+        if isinstance(form, str):
+            out[op_key(spec)] = form
+    return out
+
 
 _NUMPY_HELPERS = {
     "_sigmoid": '''def _sigmoid(x):
@@ -141,7 +141,7 @@ _NUMPY_HELPERS["_jacobian_by_vjp"] = _jacobian_by_vjp(
 NUMPY = Backend(
     name="numpy",
     header="import numpy as np",
-    calls=_frozen(_NUMPY_CALLS),
+    calls=_frozen({**_NUMPY_CALLS, **_ops("numpy")}),
     helpers=_frozen(_NUMPY_HELPERS),
     module_lines=_frozen({"shape": "np.shape({0})", "device": ""}),
 )
@@ -149,24 +149,13 @@ NUMPY = Backend(
 
 _TORCH_CALLS = {
     **{k: v.replace("np.", "torch.") for k, v in _NUMPY_CALLS.items()},
-    "relu": "torch.clamp({0}, min=0.0)",
-    "softplus": "torch.nn.functional.softplus({0}, threshold=40.0)",
     "log_sigmoid": "torch.nn.functional.logsigmoid({0})",
-    "leaky_relu": "_where({0} > 0, {0}, {1} * {2})",
-    "leaky_step": "_where({0} > 0, 1.0, {1})",
-    "maximum": "_maximum({0}, {1})",
-    "minimum": "_minimum({0}, {1})",
-    "gt": "_indicator(torch.gt, {0}, {1})",
-    "ge": "_indicator(torch.ge, {0}, {1})",
-    "inv": "torch.linalg.inv({0})",
-    "det": "torch.linalg.det({0})",
-    "logdet": "torch.linalg.slogdet({0})[1]",
-    "concat": "torch.cat([{0}])",
     "zeros": "torch.zeros({0}, dtype=torch.float64, device=_dev)",
     "ones": "torch.ones({0}, dtype=torch.float64, device=_dev)",
     "eye": "torch.eye({0}, dtype=torch.float64, device=_dev)",
     "inf": "math.inf",
     "basis": "_basis({0}, {1}, _dev)",
+    **_ops("torch"),
 }
 
 _TORCH_HELPERS = {
@@ -239,6 +228,7 @@ _JAX_CALLS = {
     **{k: v.replace("np.", "jnp.") for k, v in _NUMPY_CALLS.items()},
     "log_sigmoid": "jax.nn.log_sigmoid({0})",
     "inf": "jnp.inf",
+    **_ops("jax"),
 }
 
 _JAX_HELPERS = {

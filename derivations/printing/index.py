@@ -17,6 +17,7 @@ from sympy.printing.latex import LatexPrinter as _SympyLatex
 
 from ..expr import nodes as N
 from ..expr import shapes as S
+from ..ops.registry import MissingOp, function_spec, node_spec
 from .latex import LatexPrinter, latex_number
 from .names import latex_name
 
@@ -90,14 +91,6 @@ class _Indicator(sp.Function):
         return rf"\left({text}\right)^{{{exp}}}" if exp else text
 
 
-_FN_TEXT = {
-    "exp": r"\exp", "log": r"\log", "sin": r"\sin", "cos": r"\cos", "tanh": r"\tanh",
-    "sigmoid": r"\sigma", "relu": r"\operatorname{ReLU}", "softplus": r"\operatorname{softplus}",
-    "sign": r"\operatorname{sign}", "abs": r"\operatorname{abs}", "max": r"\max", "min": r"\min",
-    "leaky_relu": r"\operatorname{LeakyReLU}", "leaky_step": r"\operatorname{LeakyReLU}'",
-}  # fmt: skip
-
-
 class _Printer(_SympyLatex):
     """SymPy's printer with textbook δ_ij and factors in index order (δ_i x_j, not x_j δ_i)."""
 
@@ -158,10 +151,31 @@ class IndexBuilder:
         return sp.Symbol(next(self.letters), integer=True)
 
     def entry(self, node: N.Node, r: sp.Expr, c: sp.Expr) -> sp.Expr:
-        method = getattr(self, f"_e_{type(node).__name__}", None)
-        if method is None:
+        spec = node_spec(node)
+        if spec.structural:
+            return getattr(self, f"_e_{type(node).__name__}")(node, r, c)
+        if spec.index == "opaque":  # the entry of the printed op: (X^{-1})_{ij}
             return self._opaque_entry(node, r, c)
-        return method(node, r, c)
+        if spec.index is None:
+            raise MissingOp(f"the registry entry of {spec.key} has no index form")
+        return spec.index(self, node, r, c)
+
+    # -- what a registry index form may use -------------------------------------------------
+
+    def opaque(self, node: N.Node, r: sp.Expr, c: sp.Expr) -> sp.Expr:
+        return self._opaque_entry(node, r, c)
+
+    def parts(self, expr: sp.Expr) -> tuple[sp.Expr, list[tuple]]:
+        return _parts(expr)
+
+    def contract(self, body: sp.Expr, limits: list[tuple]) -> sp.Expr:
+        return contract_sum(body, limits)
+
+    def has_delta(self, node: N.Node) -> bool:
+        return _has_delta(node)
+
+    def indicator(self, a: sp.Expr, b: sp.Expr, ge: bool) -> sp.Expr:
+        return _Indicator(a, b, sp.Integer(ge))
 
     # -- helpers ---------------------------------------------------------------------------
 
@@ -222,13 +236,10 @@ class IndexBuilder:
 
     def _e_Apply(self, node: N.Apply, r: sp.Expr, c: sp.Expr) -> sp.Expr:
         args = [self._at(a, r, c) for a in node.children]
-        if node.fn == "pow":
-            return args[0] ** args[1]
-        if node.fn == "sqrt":
-            return sp.sqrt(args[0], evaluate=False)
-        if node.fn in ("gt", "ge"):
-            return _Indicator(args[0], args[1], sp.Integer(node.fn == "ge"))
-        return _Fn(_Opaque(_FN_TEXT[node.fn]), *args)
+        form = function_spec(node.fn).index_form
+        if isinstance(form, str):  # a head: \tanh(z_i)
+            return _Fn(_Opaque(form), *args)
+        return form(self, node, args)
 
     # -- products --------------------------------------------------------------------------
 
@@ -244,42 +255,6 @@ class IndexBuilder:
 
     def _e_Transpose(self, node: N.Node, r: sp.Expr, c: sp.Expr) -> sp.Expr:
         return self.entry(node.children[0], c, r)
-
-    def _e_Diag(self, node: N.Node, r: sp.Expr, c: sp.Expr) -> sp.Expr:
-        return sp.KroneckerDelta(r, c) * self.entry(node.children[0], r, sp.Integer(1))
-
-    def _e_DiagPart(self, node: N.Node, r: sp.Expr, c: sp.Expr) -> sp.Expr:
-        return self.entry(node.children[0], r, r)
-
-    def _e_Slice(self, node: N.Slice, r: sp.Expr, c: sp.Expr) -> sp.Expr:
-        """Row i of a block starting at row s is row s + i of the whole: [g]_{d+i}."""
-        start, _ = node.params
-        return self.entry(node.children[0], r + start, c)
-
-    def _e_Sum(self, node: N.Node, r: sp.Expr, c: sp.Expr) -> sp.Expr:
-        """Σ over every entry, written out so that basis seeds contract: Σ(e_i ∘ y) = y_i."""
-        (a,) = node.children
-        k, limits = self.fresh(), []
-        if S.is_matrix(a.shape):
-            m = self.fresh()
-            body, inner = _parts(self.entry(a, k, m))
-            limits = [(k, 1, a.shape[0]), (m, 1, a.shape[1])]
-        elif S.is_row(a.shape):
-            body, inner = _parts(self.entry(a, sp.Integer(1), k))
-            limits = [(k, 1, a.shape[1])]
-        else:
-            body, inner = _parts(self.entry(a, k, sp.Integer(1)))
-            limits = [(k, 1, a.shape[0])]
-        result = contract_sum(body, [*inner, *limits])
-        return result if not result.has(sp.Sum) or _has_delta(a) else self._opaque_entry(node, r, c)
-
-    def _e_Trace(self, node: N.Node, r: sp.Expr, c: sp.Expr) -> sp.Expr:
-        (a,) = node.children
-        if not _has_delta(a):
-            return self._opaque_entry(node, r, c)
-        k = self.fresh()
-        body, inner = _parts(self.entry(a, k, k))
-        return contract_sum(body, [*inner, (k, 1, a.shape[0])])
 
 
 class _SafePrinter(_Printer):

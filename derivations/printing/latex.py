@@ -1,4 +1,4 @@
-"""Textbook LaTeX, one ``_print_<Class>`` method per node class (as SymPy's printers do).
+"""Textbook LaTeX: the structural ops here, every other op from its registry entry's ``latex``.
 
 Conventions: ∘ for the Hadamard product, juxtaposition for matrix products and scaling,
 X^{-T} for the inverse transpose, \\tanh^{2}(z) for powers of function applications,
@@ -12,16 +12,12 @@ import sympy as sp
 
 from ..expr import nodes as N
 from ..expr import shapes as S
+from ..ops.registry import MissingOp, function_spec, node_spec
+from ..ops.spec import ADD, ATOM, MUL, POW, UNARY
 from .names import latex_name
 
 # Binding strength: a child printed inside a parent with higher precedence gets parentheses.
-ADD, MUL, UNARY, POW, ATOM = 10, 20, 25, 40, 100
-
-_FUNCTION_LATEX = {
-    "exp": r"\exp", "log": r"\log", "sin": r"\sin", "cos": r"\cos", "tanh": r"\tanh",
-    "sigmoid": r"\sigma", "relu": r"\operatorname{ReLU}", "softplus": r"\operatorname{softplus}",
-    "sign": r"\operatorname{sign}",
-}  # fmt: skip
+__all__ = ["ADD", "ATOM", "MUL", "POW", "UNARY", "LatexPrinter", "latex", "latex_number"]
 
 
 def latex_number(value: sp.Expr) -> str:
@@ -77,10 +73,14 @@ class LatexPrinter:
         done = self._printed.get(node)
         if done is not None:
             return done
-        method = getattr(self, f"_print_{type(node).__name__}", None)
-        if method is None:
-            raise NotImplementedError(f"no LaTeX printer for {type(node).__name__}")
-        done = self._printed[node] = method(node)
+        spec = node_spec(node)
+        if spec.structural:
+            done = getattr(self, _STRUCTURAL[type(node)])(node)
+        elif spec.latex is None:
+            raise MissingOp(f"the registry entry of {spec.key} has no LaTeX form")
+        else:
+            done = spec.latex(self, node)
+        self._printed[node] = done
         return done
 
     def wrap(self, node: N.Node, level: int) -> str:
@@ -168,37 +168,11 @@ class LatexPrinter:
         return rf"\frac{{{self.doprint(a)}}}{{{self.doprint(b)}}}", ATOM
 
     def _print_Apply(self, node: N.Apply) -> tuple[str, int]:
-        fn, args = node.fn, node.children
-        if fn == "pow":
-            base, exponent = args
-            exp_text = self.doprint(exponent)
-            if isinstance(base, N.Apply) and base.fn in _FUNCTION_LATEX:
-                inner = self.doprint(base.children[0])
-                return rf"{_FUNCTION_LATEX[base.fn]}^{{{exp_text}}}\left({inner}\right)", POW
-            return f"{self.wrap(base, POW + 1)}^{{{exp_text}}}", POW
-        if fn in _FUNCTION_LATEX:
-            return rf"{_FUNCTION_LATEX[fn]}\left({self.doprint(args[0])}\right)", ATOM
-        if fn == "sqrt":
-            return rf"\sqrt{{{self.doprint(args[0])}}}", ATOM
-        if fn == "abs":
-            return rf"\left\lvert {self.doprint(args[0])} \right\rvert", ATOM
-        if fn in ("max", "min"):
-            a, b = (self.doprint(x) for x in args)
-            return rf"\{fn}\left({a}, {b}\right)", ATOM
-        if fn == "leaky_relu":
-            x, alpha = (self.doprint(a) for a in args)
-            return rf"\operatorname{{LeakyReLU}}_{{{alpha}}}\left({x}\right)", ATOM
-        if fn in ("gt", "ge"):
-            a, b = (self.doprint(x) for x in args)
-            rel = ">" if fn == "gt" else r"\geq"
-            return rf"\mathbb{{1}}\left[{a} {rel} {b}\right]", ATOM
-        if fn == "leaky_step":
-            x, alpha = self.doprint(args[0]), self.wrap(args[1], MUL + 1)
-            return (
-                rf"\mathbb{{1}}\left[{x} > 0\right] + {alpha}\, \mathbb{{1}}\left[{x} \leq 0\right]",
-                ADD,
-            )
-        raise NotImplementedError(f"no LaTeX form for the function {fn}")  # pragma: no cover
+        form = function_spec(node.fn).latex
+        if isinstance(form, str):  # a head: \tanh\left(z\right)
+            args = ", ".join(self.doprint(a) for a in node.children)
+            return rf"{form}\left({args}\right)", ATOM
+        return form(self, node)
 
     # -- matrix algebra --------------------------------------------------------------------
 
@@ -212,57 +186,13 @@ class LatexPrinter:
             return f"{self.wrap(a.children[0], ATOM)}^{{-T}}", POW
         return f"{self.wrap(a, ATOM)}^{{T}}", POW
 
-    def _print_Inverse(self, node: N.Inverse) -> tuple[str, int]:
-        return f"{self.wrap(node.children[0], ATOM)}^{{-1}}", POW
 
-    def _print_Det(self, node: N.Det) -> tuple[str, int]:
-        return rf"\det\left({self.doprint(node.children[0])}\right)", ATOM
-
-    def _print_LogDet(self, node: N.LogDet) -> tuple[str, int]:
-        return rf"\log \det\left({self.doprint(node.children[0])}\right)", MUL
-
-    def _print_Trace(self, node: N.Trace) -> tuple[str, int]:
-        return rf"\operatorname{{tr}}\left({self.doprint(node.children[0])}\right)", ATOM
-
-    def _print_Diag(self, node: N.Diag) -> tuple[str, int]:
-        return rf"\operatorname{{diag}}\left({self.doprint(node.children[0])}\right)", ATOM
-
-    def _print_DiagPart(self, node: N.DiagPart) -> tuple[str, int]:
-        return rf"\operatorname{{diag}}\left({self.doprint(node.children[0])}\right)", ATOM
-
-    # -- reductions and vector functions ---------------------------------------------------
-
-    def _print_Sum(self, node: N.Sum) -> tuple[str, int]:
-        return rf"\sum {self.wrap(node.children[0], POW)}", MUL
-
-    def _print_Mean(self, node: N.Mean) -> tuple[str, int]:
-        return rf"\operatorname{{mean}}\left({self.doprint(node.children[0])}\right)", ATOM
-
-    def _print_Norm2(self, node: N.Norm2) -> tuple[str, int]:
-        (a,) = node.children
-        sub = "F" if S.is_matrix(a.shape) else "2"
-        return rf"\left\lVert {self.doprint(a)} \right\rVert_{{{sub}}}", ATOM
-
-    def _print_Softmax(self, node: N.Softmax) -> tuple[str, int]:
-        return rf"\operatorname{{softmax}}\left({self.doprint(node.children[0])}\right)", ATOM
-
-    def _print_LogSoftmax(self, node: N.LogSoftmax) -> tuple[str, int]:
-        inner = self.doprint(node.children[0])
-        return rf"\log \operatorname{{softmax}}\left({inner}\right)", MUL
-
-    def _print_LogSumExp(self, node: N.LogSumExp) -> tuple[str, int]:
-        return rf"\operatorname{{logsumexp}}\left({self.doprint(node.children[0])}\right)", ATOM
-
-    def _print_Concat(self, node: N.Concat) -> tuple[str, int]:
-        rows = r" \\ ".join(self.doprint(p) for p in node.children)
-        return rf"\begin{{bmatrix}} {rows} \end{{bmatrix}}", ATOM
-
-    def _print_Slice(self, node: N.Slice) -> tuple[str, int]:
-        start, stop = node.params
-        first = sp.latex(start + 1)
-        last = sp.latex(stop)
-        inner = self.doprint(node.children[0])
-        return rf"\left[{inner}\right]_{{{first}:{last}}}", ATOM
+# The structural ops, by class: every printer writes these itself (they are its grammar).
+_STRUCTURAL = {
+    cls: f"_print_{cls.__name__}"
+    for cls in (N.Var, N.Const, N.Zeros, N.Ones, N.Identity, N.Basis, N.Add, N.Neg, N.Mul,
+                N.Div, N.Apply, N.MatMul, N.Transpose)
+}  # fmt: skip
 
 
 def _flatten_matmul(node: N.Node) -> list[N.Node]:

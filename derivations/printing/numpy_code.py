@@ -1,4 +1,4 @@
-"""NumPy expressions, one ``_print_<Class>`` method per node class.
+"""NumPy expressions: the structural ops here, every other op from its registry entry's ``code``.
 
 Vectors are 1-D arrays, so transposing a vector is free and v @ w of two vectors is their inner
 product; a column times a row (δ xᵀ) must become ``np.outer``. Numerically delicate compositions
@@ -16,9 +16,9 @@ import sympy as sp
 
 from ..expr import nodes as N
 from ..expr import shapes as S
-from .backends import NUMPY, Backend
-
-ADD, MUL, UNARY, POW, ATOM = 10, 20, 25, 40, 100
+from ..ops.registry import MissingOp, function_spec, node_spec
+from ..ops.spec import ADD, ATOM, MUL, POW, UNARY
+from .backends import NUMPY, Backend, op_key
 
 # Helpers emitted into a generated NumPy module only when its code uses them.
 HELPERS: Mapping[str, str] = NUMPY.helpers
@@ -72,10 +72,18 @@ class CodePrinter:
         return self.print(node)[0]
 
     def print(self, node: N.Node) -> tuple[str, int]:
-        method = getattr(self, f"_print_{type(node).__name__}", None)
-        if method is None:
-            raise NotImplementedError(f"no NumPy printer for {type(node).__name__}")
-        return method(node)
+        spec = node_spec(node)
+        if spec.structural:
+            return getattr(self, f"_print_{type(node).__name__}")(node)
+        form = spec.code_form(self.backend.name)
+        if form is None:
+            raise MissingOp(f"the registry entry of {spec.key} has no {self.backend.name} form")
+        if isinstance(form, str):  # a template over the printed operands: np.linalg.det({0})
+            return self.call(op_key(spec), ", ".join(self.doprint(c) for c in node.children)), ATOM
+        return form(self, node)
+
+    def dim(self, expr: sp.Expr) -> str:
+        return py_dim(expr)
 
     def wrap(self, node: N.Node, level: int) -> str:
         text, prec = self.print(node)
@@ -139,43 +147,20 @@ class CodePrinter:
             return f"1.0 / {self.wrap(b, MUL + 1)}", MUL  # 𝟏 / v, without building 𝟏
         return f"{self.wrap(a, MUL)} / {self.wrap(b, MUL + 1)}", MUL
 
-    _SIMPLE = frozenset({"exp", "log", "sqrt", "abs", "sin", "cos", "tanh", "sign", "relu",
-                         "softplus"})  # fmt: skip
-    _BINARY = {
-        "max": "maximum",
-        "min": "minimum",
-        "gt": "gt",
-        "ge": "ge",
-        "leaky_step": "leaky_step",
-    }
-
     def _print_Apply(self, node: N.Apply) -> tuple[str, int]:
         fn, args = node.fn, node.children
-        a = [self.doprint(x) for x in args]
         inner_arg = self._resolve(args[0]) if fn == "log" else args[0]
+        # Numerically stable compositions: log σ(x) and log softmax(z).
         if fn == "log" and isinstance(inner_arg, N.Apply) and inner_arg.fn == "sigmoid":
             return self.call("log_sigmoid", self.wrap(inner_arg.children[0], POW)), UNARY
         if fn == "log" and isinstance(inner_arg, N.Softmax):
             return f"{self.helper('_log_softmax')}({self.doprint(inner_arg.children[0])})", ATOM
-        if fn in self._SIMPLE:
-            return self.call(fn, a[0]), ATOM
-        if fn == "sigmoid":
-            return f"{self.helper('_sigmoid')}({a[0]})", ATOM
-        if fn == "leaky_relu":
-            alpha, x = self.wrap(args[1], MUL), self.wrap(args[0], MUL + 1)
-            return self.call("leaky_relu", a[0], alpha, x), ATOM
-        if fn in self._BINARY:
-            text = self.call(self._BINARY[fn], a[0], a[1])
-            return text, MUL if text.endswith("* 1.0") else ATOM
-        if fn == "pow":
-            p = args[1]
-            exponent = (
-                str(int(p.value))
-                if isinstance(p, N.Const) and p.value.is_Integer and p.value >= 0
-                else self.wrap(p, POW + 1)
-            )
-            return f"{self.wrap(args[0], POW + 1)} ** {exponent}", POW
-        raise NotImplementedError(f"no {self.backend.name} form for the function {fn}")
+        spec = function_spec(fn)
+        if not isinstance(spec.code, str):
+            return spec.code(self, node)
+        printed = spec.code_args(self, args) if spec.code_args else [self.doprint(x) for x in args]
+        text = self.call(fn, *printed)
+        return text, MUL if text.endswith("* 1.0") else ATOM
 
     # -- matrix algebra --------------------------------------------------------------------
 
@@ -208,54 +193,6 @@ class CodePrinter:
         if S.is_vector(a.shape):
             return self.print(a)  # 1-D arrays are their own transpose
         return f"{self.wrap(a, ATOM)}.T", ATOM
-
-    def _print_Inverse(self, node: N.Inverse) -> tuple[str, int]:
-        return self.call("inv", self.doprint(node.children[0])), ATOM
-
-    def _print_Det(self, node: N.Det) -> tuple[str, int]:
-        return self.call("det", self.doprint(node.children[0])), ATOM
-
-    def _print_LogDet(self, node: N.LogDet) -> tuple[str, int]:
-        return self.call("logdet", self.doprint(node.children[0])), ATOM
-
-    def _print_Trace(self, node: N.Trace) -> tuple[str, int]:
-        return self.call("trace", self.doprint(node.children[0])), ATOM
-
-    def _print_Diag(self, node: N.Diag) -> tuple[str, int]:
-        return self.call("diag", self.doprint(node.children[0])), ATOM
-
-    def _print_DiagPart(self, node: N.DiagPart) -> tuple[str, int]:
-        return self.call("diag_part", self.doprint(node.children[0])), ATOM
-
-    # -- reductions and vector functions ---------------------------------------------------
-
-    def _print_Sum(self, node: N.Sum) -> tuple[str, int]:
-        return self.call("sum", self.doprint(node.children[0])), ATOM
-
-    def _print_Mean(self, node: N.Mean) -> tuple[str, int]:
-        return self.call("mean", self.doprint(node.children[0])), ATOM
-
-    def _print_Norm2(self, node: N.Norm2) -> tuple[str, int]:
-        # sqrt(sum(x*x)) rather than np.linalg.norm, which would drop a complex-step perturbation.
-        inner = self.wrap(node.children[0], MUL + 1)
-        return self.call("sqrt", self.call("sum", f"{inner} * {inner}")), ATOM
-
-    def _print_Softmax(self, node: N.Softmax) -> tuple[str, int]:
-        return f"{self.helper('_softmax')}({self.doprint(node.children[0])})", ATOM
-
-    def _print_LogSoftmax(self, node: N.LogSoftmax) -> tuple[str, int]:
-        return f"{self.helper('_log_softmax')}({self.doprint(node.children[0])})", ATOM
-
-    def _print_LogSumExp(self, node: N.LogSumExp) -> tuple[str, int]:
-        return f"{self.helper('_logsumexp')}({self.doprint(node.children[0])})", ATOM
-
-    def _print_Concat(self, node: N.Concat) -> tuple[str, int]:
-        parts = ", ".join(self.doprint(p) for p in node.children)
-        return self.call("concat", parts), ATOM
-
-    def _print_Slice(self, node: N.Slice) -> tuple[str, int]:
-        start, stop = node.params
-        return f"{self.wrap(node.children[0], ATOM)}[{py_dim(start)}:{py_dim(stop)}]", ATOM
 
 
 NumpyPrinter = CodePrinter  # the default backend's printer, under its historical name

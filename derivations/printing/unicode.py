@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from ..ops.registry import every_spec
+
 _MACROS = {
     r"\alpha": "α", r"\beta": "β", r"\gamma": "γ", r"\delta": "δ", r"\epsilon": "ε",
     r"\zeta": "ζ", r"\eta": "η", r"\theta": "θ", r"\iota": "ι", r"\kappa": "κ",
@@ -19,8 +21,7 @@ _MACROS = {
     r"\omega": "ω", r"\Gamma": "Γ", r"\Delta": "Δ", r"\Theta": "Θ", r"\Lambda": "Λ",
     r"\Xi": "Ξ", r"\Pi": "Π", r"\Sigma": "Σ", r"\Phi": "Φ", r"\Psi": "Ψ", r"\Omega": "Ω",
     r"\circ": "∘", r"\partial": "∂", r"\sum": "Σ", r"\geq": "≥", r"\leq": "≤",
-    r"\tanh": "tanh", r"\exp": "exp", r"\log": "log", r"\sin": "sin", r"\cos": "cos",
-    r"\det": "det", r"\max": "max", r"\min": "min", r"\quad": "  ", r"\,": " ",
+    r"\quad": "  ", r"\,": " ",
     r"\left(": "(", r"\right)": ")", r"\left[": "[", r"\right]": "]",
     r"\left\lVert": "‖", r"\right\rVert": "‖", r"\left\lvert": "|", r"\right\rvert": "|",
     r"\mathbb{1}": "𝟙", r"\mathbf{1}": "𝟏", r"\\": "; ",
@@ -39,6 +40,10 @@ _MACROS |= {
     r"\left\lfloor": "⌊", r"\right\rfloor": "⌋", r"\left\lceil": "⌈", r"\right\rceil": "⌉",
     r"\left\{": "{", r"\right\}": "}", r"\{": "{", r"\}": "}",
 }  # fmt: skip
+# The ops' own words (\tanh -> tanh), from the op registry.
+_MACROS |= {
+    macro: text for spec in every_spec() for macro, text in getattr(spec, "unicode", {}).items()
+}
 _ACCENTS = {r"\hat": "\u0302", r"\bar": "\u0304", r"\tilde": "\u0303", r"\dot": "\u0307"}
 _CALLIGRAPHIC = dict(zip("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "𝒜ℬ𝒞𝒟ℰℱ𝒢ℋℐ𝒥𝒦ℒℳ𝒩𝒪𝒫𝒬ℛ𝒮𝒯𝒰𝒱𝒲𝒳𝒴𝒵", strict=True))
 _SUPERSCRIPT = {"T": "ᵀ", "-T": "⁻ᵀ", "-1": "⁻¹", "2": "²", "3": "³"}

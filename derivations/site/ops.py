@@ -1,7 +1,7 @@
 """The op reference, generated from the language's op tables.
 
-Every operator and every function a user may call (``language.elaborate.USER_FUNCTIONS``,
-which is built from the elementwise table and the reductions) gets a row: its syntax, what it
+Every operator and every function a user may call (the op registry's ``CALLS``, each with
+its ``doc``) gets a row: its syntax, what it
 means, and its derivative rule, which is not written here but derived from a small program and
 verified three ways at build time. ``tests/site`` fails when an op has no row.
 """
@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from html import escape
 
+from ..ops.registry import CALLS
 from .data import derivation, require_passed
 from .derivation_html import math
 from .templates import Links, page, table
@@ -40,37 +41,13 @@ OPS: list[OpDoc] = [
     OpDoc("**", "a ** 3", "elementwise power, scalar exponent", "x ** 3", {"x": S}),
     OpDoc(".T", "A.T", "transpose", "v.T @ W.T @ u", {"u": N, "W": ["n", "m"], "v": ["m"]}),
     OpDoc("unary -", "-a", "negation", "-(u.T @ x)", {"u": N, "x": N}),
-    OpDoc("exp", "exp(a)", "elementwise eˣ", "exp(x)", {"x": S}),
-    OpDoc("log", "log(a)", "elementwise natural logarithm", "log(x)", {"x": S}),
-    OpDoc("sqrt", "sqrt(a)", "elementwise square root", "sqrt(x)", {"x": S}),
-    OpDoc("abs", "abs(a)", "elementwise |x|", "abs(x)", {"x": S}),
-    OpDoc("sin", "sin(a)", "elementwise sine", "sin(x)", {"x": S}),
-    OpDoc("cos", "cos(a)", "elementwise cosine", "cos(x)", {"x": S}),
-    OpDoc("tanh", "tanh(a)", "elementwise hyperbolic tangent", "tanh(x)", {"x": S}),
-    OpDoc("sigmoid", "sigmoid(a)", "elementwise logistic σ(x) = 1/(1 + e⁻ˣ)", "sigmoid(x)", {"x": S}),
-    OpDoc("relu", "relu(a)", "elementwise max(x, 0)", "relu(x)", {"x": S}),
-    OpDoc("leaky_relu", "leaky_relu(a, alpha)", "x for x > 0, αx otherwise",
-          "leaky_relu(x, alpha)", {"x": S, "alpha": S}),
-    OpDoc("softplus", "softplus(a)", "elementwise log(1 + eˣ)", "softplus(x)", {"x": S}),
-    OpDoc("max", "max(a, b)", "elementwise maximum (ties route to a)", "max(x, y)", {"x": S, "y": S}),
-    OpDoc("min", "min(a, b)", "elementwise minimum (ties route to a)", "min(x, y)", {"x": S, "y": S}),
-    OpDoc("sum", "sum(A)", "sum of every entry", "sum(x)", {"x": N}),
-    OpDoc("mean", "mean(A)", "mean of every entry", "mean(x)", {"x": N}),
-    OpDoc("dot", "dot(a, b)", "inner product of two vectors", "dot(x, y)", {"x": N, "y": N}),
-    OpDoc("outer", "outer(a, b)", "outer product a bᵀ",
-          "u.T @ outer(x, y) @ v", {"u": N, "x": N, "y": ["m"], "v": ["m"]}),
-    OpDoc("norm2", "norm2(A)", "Euclidean (vector) or Frobenius (matrix) norm", "norm2(x)", {"x": N}),
-    OpDoc("trace", "trace(A)", "sum of the diagonal", "trace(W @ A)", {"W": ["n", "n"], "A": ["n", "n"]}),
-    OpDoc("det", "det(A)", "determinant", "det(A)", {"A": ["n", "n"]}),
-    OpDoc("logdet", "logdet(A)", "log |det A|", "logdet(A)", {"A": ["n", "n"]}),
-    OpDoc("inv", "inv(A)", "matrix inverse", "u.T @ inv(A) @ v", {"u": N, "A": ["n", "n"], "v": N}),
-    OpDoc("diag", "diag(v)", "the diagonal matrix with v on its diagonal",
-          "u.T @ diag(x) @ v", {"u": N, "x": N, "v": N}),
-    OpDoc("softmax", "softmax(a)", "exp(a) / sum(exp(a)) of a vector", "softmax(x)", {"x": N}),
-    OpDoc("log_softmax", "log_softmax(a)", "log of the softmax, computed stably", "log_softmax(x)", {"x": N}),
-    OpDoc("logsumexp", "logsumexp(a)", "log Σ exp(aᵢ), computed stably", "logsumexp(x)", {"x": N}),
-    OpDoc("concat", "concat(a, b, …)", "stack vectors into one", "concat(x, y)", {"x": N, "y": ["m"]}),
 ]  # fmt: skip
+# Every function and call a user may write, from the op registry (each spec's ``doc``).
+OPS += [
+    OpDoc(name, spec.doc.syntax, spec.doc.meaning, spec.doc.program, dict(spec.doc.variables))
+    for name, spec in CALLS.items()
+    if spec.doc is not None
+]
 
 
 def _row(op: OpDoc) -> list[str]:

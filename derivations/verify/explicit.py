@@ -1,9 +1,10 @@
-"""Expand nodes into explicit SymPy matrices of scalar symbols, one method per node class.
+"""Expand nodes into explicit SymPy matrices of scalar symbols: each op's meaning on matrices.
 
 This is the ground truth of the exact check: at small sizes every entry of the program is an
 ordinary SymPy expression, ``sympy.diff`` differentiates it, and the matrix-level result must
-agree entry by entry. Nothing here shares code with the matrix rules it checks, and the scalar
-functions come from their definitions (``definitions.py``), not from our derivative table.
+agree entry by entry. Nothing here shares code with the matrix rules it checks: the structural ops are
+written here, every other op's meaning is its registry entry's ``exact`` (``derivations/ops``),
+and the scalar functions come from their definitions, not from our derivative table.
 Every matrix built is charged to the check's work budget.
 """
 
@@ -15,6 +16,7 @@ from typing import TYPE_CHECKING
 import sympy as sp
 
 from ..expr import nodes as N
+from ..ops.registry import MissingOp, node_spec
 from . import definitions
 from .implicit import compound, implicit_det, implicit_inverse
 
@@ -78,10 +80,13 @@ class Explicit:
     def evaluate(self, node: N.Node) -> sp.Matrix:
         if node in self.memo:
             return self.memo[node]
-        method = getattr(self, f"_x_{type(node).__name__}", None)
-        if method is None:
-            raise NotImplementedError(f"no explicit evaluation for {type(node).__name__}")
-        value = method(node)
+        spec = node_spec(node)
+        if spec.structural:
+            value = _STRUCTURAL[type(node)](self, node)
+        elif spec.exact is not None:
+            value = spec.exact(self, node)
+        else:
+            raise MissingOp(f"the registry entry of {spec.key} has no exact meaning (``exact``)")
         if self.work is not None:
             self.work.built(value)
         self.memo[node] = value
@@ -157,7 +162,8 @@ class Explicit:
     def _x_Transpose(self, node: N.Node) -> sp.Matrix:
         return self.evaluate(node.children[0]).T
 
-    def _square(self, node: N.Node) -> sp.Matrix:
+    def square(self, node: N.Node) -> sp.Matrix:
+        """The square matrix operand of inv/det/logdet, if small enough to invert exactly."""
         m = self.evaluate(node.children[0])
         if m.shape[0] > MAX_EXACT_INVERSE:
             from .exact import Budget
@@ -167,69 +173,38 @@ class Explicit:
             )
         return m
 
-    def _x_Inverse(self, node: N.Node) -> sp.Matrix:
-        # Adjugate over determinant (Berkowitz: no division, no pivoting on symbols, no
-        # simplification), so the cost is fixed by the size.
-        m = self._square(node)
+    def inverse(self, node: N.Node) -> sp.Matrix:
+        """inv of the operand: adjugate over determinant (Berkowitz: no division, no pivoting
+        on symbols, no simplification) when its entries are symbols, so the cost is fixed by
+        the size; solved at each point when they are compound, as adjugates of fractions swell
+        without bound (implicit.py)."""
+        m = self.square(node)
         if compound(m):
-            return implicit_inverse(m)  # solved at each point: adjugates of fractions swell
+            return implicit_inverse(m)
         det = m.det(method="berkowitz")
         if det == 0:
             raise ZeroDivisionError("the matrix is singular")
         return m.adjugate(method="berkowitz") / det
 
-    def _determinant(self, node: N.Node) -> sp.Expr:
-        m = self._square(node)
+    def determinant(self, node: N.Node) -> sp.Expr:
+        """det of the operand, by the same choice as ``inverse``."""
+        m = self.square(node)
         return implicit_det(m) if compound(m) else m.det(method="berkowitz")
 
-    def _x_Det(self, node: N.Node) -> sp.Matrix:
-        return sp.Matrix([[self._determinant(node)]])
 
-    def _x_LogDet(self, node: N.Node) -> sp.Matrix:
-        # logdet is log|det|, as the language defines it: negative determinants are in its domain.
-        return sp.Matrix([[sp.log(definitions.magnitude(self._determinant(node)))]])
-
-    def _x_Trace(self, node: N.Node) -> sp.Matrix:
-        return sp.Matrix([[self.evaluate(node.children[0]).trace()]])
-
-    def _x_Diag(self, node: N.Node) -> sp.Matrix:
-        v = self.evaluate(node.children[0])
-        return sp.diag(*list(v))
-
-    def _x_DiagPart(self, node: N.Node) -> sp.Matrix:
-        m = self.evaluate(node.children[0])
-        return sp.Matrix([m[i, i] for i in range(m.shape[0])])
-
-    # -- reductions and vector functions ---------------------------------------------------
-
-    def _x_Sum(self, node: N.Node) -> sp.Matrix:
-        return sp.Matrix([[sum(self.evaluate(node.children[0]))]])
-
-    def _x_Mean(self, node: N.Node) -> sp.Matrix:
-        m = self.evaluate(node.children[0])
-        return sp.Matrix([[sum(m) / len(m)]])
-
-    def _x_Norm2(self, node: N.Node) -> sp.Matrix:
-        m = self.evaluate(node.children[0])
-        return sp.Matrix([[sp.sqrt(sum(e**2 for e in m))]])
-
-    def _x_Softmax(self, node: N.Node) -> sp.Matrix:
-        v = self.evaluate(node.children[0])
-        total = sum(sp.exp(e) for e in v)
-        return v.applyfunc(lambda e: sp.exp(e) / total)
-
-    def _x_LogSoftmax(self, node: N.Node) -> sp.Matrix:
-        v = self.evaluate(node.children[0])
-        lse = sp.log(sum(sp.exp(e) for e in v))
-        return v.applyfunc(lambda e: e - lse)
-
-    def _x_LogSumExp(self, node: N.Node) -> sp.Matrix:
-        v = self.evaluate(node.children[0])
-        return sp.Matrix([[sp.log(sum(sp.exp(e) for e in v))]])
-
-    def _x_Concat(self, node: N.Node) -> sp.Matrix:
-        return sp.Matrix.vstack(*(self.evaluate(c) for c in node.children))
-
-    def _x_Slice(self, node: N.Slice) -> sp.Matrix:
-        start, stop = (self.dim(p) for p in node.params)
-        return self.evaluate(node.children[0])[start:stop, :]
+# The structural ops' meanings; every other op's is its registry entry's ``exact``.
+_STRUCTURAL = {
+    N.Var: Explicit._x_Var,
+    N.Const: Explicit._x_Const,
+    N.Zeros: Explicit._x_Zeros,
+    N.Ones: Explicit._x_Ones,
+    N.Identity: Explicit._x_Identity,
+    N.Basis: Explicit._x_Basis,
+    N.Add: Explicit._x_Add,
+    N.Neg: Explicit._x_Neg,
+    N.Mul: Explicit._x_Mul,
+    N.Div: Explicit._x_Div,
+    N.Apply: Explicit._x_Apply,
+    N.MatMul: Explicit._x_MatMul,
+    N.Transpose: Explicit._x_Transpose,
+}

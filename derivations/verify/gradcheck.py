@@ -409,13 +409,13 @@ def program_kinks(program: Any, indices: Mapping[str, int] | None = None) -> Kin
     """
     from ..engine import compile_program
     from ..expr import nodes as N
-    from ..expr.functions import FUNCTIONS
+    from ..ops.registry import function_spec
 
     graph = compile_program(program, indices)
     kinked = [
         node
         for node in graph.nodes
-        if node.op is N.Apply and FUNCTIONS[node.params[0]].kinks is not None
+        if node.op is N.Apply and function_spec(node.params[0]).kinks is not None
     ]
 
     def kinks(inputs: dict[str, Any]) -> list[np.ndarray]:
@@ -425,7 +425,7 @@ def program_kinks(program: Any, indices: Mapping[str, int] | None = None) -> Kin
             if node.id not in values:
                 continue  # not on the output's path
             args = [values[j] for j in node.inputs]
-            kind = FUNCTIONS[node.params[0]].kinks
+            kind = function_spec(node.params[0]).kinks
             out.append(args[0] if kind == "zero" else args[0] - args[1])
         return out
 

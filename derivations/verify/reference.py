@@ -4,9 +4,10 @@ Every other check starts from the elaborated program, so a mistake of the elabor
 read as ``b - a``, ``mean`` as ``sum``) would be verified as faithfully as a right reading. This
 evaluator starts from the syntax tree the parser returns, before elaboration and name
 introduction, and gives each construct the meaning the README's language table states, in
-NumPy, one line each. Vectors are columns (n, 1) and scalars 1×1, so ``x @ x.T`` is an outer
-product and broadcasting does the scalar cases. It imports nothing from the elaborator, the
-expression nodes or the printers.
+NumPy: each call's ``value`` from the op registry, one line each, written apart from the
+elaborator's builders. Vectors are columns (n, 1) and scalars 1×1, so ``x @ x.T`` is an outer
+product and broadcasting does the scalar cases. It imports nothing from the elaborator or the
+printers.
 """
 
 from __future__ import annotations
@@ -17,48 +18,17 @@ from typing import Any
 import numpy as np
 
 from ..language import ast
+from ..ops.registry import CALLS as OP_CALLS
 
 Array = np.ndarray
-
-
-def _logsumexp(v: Array) -> Array:
-    m = np.max(v)
-    return np.array([[m + np.log(np.sum(np.exp(v - m)))]])
 
 
 def _scalar(x: Any) -> Array:
     return np.array([[float(x)]])
 
 
-CALLS: dict[str, Callable[..., Array]] = {
-    "exp": np.exp,
-    "log": np.log,
-    "sqrt": np.sqrt,
-    "abs": np.abs,
-    "sin": np.sin,
-    "cos": np.cos,
-    "tanh": np.tanh,
-    "sigmoid": lambda x: 1 / (1 + np.exp(-x)),
-    "relu": lambda x: np.maximum(x, 0),
-    "leaky_relu": lambda x, a: np.where(x > 0, x, a * x),
-    "softplus": lambda x: np.logaddexp(0, x),
-    "max": np.maximum,
-    "min": np.minimum,
-    "sum": lambda x: _scalar(np.sum(x)),
-    "mean": lambda x: _scalar(np.mean(x)),
-    "dot": lambda a, b: _scalar(np.sum(a * b)),
-    "outer": lambda a, b: a @ b.T,
-    "norm2": lambda x: _scalar(np.sqrt(np.sum(x * x))),
-    "trace": lambda x: _scalar(np.trace(x)),
-    "det": lambda x: _scalar(np.linalg.det(x)),
-    "logdet": lambda x: _scalar(np.log(np.abs(np.linalg.det(x)))),
-    "inv": np.linalg.inv,
-    "diag": lambda v: np.diag(v.ravel()),
-    "softmax": lambda v: np.exp(v - _logsumexp(v)),
-    "log_softmax": lambda v: v - _logsumexp(v),
-    "logsumexp": _logsumexp,
-    "concat": lambda *vs: np.vstack(vs),
-}
+# Each call's NumPy meaning, as the op registry states it (one line per op there).
+CALLS: dict[str, Callable[..., Array]] = {name: spec.value for name, spec in OP_CALLS.items()}
 
 BINARY: dict[str, Callable[[Array, Array], Array]] = {
     "+": np.add,

@@ -20,8 +20,8 @@ import numpy as np
 import sympy as sp
 
 from ..expr import nodes as N
-from ..expr.functions import FUNCTIONS
 from ..expr.program import TypedProgram
+from ..ops.registry import function_spec, node_spec
 from ..printing.numpy_code import HELPERS, NumpyPrinter
 from .numeric import load_module
 
@@ -113,7 +113,8 @@ def domain_of(program: TypedProgram) -> Domain:
     nonzero: set[str] = set()
     conditioned: set[str] = set()
     for node in N.walk(program.inlined()):
-        if isinstance(node, N.Apply) and FUNCTIONS[node.fn].domain == "positive":
+        domain = node_spec(node).domain
+        if isinstance(node, N.Apply) and function_spec(node.fn).domain == "positive":
             positive |= N.free_vars(node.children[0])
         elif isinstance(node, N.Apply) and node.fn == "pow":
             base, exponent = node.children
@@ -123,9 +124,9 @@ def domain_of(program: TypedProgram) -> Domain:
                 positive |= N.free_vars(base)
         elif isinstance(node, N.Div):
             nonzero |= N.free_vars(node.children[1])
-        elif isinstance(node, N.Inverse | N.Det | N.LogDet):
+        elif domain == "conditioned":
             conditioned |= N.free_vars(node.children[0])
-        elif isinstance(node, N.Norm2):
+        elif domain == "nonzero":
             nonzero |= N.free_vars(node.children[0])
     return Domain(positive, nonzero - positive, conditioned)
 
@@ -143,7 +144,7 @@ def kink_arguments(program: TypedProgram) -> list[N.Node]:
     extra = [program.inlined(d.ref) for d in program.definitions]
     for node in [n for r in [root, *extra] for n in N.walk(r)]:
         if isinstance(node, N.Apply):
-            kinks = FUNCTIONS[node.fn].kinks
+            kinks = function_spec(node.fn).kinks
             if kinks == "zero":
                 out.append(node.children[0])
             elif kinks == "tie":
@@ -155,7 +156,7 @@ def kink_arguments(program: TypedProgram) -> list[N.Node]:
 def matrix_arguments(program: TypedProgram) -> list[N.Node]:
     """The matrices that inv, det and logdet see: they must be well-conditioned at the draw."""
     root = program.inlined()
-    return [n.children[0] for n in N.walk(root) if isinstance(n, N.Inverse | N.Det | N.LogDet)]
+    return [n.children[0] for n in N.walk(root) if node_spec(n).domain == "conditioned"]
 
 
 def compile_nodes(program: TypedProgram, nodes: list[N.Node]) -> object:
@@ -188,7 +189,7 @@ def pole_arguments(program: TypedProgram) -> list[N.Node]:
     for node in N.walk(program.inlined()):
         if isinstance(node, N.Div):
             out.append(node.children[1])
-        elif isinstance(node, N.Norm2):
+        elif node_spec(node).domain == "nonzero":  # a norm
             out.append(node)
         elif isinstance(node, N.Apply) and node.fn == "pow":
             base, exponent = node.children

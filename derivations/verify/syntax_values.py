@@ -15,18 +15,13 @@ import numpy as np
 
 from ..language.ast import BinOp, Call, Name, Number, Syntax, TransposeOp, Unary, children
 from ..language.shape_inference import Ambiguous, Mismatch, ShapeInference
+from ..ops.registry import CALLS, FUNCTIONS
 
 ReadError = Mismatch
 __all__ = ["Ambiguous", "ReadError", "SyntaxEvaluator", "evaluate_syntax"]
 
-_ELEMENTWISE = {
-    "exp": np.exp, "log": np.log, "sqrt": np.sqrt, "abs": np.abs, "sin": np.sin, "cos": np.cos,
-    "tanh": np.tanh, "sigmoid": lambda x: 1.0 / (1.0 + np.exp(-x)), "sign": np.sign,
-    "relu": lambda x: np.maximum(x, 0.0), "softplus": lambda x: np.logaddexp(0.0, x),
-    "max": np.maximum, "min": np.minimum, "gt": lambda a, b: (a > b) * 1.0,
-    "ge": lambda a, b: (a >= b) * 1.0, "leaky_relu": lambda x, a: np.where(x > 0, x, a * x),
-    "leaky_step": lambda x, a: np.where(x > 0, 1.0, a),
-}  # fmt: skip
+# Every function's NumPy meaning (internal ones too: 𝟙[a > b], sign), from the op registry.
+_ELEMENTWISE = {name: spec.value for name, spec in FUNCTIONS.items()}
 
 
 def _column(value: Any) -> np.ndarray:
@@ -100,32 +95,11 @@ class SyntaxEvaluator:
         args = [self.value(a) for a in node.args]
         if fn in _ELEMENTWISE:
             return np.asarray(_ELEMENTWISE[fn](*args), dtype=float)
-        x = args[0]
-        scalar = {
-            "sum": lambda: np.sum(x),
-            "mean": lambda: np.mean(x),
-            "norm2": lambda: np.sqrt(np.sum(x * x)),
-            "trace": lambda: np.trace(x),
-            "det": lambda: np.linalg.det(x),
-            "logdet": lambda: np.linalg.slogdet(x)[1],
-            "logsumexp": lambda: np.max(x) + np.log(np.sum(np.exp(x - np.max(x)))),
-            "dot": lambda: np.sum(x * args[1]),
-        }
-        if fn in scalar:
-            return np.array([[scalar[fn]()]])
-        if fn == "inv":
-            return np.linalg.inv(x)
-        if fn == "softmax":
-            e = np.exp(x - np.max(x))
-            return e / np.sum(e)
-        if fn == "log_softmax":
-            return x - np.max(x) - np.log(np.sum(np.exp(x - np.max(x))))
-        if fn == "outer":
-            return x @ args[1].T
-        if fn == "diag":
-            return np.diag(x[:, 0]) if x.shape[1] == 1 else np.diag(x).reshape(-1, 1)
-        if fn == "concat":
-            return np.vstack(args)
+        if fn == "diag" and args[0].shape[1] != 1:
+            return np.diag(args[0]).reshape(-1, 1)  # diag of a matrix: its diagonal, as printed
+        spec = CALLS.get(fn)
+        if spec is not None:
+            return np.asarray(spec.value(*args), dtype=float)
         raise Mismatch(f"unknown function {fn!r}")
 
 

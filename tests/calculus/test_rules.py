@@ -8,10 +8,10 @@ from derivations import derive
 from derivations.calculus.derivation import derive_program
 from derivations.calculus.rules import JACOBIAN, VJP
 from derivations.expr import nodes as N
-from derivations.expr.functions import FUNCTIONS
 from derivations.expr.program import TypedProgram
 from derivations.expr.shapes import free_dims, user_shape
 from derivations.limits import DEFAULT_LIMITS
+from derivations.ops.registry import FUNCTIONS, NODES, SUGAR
 from derivations.result import make_result
 from derivations.verify.run import verify_result
 from tests.op_programs import INDEX_ONLY, NODE_PROGRAMS, USER_PROGRAMS
@@ -19,14 +19,18 @@ from tests.op_programs import INDEX_ONLY, NODE_PROGRAMS, USER_PROGRAMS
 
 def test_every_op_is_covered() -> None:
     covered = {op for op, *_ in USER_PROGRAMS} | {op for op, *_ in NODE_PROGRAMS} | INDEX_ONLY
-    missing_classes = {cls.__name__ for cls in N.NODE_CLASSES} - covered
-    missing_functions = set(FUNCTIONS) - covered
-    assert not missing_classes, f"node classes without a test program: {missing_classes}"
-    assert not missing_functions, f"functions without a test program: {missing_functions}"
+    missing_classes = {cls.__name__ for cls in NODES} - covered
+    missing_functions = (set(FUNCTIONS) | {s.name for s in SUGAR}) - covered
+    assert not missing_classes, (
+        f"node classes without an example in the registry: {missing_classes}"
+    )
+    assert not missing_functions, (
+        f"functions without an example in the registry: {missing_functions}"
+    )
 
 
 def test_every_class_has_both_rules() -> None:
-    for cls in N.NODE_CLASSES:
+    for cls in NODES:
         assert cls in VJP, f"no adjoint rule for {cls.__name__}"
         assert cls in JACOBIAN, f"no Jacobian rule for {cls.__name__}"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-from derivations.expr.functions import sigmoid
+from derivations.calculus.elementwise import sigmoid
 
 
 def test_tanh_is_a_rescaled_sigmoid() -> None:

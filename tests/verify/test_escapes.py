@@ -7,6 +7,7 @@ so the scalar-table mutants clear those caches before and after.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from pathlib import Path
 
@@ -14,11 +15,12 @@ import pytest
 
 from derivations import derive
 from derivations.calculus import algebra as A
+from derivations.calculus import elementwise as F
 from derivations.calculus import rules, scalar
-from derivations.expr import functions as F
 from derivations.expr import nodes as N
+from derivations.language import calls as C
 from derivations.language import elaborate as E
-from derivations.printing.numpy_code import NumpyPrinter
+from derivations.ops.registry import NODES
 from derivations.verify import run
 from derivations.verify.sampling import choose_sizes, good_sizes
 
@@ -67,6 +69,16 @@ def test_a_mean_that_counts_n_plus_m_entries_is_caught(monkeypatch) -> None:
     assert {"finite_differences", "backprop_engine"} <= _failed(r)
 
 
+def _plant_logdet_as_log_det(monkeypatch) -> None:
+    """The registry's NumPy form of logdet swapped for log(det(A)), wrong where det < 0."""
+
+    def wrong(p, node):
+        return f"np.log(np.linalg.det({p.doprint(node.children[0])}))", 100
+
+    spec = NODES[N.LogDet]
+    monkeypatch.setitem(NODES, N.LogDet, dataclasses.replace(spec, code={"numpy": wrong}))
+
+
 # -- 2. domains drawn too narrowly -----------------------------------------------------------------
 
 
@@ -78,10 +90,7 @@ def test_abs_derivative_as_a_step_is_caught_under_a_norm(monkeypatch, fresh_part
 
 
 def test_logdet_printed_as_log_det_is_caught_at_a_negative_determinant(monkeypatch) -> None:
-    def wrong(self, node):
-        return f"np.log(np.linalg.det({self.doprint(node.children[0])}))", 100
-
-    monkeypatch.setattr(NumpyPrinter, "_print_LogDet", wrong)
+    _plant_logdet_as_log_det(monkeypatch)
     r = derive("logdet(A)", {"A": ["n", "n"]})
     assert r.verification_passed is False
     assert "source_reference" in _failed(r)
@@ -113,7 +122,7 @@ def test_a_minus_b_read_as_b_minus_a_is_caught(monkeypatch) -> None:
 
 
 def test_mean_read_as_sum_is_caught(monkeypatch) -> None:
-    monkeypatch.setitem(E._REDUCTION_BUILDERS, "mean", E._REDUCTION_BUILDERS["sum"])
+    monkeypatch.setitem(C.BUILDERS, "mean", C.BUILDERS["sum"])
     r = derive("mean(tanh(W @ x))", {"W": ["n", "m"], "x": ["m"]})
     assert r.verification_passed is False
     assert "source_reference" in _failed(r)
@@ -124,7 +133,7 @@ def test_dot_read_as_a_transpose_a_is_caught(monkeypatch) -> None:
         a, _ = args
         return N.MatMul(N.Transpose(a), a)
 
-    monkeypatch.setitem(E._REDUCTION_BUILDERS, "dot", wrong)
+    monkeypatch.setitem(C.BUILDERS, "dot", wrong)
     r = derive("dot(a, b) * c", {"a": ["n"], "b": ["n"], "c": []})
     assert r.verification_passed is False
     assert "source_reference" in _failed(r)
@@ -200,10 +209,7 @@ def test_the_exact_check_keeps_its_own_domain_when_the_sampler_narrows(monkeypat
     original = sampling._matrix
     monkeypatch.setattr(sampling, "_matrix", positive_only)
 
-    def wrong(self, node):
-        return f"np.log(np.linalg.det({self.doprint(node.children[0])}))", 100
-
-    monkeypatch.setattr(NumpyPrinter, "_print_LogDet", wrong)
+    _plant_logdet_as_log_det(monkeypatch)
     r = derive("logdet(A)", {"A": ["n", "n"]})
     assert r.verification_passed is False
     assert "exact_componentwise" in _failed(r)

@@ -1,28 +1,27 @@
-"""The elementwise function table: one entry per scalar function, SymPy doing the calculus.
+"""The elementwise functions' derivative rules: one local partial per function, through SymPy.
 
-Each entry names the SymPy function that defines it. The symbolic rule for every elementwise
-function is the same (``calculus/rules.py``: upstream ∘ ∂f/∂argₖ); the partial ∂f/∂argₖ comes
-from ``sympy.diff`` on this table, which is where SymPy is strong. The functions SymPy lacks
-(σ, ReLU, softplus, the indicators) are defined here with their derivatives (``fdiff``) and a
-numeric definition (``_eval_evalf``) so that exact checks can evaluate them.
-
-The printers and the engine keep their own per-function entries; the sampling domain and the
-kinks listed here steer verification away from places where a derivative does not exist.
+Each function's rule is its SymPy counterpart: a SymPy builtin (exp, log, sin…, whose
+derivatives SymPy knows) or a class defined here with its derivative ``fdiff`` (σ, ReLU,
+softplus, the indicators, which SymPy lacks). ``scalar.py`` differentiates them with
+``sympy.diff``; ``rules.py`` builds both the VJP and the Jacobian of every function from that
+one partial. The registry (``derivations/ops``) holds everything else about the functions; the
+engine never imports this module (its gates are written independently), and the exact check
+uses the registry's definitions, so a wrong ``fdiff`` here cannot agree with itself.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import sympy as sp
+
+from ..ops.functions import FUNCTIONS
 
 
 class _Elementwise(sp.Function):
     """Base for our scalar functions: evaluate numerically through their definition."""
 
     @classmethod
-    def definition(cls, *args: sp.Expr) -> sp.Expr:  # pragma: no cover - overridden
-        raise NotImplementedError
+    def definition(cls, *args: sp.Expr) -> sp.Expr:
+        raise NotImplementedError(f"{cls.__name__} has no definition")
 
     def _eval_evalf(self, prec: int) -> sp.Expr:
         return self.definition(*self.args).evalf(prec)
@@ -177,65 +176,42 @@ def _pow(a: sp.Expr, b: sp.Expr) -> sp.Expr:
     return a**b
 
 
-@dataclass(frozen=True)
-class ElementwiseFunction:
-    """One scalar function applied entry by entry.
-
-    ``domain`` says where verification may sample the first argument: ``real`` (within ±2),
-    ``positive`` (0.5 to 2) or ``unit`` (within ±1). ``kinks`` are the first-argument values (or,
-    for two-argument functions, the places a == b) where the derivative jumps; inputs near them
-    are flagged rather than reported as failures. ``analytic`` says the complex-step derivative
-    is valid through it.
-    """
-
-    name: str
-    arity: int
-    sympy: type[sp.Function] | object
-    domain: str = "real"
-    kinks: str | None = None  # None, "zero" (of the first argument) or "tie" (a == b)
-    analytic: bool = True
-    user_facing: bool = True
-    # Arguments after the first must be scalars (leaky ReLU's α), not broadcast arrays.
-    scalar_params: bool = False
-
-    def apply(self, *args: sp.Expr) -> sp.Expr:
-        return self.sympy(*args)  # type: ignore[operator]
+def _pow(a: sp.Expr, b: sp.Expr) -> sp.Expr:
+    return a**b
 
 
-FUNCTIONS: dict[str, ElementwiseFunction] = {
-    f.name: f
-    for f in [
-        ElementwiseFunction("exp", 1, sp.exp),
-        ElementwiseFunction("log", 1, sp.log, domain="positive"),
-        ElementwiseFunction("sqrt", 1, sp.sqrt, domain="positive"),
-        ElementwiseFunction("abs", 1, eabs, kinks="zero", analytic=False),
-        ElementwiseFunction("sin", 1, sp.sin),
-        ElementwiseFunction("cos", 1, sp.cos),
-        ElementwiseFunction("tanh", 1, sp.tanh),
-        ElementwiseFunction("sigmoid", 1, sigmoid),
-        ElementwiseFunction("relu", 1, relu, kinks="zero", analytic=False),
-        ElementwiseFunction(
-            "leaky_relu", 2, leaky_relu, kinks="zero", analytic=False, scalar_params=True
-        ),
-        ElementwiseFunction("softplus", 1, softplus),
-        ElementwiseFunction("max", 2, emax, kinks="tie", analytic=False),
-        ElementwiseFunction("min", 2, emin, kinks="tie", analytic=False),
-        ElementwiseFunction("pow", 2, _pow, user_facing=False),
-        # Derivatives only: they appear in results, never in what users write.
-        ElementwiseFunction("gt", 2, gt, kinks="tie", analytic=False, user_facing=False),
-        ElementwiseFunction("ge", 2, ge, kinks="tie", analytic=False, user_facing=False),
-        ElementwiseFunction("sign", 1, sign, kinks="zero", analytic=False, user_facing=False),
-        ElementwiseFunction(
-            "leaky_step",
-            2,
-            leaky_step,
-            kinks="zero",
-            analytic=False,
-            user_facing=False,
-            scalar_params=True,
-        ),
-    ]
+# Function name -> its SymPy counterpart (what sympy.diff differentiates).
+SYMPY: dict[str, object] = {
+    "exp": sp.exp,
+    "log": sp.log,
+    "sqrt": sp.sqrt,
+    "abs": eabs,
+    "sin": sp.sin,
+    "cos": sp.cos,
+    "tanh": sp.tanh,
+    "sigmoid": sigmoid,
+    "relu": relu,
+    "leaky_relu": leaky_relu,
+    "softplus": softplus,
+    "max": emax,
+    "min": emin,
+    "pow": _pow,
+    "gt": gt,
+    "ge": ge,
+    "sign": sign,
+    "leaky_step": leaky_step,
 }
 
-# SymPy function class -> table name, for turning SymPy derivatives back into nodes.
-SYMPY_TO_NAME: dict[object, str] = {f.sympy: f.name for f in FUNCTIONS.values() if f.name != "pow"}
+# SymPy function class -> function name, for turning SymPy derivatives back into nodes.
+SYMPY_TO_NAME: dict[object, str] = {f: name for name, f in SYMPY.items() if name != "pow"}
+
+
+def sympy_function(name: str) -> object:
+    """The SymPy counterpart of a registered function, or a clear error if it has no rule."""
+    if name not in SYMPY:
+        known = "registered" if name in FUNCTIONS else "not registered"
+        raise NotImplementedError(
+            f"no derivative rule for the function {name!r} ({known} in derivations/ops); "
+            "add its SymPy counterpart to derivations/calculus/elementwise.py::SYMPY"
+        )
+    return SYMPY[name]

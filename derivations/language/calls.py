@@ -1,0 +1,140 @@
+"""Calls in a program -> typed nodes: the function table is the op registry.
+
+Every call is checked here (is it a function, does it take this many arguments), then built by
+its registry entry's builder (``derivations/ops``), which checks the operands' shapes and
+explains a mismatch. Elementwise functions share one builder: equal shapes or a scalar.
+"""
+
+from __future__ import annotations
+
+import difflib
+from typing import Any
+
+from ..errors import ChainruleError
+from ..expr import nodes as N
+from ..expr import shapes as S
+from ..ops.registry import CALLS, FUNCTIONS, usage
+from ..ops.spec import Builder, FunctionSpec
+from .ast import Call, Pos
+from .declarations import USER_FUNCTIONS
+
+# The builders of every non-elementwise call, by name (tests swap one to check that a wrong
+# reading of the source is caught).
+BUILDERS: dict[str, Builder] = {
+    name: spec.build  # type: ignore[misc]
+    for name, spec in CALLS.items()
+    if not isinstance(spec, FunctionSpec)
+}
+
+
+class CallElaboration:
+    """The elaborator's calls (mixed into ``elaborate._Elaborator``)."""
+
+    inputs: dict[str, N.Var]
+    intermediates: dict[str, N.Var]
+
+    def error(
+        self, kind: str, message: str, pos: Pos, hint: str | None = None, **details: object
+    ) -> ChainruleError:
+        raise NotImplementedError  # provided by the elaborator
+
+    def shape_error(
+        self, message: str, pos: Pos, hint: str | None, *operands: N.Node
+    ) -> ChainruleError:
+        raise NotImplementedError  # provided by the elaborator
+
+    def expr(self, syn: Any) -> N.Node:
+        raise NotImplementedError  # provided by the elaborator
+
+    def call(self, syn: Call) -> N.Node:
+        name = syn.func
+        if name not in USER_FUNCTIONS and (name in self.inputs or name in self.intermediates):
+            raise self.error(
+                "unknown_function",
+                f"{name!r} is a variable, not a function",
+                syn.func_pos,
+                f"write an operator for the product: {name} @ (...) for a matrix product,"
+                f" {name} * (...) for a product by a scalar or elementwise",
+                name=name,
+            )
+        if name == "ones":
+            raise self.error(
+                "unknown_function",
+                "𝟏 (a vector of ones) has no form in the expression language",
+                syn.func_pos,
+                "write the answer without 𝟏, e.g. \\sum_i x_i as \\sum x, or 𝟏 xᵀ as a sum of rows",
+                name=name,
+            )
+        internal = syn.internal and name in FUNCTIONS and not FUNCTIONS[name].user_facing
+        if name not in USER_FUNCTIONS and not internal:
+            close = difflib.get_close_matches(name, list(USER_FUNCTIONS), n=1, cutoff=0.5)
+            hint = (
+                f"did you mean {close[0]}?"
+                if close
+                else "known functions: " + ", ".join(sorted(USER_FUNCTIONS))
+            )
+            raise self.error(
+                "unknown_function", f"unknown function {name!r}", syn.func_pos, hint, name=name
+            )
+        arity = FUNCTIONS[name].arity if internal else USER_FUNCTIONS[name]
+        if (arity is None and not syn.args) or (arity is not None and len(syn.args) != arity):
+            want = (
+                "one or more arguments"
+                if arity is None
+                else f"{arity} argument{'s' * (arity != 1)}"
+            )
+            raise self.error(
+                "arity",
+                f"{name} takes {want}, got {len(syn.args)}",
+                syn.func_pos,
+                f"call it as {usage(name)}",
+                expected=arity,
+                got=len(syn.args),
+            )
+        args = [self.expr(a) for a in syn.args]
+        if name == "log" and isinstance(args[0], N.Softmax):
+            # log softmax(z) is the log-softmax: one op, stable in value and in gradient.
+            return N.LogSoftmax(args[0].children[0])
+        if name in FUNCTIONS:
+            return self.elementwise(name, args, syn)
+        return BUILDERS[name](self, args, syn)
+
+    def elementwise(self, name: str, args: list[N.Node], syn: Call) -> N.Node:
+        spec = FUNCTIONS[name]
+        if spec.scalar_params:
+            for extra in args[1:]:
+                if not extra.is_scalar:
+                    raise self.shape_error(
+                        f"the second argument of {name} must be a scalar, not {S.describe(extra.shape)}",
+                        syn.func_pos,
+                        f"e.g. {name}(x, 0.01)",
+                        *args,
+                    )
+        elif len(args) == 2 and not (
+            args[0].is_scalar or args[1].is_scalar or args[0].shape == args[1].shape
+        ):
+            raise self.shape_error(
+                f"{name} of {S.describe(args[0].shape)} and {S.describe(args[1].shape)}: shapes must match",
+                syn.func_pos,
+                f"{name} is elementwise: give two arrays of the same shape, or a scalar",
+                *args,
+            )
+        return N.Apply(name, *args)
+
+    def need_vector(self, name: str, a: N.Node, syn: Call) -> None:
+        if not S.is_column(a.shape):
+            hint = f"{name} works on column vectors"
+            if S.is_row(a.shape):
+                hint += f": drop the transpose, {name}(x)"
+            raise self.shape_error(
+                f"{name} needs a vector, got {S.describe(a.shape)}", syn.func_pos, hint, a
+            )
+
+    def need_square(self, name: str, a: N.Node, syn: Call) -> None:
+        if not S.is_matrix(a.shape) or a.shape[0] != a.shape[1]:
+            raise self.shape_error(
+                f"{name} needs a square matrix, got {S.describe(a.shape)}",
+                syn.func_pos,
+                "declare it with equal dimensions, e.g. --var X=n,n",
+                a,
+            )
