@@ -150,6 +150,34 @@ async def _run(
     return await _on_worker(pool, op, payload, timed_out, before_wait=check, lost=lost)
 
 
+def _without_work(
+    op: str, key: str, etag: str, request: Request, cache: ResponseCache, settings: Settings
+) -> Response | None:
+    """The answer that costs nothing: 304 on a matching ETag, a cached answer (or its error),
+    a remembered time-out or crash; None when a worker has to compute it."""
+    context = _context(request)
+    entry = cache.get(key)
+    exists = entry is not None and not entry.error
+    if etag_matches(request.headers.get("if-none-match"), etag, exists):
+        context["cache"] = "not-modified"
+        return Response(
+            status_code=304,
+            headers={"ETag": etag, "Cache-Control": f"public, max-age={settings.cache_max_age}"},
+        )
+    if entry is not None:
+        context["cache"] = "hit"
+        if entry.error:
+            raise ChainruleError(**entry.error)
+        if "raw_digest" in context:
+            cache.remember_raw(context["raw_digest"], key)
+        return _success(entry.body, etag, settings, "hit")
+    failure = request.app.state.failures.get(op, key)
+    if failure is not None:
+        context["cache"] = "remembered"
+        raise _remembered(failure)
+    return None
+
+
 async def compute(
     op: str,
     body: BaseModel | dict[str, Any],
@@ -171,25 +199,9 @@ async def compute(
         key, payload = json.dumps(body, separators=(",", ":")), body
     etag = cache.etag(op, key)
     context = _context(request)
-    entry = cache.get(key)
-    exists = entry is not None and not entry.error
-    if etag_matches(request.headers.get("if-none-match"), etag, exists):
-        context["cache"] = "not-modified"
-        return Response(
-            status_code=304,
-            headers={"ETag": etag, "Cache-Control": f"public, max-age={settings.cache_max_age}"},
-        )
-    if entry is not None:
-        context["cache"] = "hit"
-        if entry.error:
-            raise ChainruleError(**entry.error)
-        if "raw_digest" in context:
-            cache.remember_raw(context["raw_digest"], key)
-        return _success(entry.body, etag, settings, "hit")
-    failure = request.app.state.failures.get(op, key)
-    if failure is not None:
-        context["cache"] = "remembered"
-        raise _remembered(failure)
+    known = _without_work(op, key, etag, request, cache, settings)
+    if known is not None:
+        return known
     context["cache"] = "miss"
     limiter: ClientLimiter = request.app.state.limiter
     prechecker: Prechecker = request.app.state.prechecker
