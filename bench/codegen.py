@@ -5,7 +5,7 @@
    form Xᵀ diag(σ ∘ (1 − σ)) X and jax.jit(jax.hessian), torch.autograd.functional.hessian.
 2. ``value_and_grad`` of a 4-layer tanh MLP (width 256, batch 64) in each backend against a
    hand-written NumPy forward and backward pass.
-3. Rendering against deriving: derive() and to_dict() for tanh MLPs of 8, 16 and 32 layers.
+3. Rendering against deriving: derive() and to_dict() for tanh MLPs of 8, 16, 32 and 64 layers.
 
 Rows of one table are interleaved round by round, so a change in the machine's load moves them
 together; the ratios are the figures to read. Run: python bench/codegen.py [--quick]
@@ -172,7 +172,7 @@ def main() -> None:
           "hand-written NumPy forward + backward")  # fmt: skip
     print("\n| tanh MLP layers | derive() | to_dict() (LaTeX, steps, index forms) | ratio |")
     print("|---|---|---|---|")
-    for layers in (8, 16, 32):
+    for layers in (8, 16, 32, 64):
         d, r = render_rows(layers)
         print(f"| {layers} | {d:.1f} ms | {r:.1f} ms | {r / d:.2f} |")
 
