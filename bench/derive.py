@@ -24,6 +24,9 @@ import numpy as np  # noqa: E402
 from derivations import derive  # noqa: E402
 from derivations.verify.numeric import load_module  # noqa: E402
 
+sys.path.insert(0, os.path.dirname(__file__))
+from programs import mlp  # noqa: E402
+
 NET = "z = W @ x + b; h = tanh(z); s = u.T @ h"
 NET_VARS = {"W": ("n", "m"), "x": ("m",), "b": ("n",), "u": ("n",)}
 
@@ -35,18 +38,6 @@ def median_time(fn, repeat: int) -> float:
         fn()
         times.append(time.perf_counter() - start)
     return statistics.median(times)
-
-
-def mlp(layers: int) -> tuple[str, dict]:
-    lines, variables = [], {"x": ("m",), "u": ("n",)}
-    prev = "x"
-    for k in range(1, layers + 1):
-        lines += [f"z{k} = W{k} @ {prev} + b{k}", f"h{k} = tanh(z{k})"]
-        variables[f"W{k}"] = ("n", "m") if k == 1 else ("n", "n")
-        variables[f"b{k}"] = ("n",)
-        prev = f"h{k}"
-    lines.append(f"s = u.T @ {prev}")
-    return "\n".join(lines), variables
 
 
 def batch_mlp() -> tuple[str, dict]:

@@ -9,9 +9,12 @@ depth of an MLP, which doubling the depth exposes here as a fourfold count.
 
 from __future__ import annotations
 
+import importlib.util
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -22,16 +25,17 @@ from derivations.printing.latex import LatexPrinter
 from derivations.printing.numpy_code import CodePrinter
 
 
-def mlp(layers: int) -> tuple[str, dict]:
-    lines, variables = [], {"x": ("m",), "u": ("n",)}
-    prev = "x"
-    for k in range(1, layers + 1):
-        lines += [f"z{k} = W{k} @ {prev} + b{k}", f"h{k} = tanh(z{k})"]
-        variables[f"W{k}"] = ("n", "m") if k == 1 else ("n", "n")
-        variables[f"b{k}"] = ("n",)
-        prev = f"h{k}"
-    lines.append(f"s = u.T @ {prev}")
-    return "\n".join(lines), variables
+def _bench_programs() -> ModuleType:
+    """bench/programs.py, the MLPs the bench times (a script folder, loaded by path)."""
+    path = Path(__file__).resolve().parents[2] / "bench" / "programs.py"
+    spec = importlib.util.spec_from_file_location("bench_programs", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+mlp = _bench_programs().mlp
 
 
 @contextmanager
