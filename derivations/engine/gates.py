@@ -264,7 +264,7 @@ def _det_backward(params, g, out, ins, needs) -> Grads:
     # well-conditioned A takes det(A)·A⁻ᵀ, and only a (nearly) singular one the SVD.
     u, sigma, vt = np.linalg.svd(ins[0])
     if sigma.size and sigma[-1] > _DET_WELL_CONDITIONED * sigma[0]:
-        return [g * (out * np.linalg.inv(ins[0]).T)]
+        return [g * (np.linalg.det(ins[0]) * np.linalg.inv(ins[0]).T)]
     others = np.array([np.prod(np.delete(sigma, i)) for i in range(sigma.size)])
     adjugate = np.linalg.det(vt) * np.linalg.det(u) * (vt.T * others) @ u.T
     return [g * adjugate.T]
