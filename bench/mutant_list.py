@@ -693,3 +693,95 @@ MUTANTS: list[dict] = [
         ],
     },
 ]
+
+
+# -- where the edits live since the op registry (issue 12) ---------------------------------------
+# The functions' SymPy counterparts moved to calculus/elementwise.py, their spellings to the
+# registry's specs (ops/functions.py, ops/nodeops.py, the helpers in printing/backends.py), the
+# elementwise rules became one partial per op (a mutant of a partial now reaches both modes),
+# and the calls' builders moved to the registry. Each moved edit, by mutant id and old text:
+FN, OPF, OPN, BK = (
+    "calculus/elementwise.py",
+    "ops/functions.py",
+    "ops/nodeops.py",
+    "printing/backends.py",
+)
+CL, RG = "language/calls.py", "ops/registry.py"
+_JAC = "terms.append(None if _is_zero(d) else _local(node, d.times(None), j))"
+
+
+def _jac_div(k: int) -> tuple[str, str, str]:
+    """A Jacobian-only sign flip of Div's partial k (the VJP keeps the right one)."""
+    flipped = f"A.neg(d.times(None)) if k == {k} and isinstance(node, N.Div) else d.times(None)"
+    return (R, _JAC, _JAC.replace("d.times(None), j", f"{flipped}, j"))
+
+
+_LOGDET_NP = (OPN, '"np.linalg.slogdet({0})[1]"', '"np.log(np.linalg.det({0}))"')
+_MOVED: dict[str, list[tuple[str, str, str]]] = {
+    "vjp-add-doubled": [(R, "    return Partial()\n", "    return Partial((N.Const(2),))\n")],
+    "vjp-neg-dropped": [(R, "linear(lambda node, g: [A.neg(g)],", "linear(lambda node, g: [g],")],
+    "vjp-mul-squared": [(R, "Partial(tuple(c for j, c in", "Partial(2 * tuple(c for j, c in")],
+    "vjp-div-numerator": [(R, "return Partial(denominator=b)", "return Partial((b,))")],
+    "vjp-div-sign": [(R, "A.power(b, N.Const(2)), negative=True)", "A.power(b, N.Const(2)))")],
+    "vjp-div-power": [(R, "A.power(b, N.Const(2)), negative=True)", "A.power(b, N.Const(3)), negative=True)")],
+    "vjp-apply-squared": [(R, "return Partial((partial(node.fn, node.children, k),))",
+                           "return Partial((partial(node.fn, node.children, k),) * 2, product=True)")],
+    "jac-neg-dropped": [(R, "lambda node, js: A.neg(js[0])", "lambda node, js: js[0]")],
+    "jac-div-numerator-sign": [_jac_div(0)],
+    "jac-div-denominator-sign": [_jac_div(1)],
+    "jac-mean-count": [(R, "N.Const(1 / _entries(node.children[0])), _tangent_sum",
+                        "N.Const(1 / (_entries(node.children[0]) + 1)), _tangent_sum")],
+    "jac-sum-doubled": [(R, "return A.matmul(A.transpose(N.Ones(S.column(m))), js[0])",
+                         "return A.mul(N.Const(2), A.matmul(A.transpose(N.Ones(S.column(m))), js[0]))")],
+    "sin-defined-as-cos": [(FN, '"sin": sp.sin,', '"sin": sp.cos,')],
+    "exp-prime-doubled": [(FN, '"exp": sp.exp,', '"exp": lambda x: sp.exp(2 * x) / 2,')],
+    "cos-prime-sign": [(FN, '"cos": sp.cos,', '"cos": lambda x: -sp.cos(x),')],
+    "sqrt-prime-cube-root": [(FN, '"sqrt": sp.sqrt,', '"sqrt": lambda x: x ** sp.Rational(1, 3),')],
+    "np-relu-abs": [(OPF, 'code="np.maximum({0}, 0.0)"', 'code="np.abs({0})"')],
+    "np-softplus-shift": [(OPF, 'code="np.logaddexp(0.0, {0})"', 'code="np.logaddexp(1.0, {0})"')],
+    "np-greater-as-less": [(OPF, '"np.greater({0}, {1}) * 1.0"', '"np.less({0}, {1}) * 1.0"')],
+    "np-max-as-min": [(OPF, '"np.maximum({0}, {1})"', '"np.minimum({0}, {1})"')],
+    "np-logdet-as-log-det": [_LOGDET_NP],
+    "np-det-abs": [(OPN, '"np.linalg.det({0})"', '"np.abs(np.linalg.det({0}))"')],
+    "np-mean-as-sum": [(OPN, '"np.mean({0})"', '"np.sum({0})"')],
+    "np-norm-unrooted": [(OPN, 'p.call("sqrt", p.call("op:Sum", f"{inner} * {inner}"))',
+                          'p.call("op:Sum", f"{inner} * {inner}")')],
+    "np-trace-as-sum": [(OPN, '"np.trace({0})"', '"np.sum({0})"')],
+    "np-inverse-transposed": [(OPN, '"np.linalg.inv({0})"', '"np.linalg.inv({0}).T"')],
+    "np-power-off-by-one": [(OPF, "str(int(value))", "str(int(value) + 1)")],
+    "np-sin-cos-swapped": [
+        (OPF, '_head("sin", r"\\sin", sp.sin, np.sin,', '_head("sin", r"\\sin", sp.sin, np.sin, code="np.cos({0})",'),
+        (OPF, '_head("cos", r"\\cos", sp.cos, np.cos,', '_head("cos", r"\\cos", sp.cos, np.cos, code="np.sin({0})",'),
+    ],
+    "np-leaky-step-swapped": [(OPF, '"np.where({0} > 0, 1.0, {1})"', '"np.where({0} > 0, {1}, 1.0)"')],
+    "latex-inverse-as-transpose": [(OPN, '"{p.wrap(node.children[0], ATOM)}^{{-1}}"',
+                                    '"{p.wrap(node.children[0], ATOM)}^{{T}}"')],
+    "latex-sigma-as-tanh": [(OPF, '_head("sigmoid", r"\\sigma",', '_head("sigmoid", r"\\tanh",')],
+    "elab-mean-as-sum": [(OPN, 'name="mean", build=_reduce(N.Mean)', 'name="mean", build=_reduce(N.Sum)')],
+    "elab-dot-as-self-product": [(RG, "return N.MatMul(N.Transpose(a), b)", "return N.MatMul(N.Transpose(a), a)")],
+    "elab-log-softmax-as-softmax": [(CL, "return N.LogSoftmax(args[0].children[0])",
+                                     "return N.Softmax(args[0].children[0])")],
+    "elab-frobenius-self": [(RG, "return N.Sum(N.Mul(a, b))", "return N.Sum(N.Mul(a, a))")],
+    "elab-concat-reversed": [(OPN, "else N.Concat(*args)", "else N.Concat(*reversed(args))")],
+    "sampler-positive-determinants": [_LOGDET_NP],
+}  # fmt: skip
+_SCALAR_MOVED = {"expr/functions.py": FN}  # the same edits, in the derivative rules' new home
+_STALE = {"printing/numpy_code.py", "printing/latex.py", "language/elaborate.py"}
+
+
+def _retarget(mutant: dict) -> dict:
+    moved = list(_MOVED.get(mutant["id"], []))
+    edits = []
+    for path, old, new in mutant["edits"]:
+        if moved and (path in _STALE or path == R or path in _SCALAR_MOVED):
+            edits.append(moved.pop(0))
+        elif path in _SCALAR_MOVED:
+            edits.append((_SCALAR_MOVED[path], old, new))
+        elif path == NP and "self." not in old:  # a helper's body: now in backends.py
+            edits.append((BK, old, new))
+        else:
+            edits.append((path, old, new))
+    return {**mutant, "edits": edits + moved}
+
+
+MUTANTS = [_retarget(m) for m in MUTANTS]

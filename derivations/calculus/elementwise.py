@@ -136,6 +136,8 @@ class sign(_Elementwise):  # noqa: N801
 class emax(_Elementwise):  # noqa: N801
     """Elementwise max(a, b). Ties route the gradient to a, as ∂/∂a = 𝟙[a ≥ b]."""
 
+    registry_name = "max"
+
     nargs = 2
 
     @classmethod
@@ -150,6 +152,8 @@ class emax(_Elementwise):  # noqa: N801
 class emin(_Elementwise):  # noqa: N801
     """Elementwise min(a, b). Ties route the gradient to a, as ∂/∂a = 𝟙[b ≥ a]."""
 
+    registry_name = "min"
+
     nargs = 2
 
     @classmethod
@@ -162,6 +166,8 @@ class emin(_Elementwise):  # noqa: N801
 
 
 class eabs(_Elementwise):  # noqa: N801
+    registry_name = "abs"
+
     nargs = 1
 
     @classmethod
@@ -172,34 +178,38 @@ class eabs(_Elementwise):  # noqa: N801
         return sign(self.args[0])
 
 
-def _pow(a: sp.Expr, b: sp.Expr) -> sp.Expr:
-    return a**b
+class log1p(_Elementwise):  # noqa: N801
+    """log(1 + x); its derivative 1/(1 + x) comes back as a quotient of nodes."""
+
+    nargs = 1
+
+    @classmethod
+    def definition(cls, x: sp.Expr) -> sp.Expr:
+        return sp.log(1 + x)
+
+    def fdiff(self, argindex: int = 1) -> sp.Expr:
+        return 1 / (1 + self.args[0])
 
 
 def _pow(a: sp.Expr, b: sp.Expr) -> sp.Expr:
     return a**b
 
 
-# Function name -> its SymPy counterpart (what sympy.diff differentiates).
+def _pow(a: sp.Expr, b: sp.Expr) -> sp.Expr:
+    return a**b
+
+
+# Function name -> its SymPy counterpart (what sympy.diff differentiates): SymPy's builtins,
+# and every class above under its ``registry_name`` (its own name unless it says otherwise).
 SYMPY: dict[str, object] = {
     "exp": sp.exp,
     "log": sp.log,
     "sqrt": sp.sqrt,
-    "abs": eabs,
     "sin": sp.sin,
     "cos": sp.cos,
     "tanh": sp.tanh,
-    "sigmoid": sigmoid,
-    "relu": relu,
-    "leaky_relu": leaky_relu,
-    "softplus": softplus,
-    "max": emax,
-    "min": emin,
     "pow": _pow,
-    "gt": gt,
-    "ge": ge,
-    "sign": sign,
-    "leaky_step": leaky_step,
+    **{getattr(c, "registry_name", c.__name__): c for c in _Elementwise.__subclasses__()},
 }
 
 # SymPy function class -> function name, for turning SymPy derivatives back into nodes.

@@ -29,6 +29,7 @@ import sympy as sp
 
 from ..expr import nodes as N
 from ..expr import shapes as S
+from ..ops.nodeops import Cumsum
 from . import algebra as A
 from .scalar import partial
 
@@ -390,6 +391,21 @@ def _vjp_slice(node: N.Node, g: N.Node) -> list[N.Node | None]:
     return [A.concat(*parts)]
 
 
+def _column_totals(g: N.Node) -> N.Node:
+    """Each column's total, repeated down the column: (Σg)𝟏 for a vector, 𝟏𝟏ᵀG for a matrix."""
+    if isinstance(g, N.Ones):
+        return A.scale(g.shape[0], g)  # n𝟏, not 𝟏𝟏ᵀ𝟏, whose sizes no reader could tell
+    if S.is_vector(g.shape):
+        return A.mul(A.sum_(g), N.Ones(g.shape))
+    ones = N.Ones(S.column(g.shape[0]))
+    return A.matmul(ones, A.matmul(A.transpose(ones), g))
+
+
+def _vjp_cumsum(node: N.Node, g: N.Node) -> list[N.Node | None]:
+    """The transpose of a running sum is the running sum from the end: totals − cumsum(G) + G."""
+    return [A.add(_column_totals(g), A.neg(Cumsum(g)), g)]
+
+
 RULES: dict[type[N.Node], Rule] = {
     N.Var: LEAF,
     N.Const: LEAF,
@@ -410,6 +426,7 @@ RULES: dict[type[N.Node], Rule] = {
     N.DiagPart: linear(_vjp_diagpart, _matrix_tangent),
     N.Concat: linear(_vjp_concat, lambda node, js: A.concat(*js)),
     N.Slice: linear(_vjp_slice, lambda node, js: A.slice_rows(js[0], *node.params)),
+    Cumsum: linear(_vjp_cumsum),
     N.MatMul: general(_vjp_matmul, _jac_matmul),
     N.Inverse: general(_vjp_inverse, _jac_matrix_only),
     N.Det: general(_vjp_det, _jac_matrix_only),

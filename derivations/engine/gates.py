@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..expr import nodes as N
+from ..ops.nodeops import Cumsum
 
 Array = np.ndarray
 Grads = list[Array | None]
@@ -136,6 +137,7 @@ def _leaky_step_backward(
 FUNCTION_GATES: dict[str, FunctionGate] = {
     "exp": _unary(np.exp, lambda x, y: y),
     "log": _unary(np.log, lambda x, y: 1.0 / x),
+    "log1p": _unary(np.log1p, lambda x, y: 1.0 / (1.0 + x)),
     "sqrt": _unary(np.sqrt, lambda x, y: 0.5 / y),
     "abs": _unary(np.abs, lambda x, y: np.sign(x)),
     "sin": _unary(np.sin, lambda x, y: np.cos(x)),
@@ -348,6 +350,11 @@ def _slice_backward(params, g, out, ins, needs) -> Grads:
     return [full]
 
 
+def _cumsum_backward(params, g, out, ins, needs) -> Grads:
+    # Entry i of the input feeds every output entry j >= i: a running sum from the end.
+    return [np.flip(np.cumsum(np.flip(g, axis=0), axis=0), axis=0)]
+
+
 GATES: dict[type[N.Node], Gate] = {
     N.Var: Gate(_var_forward, lambda p, g, out, ins, needs: [g]),
     N.Const: _leaf(_const_forward),
@@ -376,6 +383,7 @@ GATES: dict[type[N.Node], Gate] = {
     N.LogSumExp: Gate(lambda p, ins: np.full((1, 1), _logsumexp(ins[0])), _logsumexp_backward),
     N.Concat: Gate(lambda p, ins: np.concatenate(ins, axis=0), _concat_backward),
     N.Slice: Gate(lambda p, ins: ins[0][p[0] : p[1]], _slice_backward),
+    Cumsum: Gate(lambda p, ins: np.cumsum(ins[0], axis=0), _cumsum_backward),
 }
 
 # Ops whose operands broadcast elementwise (a (1, 1) operand against any shape).

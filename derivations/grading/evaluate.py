@@ -16,6 +16,7 @@ import sympy as sp
 from ..engine.gates import GATES
 from ..expr import nodes as N
 from ..expr.program import Definition
+from ..ops.registry import node_spec
 from ..verify.exact import DEFAULT_WORK, Work
 from ..verify.explicit import Explicit
 
@@ -93,14 +94,13 @@ def _internal_shape(a: np.ndarray) -> tuple[int, int]:
 
 
 RATIONAL_FUNCTIONS = {"pow"}
-_TRANSCENDENTAL = (N.LogDet, N.Norm2, N.Softmax, N.LogSoftmax, N.LogSumExp)
 
 
 def is_rational(nodes: list[N.Node]) -> bool:
     """True when every value is a rational function of the inputs (exact at rational points)."""
     for root in nodes:
         for node in N.walk(root):
-            if isinstance(node, _TRANSCENDENTAL):
+            if not node_spec(node).rational:  # from the op registry (log det, norms, softmax…)
                 return False
             if isinstance(node, N.Apply):
                 if node.fn != "pow":

@@ -40,7 +40,7 @@ def _pos(item: Tree | Token) -> Pos:
 
 def _word(command: str) -> str:
     """``\\operatorname{diag}`` -> ``diag``, ``\\tanh`` -> ``tanh``."""
-    m = re.search(r"\{\s*([A-Za-z_]+)\s*\}", command)
+    m = re.search(r"\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}", command)
     return m.group(1) if m else command.lstrip("\\")
 
 

@@ -64,7 +64,7 @@ def _parser() -> Lark:
     grammar = Path(__file__).with_name("latex.lark").read_text(encoding="utf-8")
     # The \operatorname{...} words are the op registry's (longest first, each a plain word).
     words = sorted(OPERATOR_WORDS, key=lambda w: (-len(w), w))
-    assert all(re.fullmatch(r"[A-Za-z_]+", w) for w in words), words
+    assert all(re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", w) for w in words), words
     grammar = grammar.replace("__OPERATOR_WORDS__", "|".join(words))
     return Lark(
         grammar,

@@ -214,6 +214,44 @@ def _scalar(value: Any) -> sp.Matrix:
     return sp.Matrix([[value]])
 
 
+# -- cumsum: a node class defined next to its spec ---------------------------------------------------
+
+
+class Cumsum(N.Unary):
+    """Running sums down the rows: entry i is x₁ + … + xᵢ (of each column, for a matrix)."""
+
+    __slots__ = ()
+
+
+def _build_cumsum(e: Any, args: list[N.Node], syn: Any) -> N.Node:
+    (a,) = args
+    if a.is_scalar or S.is_row(a.shape):
+        raise e.shape_error(
+            f"cumsum needs a column vector or a matrix, got {S.describe(a.shape)}",
+            syn.func_pos,
+            "cumsum runs down the rows: write cumsum(x) for a vector x (no transpose)",
+            a,
+        )
+    return Cumsum(a)
+
+
+def _cumsum_index(b: Any, node: N.Node, r: Any, c: Any) -> Any:
+    """cumsum(X)_{rc} = Σ_k 𝟙[r ≥ k] X_{kc}: written out where X holds 𝟏, I or a basis vector
+    (whose size the entry could not show; a delta contracts: cumsum(I)_{ij} = 𝟙[i ≥ j]), else
+    the entry of the printed op, (cumsum(x))_i."""
+    (a,) = node.children
+    if not any(isinstance(n, N.Ones | N.Identity | N.Basis) for n in N.walk(a)):
+        return b.opaque(node, r, c)
+    k = b.fresh()
+    body, inner = b.parts(b.entry(a, k, c))
+    return b.contract(b.indicator(r, k, True) * body, [*inner, (k, 1, a.shape[0])])
+
+
+def _x_cumsum(ex: Any, node: N.Node) -> sp.Matrix:
+    m = ex.evaluate(node.children[0])
+    return sp.Matrix(*m.shape, lambda i, j: sum(m[k, j] for k in range(i + 1)))
+
+
 # -- trees for ops only derivatives produce --------------------------------------------------------
 
 
@@ -237,46 +275,47 @@ def _tree(build: Any, *names: str) -> Example:
 _n = S.dim("n")
 
 _STRUCTURAL = [
-    NodeSpec(N.Var, structural=True, label="var", trace="input",
+    NodeSpec(N.Var, structural=True, rational=True, label="var", trace="input",
              examples=(Example("x.T @ y", {"x": ("n",), "y": ("n",)}, True),)),
-    NodeSpec(N.Const, structural=True, label="const", trace="const",
+    NodeSpec(N.Const, structural=True, rational=True, label="const", trace="const",
              examples=(Example("sum(3 * x + 2)", X),)),
-    NodeSpec(N.Zeros, structural=True, label="zeros", trace="zeros",
+    NodeSpec(N.Zeros, structural=True, rational=True, label="zeros", trace="zeros",
              examples=(_tree(lambda v: N.Sum(N.Add(N.Mul(v["x"], v["x"]), N.Zeros(v["x"].shape))),
                              "x"),)),
-    NodeSpec(N.Ones, structural=True, label="ones", trace="ones",
+    NodeSpec(N.Ones, structural=True, rational=True, label="ones", trace="ones",
              examples=(_tree(lambda v: N.MatMul(N.Transpose(N.Ones(v["x"].shape)),
                                                 N.Mul(v["x"], v["x"])), "x"),)),
-    NodeSpec(N.Identity, structural=True, label="identity", trace="identity",
+    NodeSpec(N.Identity, structural=True, rational=True, label="identity", trace="identity",
              examples=(_tree(lambda v: N.MatMul(N.Transpose(v["x"]),
                                                 N.MatMul(N.Identity(_n), v["y"])), "x", "y"),)),
     # Basis only appears in index forms (seeded reverse passes).
-    NodeSpec(N.Basis, structural=True, label="basis", trace="basis"),
-    NodeSpec(N.Add, structural=True, label="add", trace="add",
+    NodeSpec(N.Basis, structural=True, rational=True, label="basis", trace="basis"),
+    NodeSpec(N.Add, structural=True, rational=True, label="add", trace="add",
              examples=(Example("x + y", {"x": ("n",), "y": ("n",)}),)),
-    NodeSpec(N.Neg, structural=True, label="neg", trace="neg",
+    NodeSpec(N.Neg, structural=True, rational=True, label="neg", trace="neg",
              examples=(Example("-(W @ v)", WV),)),
-    NodeSpec(N.Mul, structural=True, label="mul", trace="mul",
+    NodeSpec(N.Mul, structural=True, rational=True, label="mul", trace="mul",
              examples=(Example("sum(x * y * x) + a * c",
                                {"x": ("n",), "y": ("n",), "a": (), "c": ()}, True),)),
-    NodeSpec(N.Div, structural=True, label="div", trace="div",
+    NodeSpec(N.Div, structural=True, rational=True, label="div", trace="div",
              examples=(Example("sum(x / y) + a / c",
                                {"x": ("n",), "y": ("n",), "a": (), "c": ()}, True),)),
-    NodeSpec(N.Apply, structural=True, label="apply", trace="apply",
+    # Apply: rational only as pow with an integer exponent (grading/evaluate.py decides).
+    NodeSpec(N.Apply, structural=True, rational=True, label="apply", trace="apply",
              examples=(Example("sum(tanh(x) * sigmoid(y))", {"x": ("n",), "y": ("n",)}, True),)),
-    NodeSpec(N.MatMul, structural=True, label="matmul", trace="matmul",
+    NodeSpec(N.MatMul, structural=True, rational=True, label="matmul", trace="matmul",
              examples=(Example("x.T @ W @ v", {"x": ("n",), **WV}, True), Example("W @ v", WV))),
-    NodeSpec(N.Transpose, structural=True, label="transpose", trace="transpose",
+    NodeSpec(N.Transpose, structural=True, rational=True, label="transpose", trace="transpose",
              examples=(Example("sum(W.T @ x)", {"W": ("n", "m"), "x": ("n",)}),)),
 ]  # fmt: skip
 
 _OPS = [
-    NodeSpec(N.Sum, syntax_shape="scalar", name="sum", build=_reduce(N.Sum), latex=_sum_latex, code={"numpy": "np.sum({0})"},
+    NodeSpec(N.Sum, rational=True, syntax_shape="scalar", name="sum", build=_reduce(N.Sum), latex=_sum_latex, code={"numpy": "np.sum({0})"},
              index=_sum_index, exact=lambda ex, node: _scalar(sum(_child(ex, node))),
              value=lambda x: _column(np.sum(x)), label="sum", plain_word=True,
              latex_words=("sum",), doc=Doc("sum(A)", "sum of every entry", "sum(x)", {"x": Nv}),
              examples=(Example("sum(W)", {"W": ("n", "m")}),)),
-    NodeSpec(N.Mean, syntax_shape="scalar", name="mean", build=_reduce(N.Mean), latex=_call(r"\operatorname{mean}"),
+    NodeSpec(N.Mean, rational=True, syntax_shape="scalar", name="mean", build=_reduce(N.Mean), latex=_call(r"\operatorname{mean}"),
              code={"numpy": "np.mean({0})"}, index="opaque",
              exact=_x_mean,
              value=lambda x: _column(np.mean(x)), label="mean", plain_word=True,
@@ -290,7 +329,7 @@ _OPS = [
              doc=Doc("norm2(A)", "Euclidean (vector) or Frobenius (matrix) norm", "norm2(x)",
                      {"x": Nv}),
              examples=(Example("norm2(W) + norm2(x)", {"W": ("n", "m"), "x": ("n",)}, True),)),
-    NodeSpec(N.Trace, syntax_shape="scalar", name="trace", build=_square(N.Trace, "trace"),
+    NodeSpec(N.Trace, rational=True, syntax_shape="scalar", name="trace", build=_square(N.Trace, "trace"),
              latex=_call(r"\operatorname{tr}"), code={"numpy": "np.trace({0})"}, index=_trace_index,
              exact=lambda ex, node: _scalar(_child(ex, node).trace()),
              value=lambda x: _column(np.trace(x)), label="trace", plain_word=True,
@@ -298,7 +337,7 @@ _OPS = [
              doc=Doc("trace(A)", "sum of the diagonal", "trace(W @ A)",
                      {"W": ["n", "n"], "A": ["n", "n"]}),
              examples=(Example("trace(A @ A)", A, True),)),
-    NodeSpec(N.Det, syntax_shape="scalar", name="det", build=_square(N.Det, "det"), latex=_call(r"\det"),
+    NodeSpec(N.Det, rational=True, syntax_shape="scalar", name="det", build=_square(N.Det, "det"), latex=_call(r"\det"),
              code={"numpy": "np.linalg.det({0})"}, index="opaque",
              exact=lambda ex, node: _scalar(ex.determinant(node)),
              value=lambda x: _column(np.linalg.det(x)), label="det", domain="conditioned",
@@ -311,14 +350,14 @@ _OPS = [
              label="logdet", domain="conditioned", plain_word=True, latex_words=("logdet",),
              doc=Doc("logdet(A)", "log |det A|", "logdet(A)", {"A": ["n", "n"]}),
              examples=(Example("logdet(A)", A, True),)),
-    NodeSpec(N.Inverse, syntax_shape="same", name="inv", build=_square(N.Inverse, "inv"), latex=_inverse_latex,
+    NodeSpec(N.Inverse, rational=True, syntax_shape="same", name="inv", build=_square(N.Inverse, "inv"), latex=_inverse_latex,
              code={"numpy": "np.linalg.inv({0})"}, index="opaque", exact=_x_inverse,
              value=np.linalg.inv, label="inv", trace="inverse", domain="conditioned",
              plain_word=True, latex_words=("inv",),
              doc=Doc("inv(A)", "matrix inverse", "u.T @ inv(A) @ v",
                      {"u": Nv, "A": ["n", "n"], "v": Nv}),
              examples=(Example("x.T @ inv(A) @ y", {"x": ("n",), **A, "y": ("n",)}, True),)),
-    NodeSpec(N.Diag, name="diag", build=_vector(N.Diag, "diag"), latex=_call(r"\operatorname{diag}"),
+    NodeSpec(N.Diag, rational=True, name="diag", build=_vector(N.Diag, "diag"), latex=_call(r"\operatorname{diag}"),
              code={"numpy": "np.diag({0})"}, index=_diag_index,
              exact=lambda ex, node: sp.diag(*list(_child(ex, node))),
              value=lambda v: np.diag(v.ravel()), label="diag", plain_word=True,
@@ -326,7 +365,7 @@ _OPS = [
              doc=Doc("diag(v)", "the diagonal matrix with v on its diagonal", "u.T @ diag(x) @ v",
                      {"u": Nv, "x": Nv, "v": Nv}),
              examples=(Example("sum(diag(x) @ A)", {"x": ("n",), **A}, True),)),
-    NodeSpec(N.DiagPart, latex=_call(r"\operatorname{diag}"), code={"numpy": "np.diag({0})"},
+    NodeSpec(N.DiagPart, rational=True, latex=_call(r"\operatorname{diag}"), code={"numpy": "np.diag({0})"},
              index=_diagpart_index,
              exact=_x_diagpart,
              label="diag_part",
@@ -352,7 +391,7 @@ _OPS = [
              value=_lse, label="logsumexp", plain_word=True, latex_words=("logsumexp", "LSE"),
              doc=Doc("logsumexp(a)", "log Σ exp(aᵢ), computed stably", "logsumexp(x)", {"x": Nv}),
              examples=(Example("logsumexp(W @ v)", WV, True),)),
-    NodeSpec(N.Concat, name="concat", arity=None, build=_build_concat, usage="concat(x1, x2, ...)",
+    NodeSpec(N.Concat, rational=True, name="concat", arity=None, build=_build_concat, usage="concat(x1, x2, ...)",
              latex=_concat_latex,
              code={"numpy": "np.concatenate([{0}])", "torch": "torch.cat([{0}])"}, index="opaque",
              exact=lambda ex, node: sp.Matrix.vstack(*(ex.evaluate(c) for c in node.children)),
@@ -361,10 +400,23 @@ _OPS = [
              doc=Doc("concat(a, b, …)", "stack vectors into one", "concat(x, y)", {"x": Nv, "y": ["m"]}),
              examples=(Example("concat(x, y)", {**X, "y": ("n",)}),
                        Example("u = concat(x, y); u.T @ u", {**X, "y": ("n",)}, True))),
-    NodeSpec(N.Slice, latex=_slice_latex, code={"numpy": _slice_code}, index=_slice_index,
+    NodeSpec(N.Slice, rational=True, latex=_slice_latex, code={"numpy": _slice_code}, index=_slice_index,
              exact=_x_slice, label=_slice_label, trace="slice",
              examples=(_tree(lambda v: N.Sum(N.Mul(N.Slice(N.Concat(v["x"], v["y"]), _n, 2 * _n),
                                                    v["x"])), "x", "y"),)),
+]  # fmt: skip
+
+_OPS += [
+    NodeSpec(Cumsum, rational=True, syntax_shape="same", name="cumsum", build=_build_cumsum,
+             latex=_call(r"\operatorname{cumsum}"),
+             code={"numpy": "np.cumsum({0}, axis=0)", "torch": "torch.cumsum({0}, dim=0)"},
+             index=_cumsum_index, exact=_x_cumsum, value=lambda x: np.cumsum(x, axis=0),
+             label="cumsum", latex_words=("cumsum",),
+             doc=Doc("cumsum(a)", "running sums down a vector (each column of a matrix)",
+                     "u.T @ cumsum(x)", {"u": Nv, "x": Nv}),
+             examples=(Example("u.T @ cumsum(x)", {"u": ("n",), "x": ("n",)}),
+                       Example("cumsum(x)", X),
+                       Example("sum(cumsum(W) * W)", {"W": ("n", "m")}, True))),
 ]  # fmt: skip
 
 NODE_SPECS: list[NodeSpec] = [*_STRUCTURAL, *_OPS]

@@ -92,17 +92,17 @@ SUGAR = [
                                {"u": ("n",), "x": ("n",), "y": ("m",), "v": ("m",)}),)),
 ]  # fmt: skip
 
-Callable_ = FunctionSpec | NodeSpec | CallSpec
+CallableSpec = FunctionSpec | NodeSpec | CallSpec
 
 # The op reference's order: functions, then reductions and linear algebra.
 _CALL_ORDER = ["sum", "mean", "dot", "outer", "norm2", "trace", "det", "logdet", "inv", "diag",
                "softmax", "log_softmax", "logsumexp", "concat"]  # fmt: skip
 
 
-def _calls() -> dict[str, Callable_]:
-    named: dict[str, Callable_] = {s.name: s for s in NODE_SPECS if s.name}
+def _calls() -> dict[str, CallableSpec]:
+    named: dict[str, CallableSpec] = {s.name: s for s in NODE_SPECS if s.name}
     named.update({s.name: s for s in SUGAR})
-    out: dict[str, Callable_] = {n: f for n, f in FUNCTIONS.items() if f.user_facing}
+    out: dict[str, CallableSpec] = {n: f for n, f in FUNCTIONS.items() if f.user_facing}
     for name in [*_CALL_ORDER, *sorted(set(named) - set(_CALL_ORDER))]:
         if name in named:
             assert name not in out, f"{name!r} names two ops"
@@ -110,7 +110,7 @@ def _calls() -> dict[str, Callable_]:
     return out
 
 
-CALLS: dict[str, Callable_] = _calls()
+CALLS: dict[str, CallableSpec] = _calls()
 
 
 def usage(name: str) -> str:

@@ -141,6 +141,9 @@ class NodeSpec:
     label: str | Callable[[Any, tuple, list], tuple[str, int]] | None = None  # name(args)
     trace: str | None = None  # the op's name in a trace table (default: ``label``)
     domain: str | None = None
+    # Its value is a rational function of its operands' entries (exact in rationals, as the
+    # grader's exact draws compute); False, the safe default, computes with 60 digits instead.
+    rational: bool = False
     latex_words: tuple[str, ...] = ()
     plain_word: bool = False
     unicode: Mapping[str, str] = field(default_factory=lambda: EMPTY)

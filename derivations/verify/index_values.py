@@ -3,8 +3,9 @@
 The reader (``parse_latex(..., indices=...)``) turns entries into ``_entry(base, i, j)`` and
 sums into ``_isum(k, 1, n, body)``. Each index letter owns one axis of a NumPy grid; an entry
 fancy-indexes its base (evaluated in matrix semantics by ``syntax_values``), a sum adds its
-axis up, δ_ij (two indices on δ where no vector δ is in use) is the Kronecker delta, and
-everything else is elementwise arithmetic broadcast over the grid.
+axis up, δ_ij (two indices on δ where no vector δ is in use) is the Kronecker delta, an index
+standing alone (𝟙[i ≥ j]) is its 1-based value, and everything else is elementwise arithmetic
+broadcast over the grid.
 """
 
 from __future__ import annotations
@@ -71,7 +72,10 @@ class IndexEvaluator:
             return self._sum(node)
         if isinstance(node, Call) and node.func in _ELEMENTWISE:
             return _ELEMENTWISE[node.func](*(self.value(a) for a in node.args))
-        if isinstance(node, Name | Number):  # pragma: no cover - index-free, handled above
+        if isinstance(node, Name) and node.id in self.grid:
+            # An index as a value, as in 𝟙[i ≥ j] (the entries of cumsum(I)): 1-based, as printed.
+            return self.grid[node.id] + 1
+        if isinstance(node, Name | Number):  # an index outside the sum that binds it
             raise Mismatch(f"a bare index {node}")
         raise Mismatch(f"{getattr(node, 'func', type(node).__name__)} of an entry")
 

@@ -145,6 +145,14 @@ _FUNCTIONS: dict[type, Callable[..., Any]] = {
 }
 
 
+def _namesake(node: sp.Basic) -> Callable[..., Any] | None:
+    """A SymPy function not listed above by its mpmath namesake (erf, tan, sinh…), so that an
+    op's exact meaning may use any SymPy function mpmath evaluates under the same name."""
+    if not isinstance(node, sp.Function):
+        return None
+    return getattr(mpmath, type(node).__name__.lower(), None)
+
+
 def _leaf(node: sp.Basic, point: dict[sp.Symbol, Any]) -> Any:
     if isinstance(node, sp.Symbol):
         return point[node]
@@ -182,7 +190,11 @@ def evaluate(expr: sp.Basic, point: dict[sp.Symbol, Any], memo: dict[sp.Basic, A
                 memo[node] = None  # read by its Piecewise
             else:
                 # A function solved at the point (implicit.py) carries its own evaluation.
-                fn = _FUNCTIONS.get(type(node)) or getattr(type(node), "at_point", None)
+                fn = (
+                    _FUNCTIONS.get(type(node))
+                    or getattr(type(node), "at_point", None)
+                    or _namesake(node)
+                )
                 if fn is None:
                     raise NotImplementedError(
                         f"the exact evaluator has no rule for {type(node).__name__}"
