@@ -6,8 +6,10 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from .calculus.derivation import derive_program
+from .calculus.naming import name_repeats
 from .errors import ChainruleError
 from .expr.introduce import introduce_names
+from .expr.recognise import recognise
 from .language.elaborate import elaborate
 from .limits import DEFAULT_LIMITS, Limits
 from .result import DerivationResult, make_result
@@ -40,7 +42,7 @@ def derive(
             f"wrt must be a variable name or a list of names, not {wrt!r}",
             hint='e.g. wrt=["W", "b"]',
         )
-    typed = introduce_names(elaborate(program, variables, limits))
+    typed = introduce_names(recognise(elaborate(program, variables, limits)))
     if wrt is not None:
         wrt = list(wrt)
         if not wrt:
@@ -48,6 +50,7 @@ def derive(
                 "not_a_variable", "wrt is empty", hint="omit it to differentiate by every variable"
             )
     derivation = derive_program(typed, wrt, hessian)
+    name_repeats(derivation)
     result = make_result(derivation, hessian)
     if verify:
         from .verify.run import verify_result

@@ -6,7 +6,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .calculus.derivation import Derivation, Item
+from .calculus.derivation import Derivation, Item, free_indices, reserved_names
 from .expr import nodes as N
 from .expr import shapes as S
 from .printing.backends import BACKENDS
@@ -166,22 +166,24 @@ def _item_dict(
     var = program.inputs[item.wrt]
     w = printer.name(item.wrt)
     out_shape = program.output.shape
+    reserved = reserved_names(program)
     if item.kind == "gradient":
-        indices = ("i", "j")[: _count(var.shape)]
+        indices = free_indices(_count(var.shape), program)
         lhs = partial_lhs(out_name, (), w, indices)
         equation = rf"\frac{{\partial {out_name}}}{{\partial {w}}} = {printer.doprint(item.matrix)}"
-        index = f"{lhs} = {index_latex(item.matrix, indices, printer.names)}"
+        index = f"{lhs} = {index_latex(item.matrix, indices, printer.names, reserved)}"
     elif item.kind == "jacobian":
-        oi = ("i",)[: _count(out_shape)]
-        vi = ("j",)[: _count(var.shape)]
+        letters = free_indices(3, program)
+        oi = letters[: _count(out_shape) if var.is_scalar else min(_count(out_shape), 1)]
+        vi = letters[len(oi) : len(oi) + _count(var.shape)]
         lhs = partial_lhs(out_name, oi, w, vi)
         equation = rf"\frac{{\partial {out_name}}}{{\partial {w}}} = {printer.doprint(item.matrix)}"
-        index = f"{lhs} = {index_latex(item.matrix, oi + vi, printer.names)}"
+        index = f"{lhs} = {index_latex(item.matrix, oi + vi, printer.names, reserved)}"
     elif item.kind == "hessian" and item.matrix is not None:
-        indices = ("i", "j")[: 2 * _count(var.shape)]
+        indices = free_indices(2 * _count(var.shape), program)
         lhs = partial_lhs(out_name, (), w, indices, order=2)
         equation = rf"\frac{{\partial^{{2}} {out_name}}}{{\partial {w}^{{2}}}} = {printer.doprint(item.matrix)}"
-        index = f"{lhs} = {index_latex(item.matrix, indices, printer.names)}"
+        index = f"{lhs} = {index_latex(item.matrix, indices, printer.names, reserved)}"
     else:
         seeded = item.seeded
         assert seeded is not None
@@ -190,7 +192,7 @@ def _item_dict(
             lhs = partial_lhs(out_name, (), w, seeded.output_indices + seeded.var_indices, order=2)
         else:
             lhs = partial_lhs(out_name, seeded.output_indices, w, seeded.var_indices)
-        index = f"{lhs} = {index_latex(seeded.node, seeded.var_indices, printer.names)}"
+        index = f"{lhs} = {index_latex(seeded.node, seeded.var_indices, printer.names, reserved)}"
         equation = index
     matrix_latex = printer.doprint(item.matrix) if item.matrix is not None else None
     numpy_expr = code.doprint(item.matrix) if item.matrix is not None else _numpy_call(item)

@@ -18,6 +18,7 @@ import sympy as sp
 
 from ..expr import nodes as N
 from ..expr import shapes as S
+from ..expr.broadcast import spread_of
 from ..expr.shapes import Shape
 
 
@@ -259,6 +260,9 @@ def div(a: N.Node, b: N.Node) -> N.Node:
         return zeros(shape)
     if isinstance(b, N.Const):
         return _fit(mul(N.Const(1 / b.value), a), shape)
+    vector, _ = spread_of(b)
+    if vector is not None and (a.is_scalar or isinstance(a, N.Ones)):  # c/(b 𝟏ᵀ) = (c/b) 𝟏ᵀ
+        return _respread(b, div(N.Const(1) if isinstance(a, N.Ones) else a, vector))
     c, rest = split_coefficient(a)
     if c != 1 and not is_const(rest, 1):
         return scale(c, div(rest, b))
@@ -283,9 +287,18 @@ def _cancel_quotient(a: N.Node, b: N.Node) -> N.Node | None:
     return div(top, power(base, N.Const(exponent - 1)))
 
 
+def _respread(spread: N.Node, vector: N.Node) -> N.Node:
+    """``vector`` broadcast the way ``spread`` (b 𝟏ᵀ or 𝟏 cᵀ) broadcasts its own vector."""
+    a, b = spread.children
+    return matmul(vector, b) if isinstance(b, N.Ones) else matmul(a, vector)
+
+
 def power(a: N.Node, p: N.Node) -> N.Node:
     if is_const(p, 1):
         return a
+    vector, _ = spread_of(a)
+    if vector is not None and p.is_scalar:  # (b 𝟏ᵀ)² = b² 𝟏ᵀ: the power of a broadcast
+        return _respread(a, power(vector, p))
     if is_const(p, 0):
         return ones(a.shape)
     if isinstance(a, N.Const) and isinstance(p, N.Const):
@@ -334,6 +347,9 @@ def matmul(a: N.Node, b: N.Node) -> N.Node:
     # A product with a 1×1 factor is a scaling: G hᵀ with G scalar is G·hᵀ.
     if a.is_scalar or b.is_scalar:
         return mul(a, b)
+    # 𝟏 𝟏 over an inner size k is k 𝟏 (a broadcast's adjoint meets a sum's): never 𝟏 𝟏.
+    if isinstance(a, N.Ones) and isinstance(b, N.Ones):
+        return scale(a.shape[1], ones(out_shape))
     # diag(a) diag(b) = diag(a ∘ b), also at the head of a longer product.
     if isinstance(a, N.Diag) and isinstance(b, N.Diag):
         return diag(mul(a.children[0], b.children[0]))

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from ..expr import nodes as N
 from ..expr import shapes as S
-from ..expr.derived import Chain, Derivation, Steps
+from ..expr.derived import Chain, Derivation, Steps, reserved_names
 from ..expr.program import Definition
 from . import algebra as A
 from .forward import jacobian
@@ -112,7 +112,8 @@ def _chain(
     var = program.inputs[wrt]
     try:
         if S.is_matrix(var.shape):
-            return Chain(path, factors, seeded_partials([], nodes[-1], var, set()))
+            reserved = reserved_names(program)
+            return Chain(path, factors, seeded_partials([], nodes[-1], var, set(), reserved))
         j_last = jacobian([], nodes[-1], var)
     except NoMatrixForm:
         return None

@@ -21,9 +21,14 @@ from .chain import plan_steps
 from .forward import jacobian
 from .reverse import backward, delta_word, depends
 from .rules import NoMatrixForm
-from .seeded import seeded_partials
+from .seeded import free_indices, reserved_names, seeded_partials
+from .tangent import derivative_by_scalar
+from .tidy import Tidy, inline_deltas, program_names, prune, tidy_backward
 
-__all__ = ["Backward", "Derivation", "Item", "Seeded", "derive_program", "seeded_partials"]
+__all__ = [
+    "Backward", "Derivation", "Item", "Seeded", "derive_program", "free_indices",
+    "reserved_names", "seeded_partials",
+]  # fmt: skip
 
 
 def derive_program(program: TypedProgram, wrt: list[str] | None, hessian: bool) -> Derivation:
@@ -82,8 +87,14 @@ def _scalar_derivation(
     program: TypedProgram, wrt: list[str], symbol: str, taken: set[str], hessian: bool
 ) -> Derivation:
     """Gradients by one reverse pass; Hessians by forward mode over them (or index form)."""
-    bw = backward(program.definitions, program.output, N.Const(1), wrt, taken)
+    # Backpropagate to every input, whatever ``wrt`` is, so that the δ names (and which
+    # adjoints get one) are the same for every choice of wrt; then keep what wrt needs.
+    bw = backward(program.definitions, program.output, N.Const(1), list(program.inputs), taken)
+    tidy_backward(bw, program)
     _rename_single_delta(bw, taken)
+    prune(bw, wrt, program)
+    inline_deltas(bw, program)
+    _assert_closed(bw)
     derivation = Derivation(program, wrt, symbol, bw)
     for w in wrt:
         var = program.inputs[w]
@@ -119,10 +130,20 @@ def _array_derivation(
 def _array_item(program: TypedProgram, var: N.Var, taken: set[str]) -> Item:
     defs, out = program.definitions, program.output
     shape = S.user_shape(out.shape) + S.user_shape(var.shape)
+    live = var.name in depends(defs, {var.name})
+    if var.is_scalar:
+        # d/dt has the output's shape: the textbook's matrix form, cos(t) A B x and
+        # −Y⁻¹ B Y⁻¹ (index form beside it), even through matrix-valued intermediates.
+        d = derivative_by_scalar(defs, out, var) if live else None
+        matrix = Tidy(program_names(defs))(d) if d is not None else A.zeros(out.shape)
+        layout = "derivative by a scalar: the output's shape"
+        return Item(var.name, "jacobian", shape, layout, matrix)
     matrix = None
     if not S.is_matrix(out.shape) and not S.is_matrix(var.shape):
         try:
-            matrix = jacobian(defs, out, var) if var.name in depends(defs, {var.name}) else None
+            matrix = jacobian(defs, out, var) if live else None
+            if matrix is not None:
+                matrix = Tidy(program_names(defs))(matrix)
             if matrix is None:
                 matrix = A.zeros((_entries(out.shape), _entries(var.shape)))
         except NoMatrixForm:
@@ -130,7 +151,7 @@ def _array_item(program: TypedProgram, var: N.Var, taken: set[str]) -> Item:
     if matrix is not None:
         layout = "numerator layout: rows are output entries, columns variable entries"
         return Item(var.name, "jacobian", shape, layout, matrix)
-    seeded = seeded_partials(defs, out, var, taken)
+    seeded = seeded_partials(defs, out, var, taken, reserved_names(program))
     layout = "index notation: output indices first, then the variable's"
     return Item(var.name, "partials", shape, layout, None, seeded)
 
@@ -163,11 +184,20 @@ def _hessian_item(derivation: Derivation, ext: list[Definition], w: str, taken: 
             if h is None:
                 n = _entries(var.shape)
                 h = A.zeros((n, n))
+            h = Tidy(program_names(program.definitions))(h)
             return Item(w, "hessian", shape, "matrix form: H_ij = ∂²f/∂x_i∂x_j (symmetric)", h)
         except NoMatrixForm:
             pass
-    seeded = seeded_partials(ext, grad, var, taken)
+    seeded = seeded_partials(ext, grad, var, taken, reserved_names(program))
     return Item(w, "hessian", shape, "index notation: ∂²f/∂W_ij∂W_kl", None, seeded)
+
+
+def _assert_closed(bw: Backward) -> None:
+    """Every δ a result refers to is defined (a dangling δ would make a Hessian silently 0)."""
+    defined = {d.name for d in bw.definitions}
+    for node in [*bw.adjoints.values(), *(d.node for d in bw.definitions)]:
+        for n in N.walk(node):
+            assert not (isinstance(n, N.Var) and n.role == "adjoint") or n.name in defined, n
 
 
 def _rename_single_delta(bw: Backward, taken: set[str]) -> None:

@@ -31,6 +31,7 @@ from ..expr import nodes as N
 from ..expr import shapes as S
 from ..ops.nodeops import Cumsum
 from . import algebra as A
+from .axis_rules import AXIS_VJP, jacobian_rules
 from .scalar import partial
 
 
@@ -436,6 +437,9 @@ RULES: dict[type[N.Node], Rule] = {
     N.LogSoftmax: general(_vjp_log_softmax, _jac_log_softmax),
     N.LogSumExp: general(_vjp_logsumexp, _jac_logsumexp),
 }
+
+# The ops along an axis (calculus/axis_rules.py): general rules, the vector ops' row by row.
+RULES.update({op: general(AXIS_VJP[op], jac) for op, jac in jacobian_rules(NoMatrixForm).items()})
 
 # The two modes' views of RULES (what the drivers read; tests plant wrong entries here).
 VJP: dict[type[N.Node], Vjp] = {op: rule.vjp for op, rule in RULES.items()}

@@ -55,8 +55,8 @@ def from_sympy(expr: sp.Expr, mapping: dict[sp.Symbol, N.Node]) -> N.Node:
     """Rebuild a SymPy scalar expression over placeholder symbols as an elementwise node."""
     if expr in mapping:
         return mapping[expr]
-    if expr.is_Number or (expr.is_number and not expr.free_symbols):
-        return N.Const(expr)
+    if expr.is_Number or not (expr.free_symbols & mapping.keys()):
+        return N.Const(expr)  # a number, or a size expression such as 1/n or √n
     if isinstance(expr, sp.Add):
         return A.add(*(from_sympy(a, mapping) for a in expr.args))
     if isinstance(expr, sp.Mul):

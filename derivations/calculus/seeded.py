@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from ..expr import nodes as N
 from ..expr import shapes as S
-from ..expr.derived import Seeded
-from ..expr.program import Definition
+from ..expr.derived import Seeded, reserved_names
+from ..expr.program import Definition, TypedProgram
 from . import algebra as A
 from .reverse import backward
 
@@ -19,6 +19,11 @@ INDEX_LETTERS = "ijklpqrs"
 def _indices(count: int, used: set[str]) -> tuple[str, ...]:
     free = [c for c in INDEX_LETTERS if c not in used]
     return tuple(free[:count])
+
+
+def free_indices(count: int, program: TypedProgram) -> tuple[str, ...]:
+    """Index letters for an entry, none of them a variable's, intermediate's or dimension's name."""
+    return _indices(count, reserved_names(program))
 
 
 def basis_seed(shape: S.Shape, names: tuple[str, ...]) -> N.Node:

@@ -404,3 +404,9 @@ def gate_for(op: type[N.Node], fn: str | None = None) -> Gate:
             "add a forward/backward pair to derivations/engine/gates.py::FUNCTION_GATES"
         )
     return gate
+
+
+# The ops along an axis keep their gates in one module; registered here, where gate_for looks.
+from .axis_gates import AXIS_GATES  # noqa: E402 - axis_gates builds on Gate, defined above
+
+GATES.update(AXIS_GATES)

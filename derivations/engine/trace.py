@@ -40,21 +40,28 @@ def _listed(value: float | np.ndarray) -> Any:
     return value if isinstance(value, float) else value.tolist()
 
 
-def _fmt_number(x: float) -> str:
+ROUND_OFF = 1e-14
+
+
+def _fmt_number(x: float, scale: float = 0.0) -> str:
+    """6 significant digits; a result at round-off level of its inputs (0.1·3 − 0.3 gives
+    5.55e-17) prints as 0, as its exact value is. The JSON keeps the float."""
+    if abs(x) <= ROUND_OFF * scale:
+        return "0"
     return format(x + 0.0, ".6g")  # + 0.0 prints -0.0 as 0
 
 
-def _fmt(value: float | np.ndarray | None, width: int = 36) -> str:
+def _fmt(value: float | np.ndarray | None, width: int = 36, scale: float = 0.0) -> str:
     if value is None:
         return "-"
     if isinstance(value, float):
-        return _fmt_number(value)
+        return _fmt_number(value, scale)
     if value.ndim == 1:
-        text = "[" + ", ".join(_fmt_number(v) for v in value) + "]"
+        text = "[" + ", ".join(_fmt_number(v, scale) for v in value) + "]"
     else:
         text = (
             "["
-            + ", ".join("[" + ", ".join(_fmt_number(v) for v in row) + "]" for row in value)
+            + ", ".join("[" + ", ".join(_fmt_number(v, scale) for v in row) + "]" for row in value)
             + "]"
         )
     return text if len(text) <= width else text[: width - 1] + "…"
@@ -112,6 +119,11 @@ class TraceResult:
             "nodes": nodes,
         }
 
+    def _scale(self, inputs: list[int]) -> float:
+        """The largest input magnitude: what round-off in this node's value is relative to."""
+        sizes = [np.max(np.abs(self._value(j)), initial=0.0) for j in inputs]
+        return float(max(sizes, default=0.0))
+
     def table(self) -> str:
         """The nodes as a fixed-width table: value forward, upstream gradient backward."""
         compact = {node_id: k for k, node_id in enumerate(self.order)}
@@ -124,7 +136,7 @@ class TraceResult:
                     node.label,
                     op_name(node),
                     ",".join(str(compact[j]) for j in node.inputs) or "-",
-                    _fmt(self._value(node_id)),
+                    _fmt(self._value(node_id), scale=self._scale(node.inputs)),
                     _fmt(self._grad(node_id)),
                 )
             )

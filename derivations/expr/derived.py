@@ -16,6 +16,14 @@ from .program import Definition, TypedProgram
 SEED = "_seed"
 
 
+def reserved_names(program: TypedProgram) -> set[str]:
+    """The program's own names (variables, intermediates, dimensions, output), which no index
+    letter of an index form may take."""
+    names = set(program.inputs) | {d.name for d in program.definitions}
+    names |= {str(s) for d in program.dims for s in getattr(d, "free_symbols", {d})}
+    return names | ({program.output_name} if program.output_name else set())
+
+
 @dataclass
 class Backward:
     """Adjoint definitions (in the order they are computed) and the adjoint of each wanted name."""

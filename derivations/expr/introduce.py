@@ -98,4 +98,5 @@ def introduce_names(program: TypedProgram) -> TypedProgram:
         program.output_name,
         list(program.dims),
         introduced={d.name for d in definitions},
+        written=program.written,
     )

@@ -27,6 +27,13 @@ class TypedProgram:
     dims: list = field(default_factory=list)  # symbolic dimensions, first appearance order
     # Names chainrule introduced (z = Wx + b, h = f(z)) in a program that named nothing itself.
     introduced: set[str] = field(default_factory=set)
+    # The program as the user wrote it, when recognition (σ for 1/(1 + e^{-a}), …) rewrote it;
+    # verification compares the derivatives with this one.
+    written: TypedProgram | None = None
+
+    @property
+    def as_written(self) -> TypedProgram:
+        return self.written or self
 
     def definition(self, name: str) -> Definition | None:
         for d in self.definitions:

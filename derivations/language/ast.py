@@ -48,6 +48,15 @@ class TransposeOp:
 
 
 @dataclass(frozen=True)
+class Keyword:
+    """A keyword argument, ``axis=1``: only the calls that document one accept it."""
+
+    name: str
+    value: Syntax
+    pos: Pos
+
+
+@dataclass(frozen=True)
 class Call:
     func: str
     args: tuple[Syntax, ...]
@@ -56,6 +65,11 @@ class Call:
     # Read from LaTeX: may name a function only results use (𝟙[z > 0] is gt, sign), which
     # the expression language does not offer its users.
     internal: bool = False
+    # Keyword arguments after the positional ones (sum(X, axis=0)); not among children().
+    keywords: tuple[Keyword, ...] = ()
+
+    def keyword(self, name: str) -> Keyword | None:
+        return next((k for k in self.keywords if k.name == name), None)
 
 
 Syntax = Name | Number | BinOp | Unary | TransposeOp | Call

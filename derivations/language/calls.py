@@ -13,9 +13,12 @@ from typing import Any
 from ..errors import ChainruleError
 from ..expr import nodes as N
 from ..expr import shapes as S
+from ..expr.axis_nodes import AxisLogSoftmax, AxisSoftmax
+from ..expr.broadcast import broadcast_pair
 from ..ops.registry import CALLS, FUNCTIONS, usage
 from ..ops.spec import Builder, FunctionSpec
 from .ast import Call, Pos
+from .axes import AXIS_FUNCTIONS, axis_call
 from .declarations import USER_FUNCTIONS
 
 # The builders of every non-elementwise call, by name (tests swap one to check that a wrong
@@ -65,6 +68,8 @@ class CallElaboration:
                 "write the answer without 𝟏, e.g. \\sum_i x_i as \\sum x, or 𝟏 xᵀ as a sum of rows",
                 name=name,
             )
+        if syn.keywords:  # sum(X, axis=1) and the other calls along an axis
+            return axis_call(self, syn)  # type: ignore[arg-type]
         internal = syn.internal and name in FUNCTIONS and not FUNCTIONS[name].user_facing
         if name not in USER_FUNCTIONS and not internal:
             close = difflib.get_close_matches(name, list(USER_FUNCTIONS), n=1, cutoff=0.5)
@@ -95,6 +100,8 @@ class CallElaboration:
         if name == "log" and isinstance(args[0], N.Softmax):
             # log softmax(z) is the log-softmax: one op, stable in value and in gradient.
             return N.LogSoftmax(args[0].children[0])
+        if name == "log" and isinstance(args[0], AxisSoftmax):  # the same along an axis
+            return AxisLogSoftmax(args[0].children[0], args[0].axis)
         if name in FUNCTIONS:
             return self.elementwise(name, args, syn)
         return BUILDERS[name](self, args, syn)
@@ -110,15 +117,17 @@ class CallElaboration:
                         f"e.g. {name}(x, 0.01)",
                         *args,
                     )
-        elif len(args) == 2 and not (
-            args[0].is_scalar or args[1].is_scalar or args[0].shape == args[1].shape
-        ):
-            raise self.shape_error(
-                f"{name} of {S.describe(args[0].shape)} and {S.describe(args[1].shape)}: shapes must match",
-                syn.func_pos,
-                f"{name} is elementwise: give two arrays of the same shape, or a scalar",
-                *args,
-            )
+        elif len(args) == 2:
+            pair = broadcast_pair(*args)  # max(X, b) spreads b over X's columns, as + does
+            if pair is None:
+                raise self.shape_error(
+                    f"{name} of {S.describe(args[0].shape)} and {S.describe(args[1].shape)}: shapes must match",
+                    syn.func_pos,
+                    f"{name} is elementwise: give two arrays of the same shape, a scalar, or a"
+                    " vector and a matrix",
+                    *args,
+                )
+            args = list(pair)
         return N.Apply(name, *args)
 
     def need_vector(self, name: str, a: N.Node, syn: Call) -> None:
@@ -126,6 +135,8 @@ class CallElaboration:
             hint = f"{name} works on column vectors"
             if S.is_row(a.shape):
                 hint += f": drop the transpose, {name}(x)"
+            elif S.is_matrix(a.shape) and name in AXIS_FUNCTIONS:
+                hint = f"give the axis: {name}(X, axis=1) along each row, axis=0 along each column"
             raise self.shape_error(
                 f"{name} needs a vector, got {S.describe(a.shape)}", syn.func_pos, hint, a
             )

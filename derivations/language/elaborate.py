@@ -17,6 +17,7 @@ import sympy as sp
 from ..errors import ChainruleError
 from ..expr import nodes as N
 from ..expr import shapes as S
+from ..expr.broadcast import broadcast_pair, mismatch_detail
 from ..expr.program import Definition, TypedProgram
 from ..limits import DEFAULT_LIMITS, Limits
 from .ast import BinOp, Call, Name, Number, Pos, Program, Syntax, TransposeOp, Unary
@@ -303,25 +304,10 @@ class _Elaborator(CallElaboration):
                     f"write exp(a * log(c)) with c > 0; {a.value} ** a has no derivative in a",
                 )
             return N.Apply("pow", a, b)
-        if not (a.is_scalar or b.is_scalar or a.shape == b.shape):
-            verb = {
-                "+": "add",
-                "-": "subtract",
-                "*": "multiply elementwise",
-                "/": "divide elementwise",
-            }[op]
-            hint = "elementwise operators need equal shapes (or a scalar)"
-            if op == "*" and a.shape[1] == b.shape[0]:
-                hint = "for the matrix product write @ instead of *"
-            elif a.shape == S.transpose(b.shape):
-                hint = "the shapes are transposes of each other: transpose one operand with .T"
-            raise self.shape_error(
-                f"cannot {verb} {S.describe(a.shape)} and {S.describe(b.shape)}",
-                syn.pos,
-                hint,
-                a,
-                b,
-            )
+        pair = broadcast_pair(a, b)
+        if pair is None:
+            raise self.elementwise_mismatch(op, a, b, syn)
+        a, b = pair
         if isinstance(b, N.Const) and b.value == 0 and op == "/":
             raise self.error(
                 "value",
@@ -347,6 +333,24 @@ class _Elaborator(CallElaboration):
                 "the divisor is the constant 0; divide by a nonzero number or a variable",
             )
         return N.Div(a, b)
+
+    def elementwise_mismatch(self, op: str, a: N.Node, b: N.Node, syn: BinOp) -> ChainruleError:
+        verb = {"+": "add", "-": "subtract", "*": "multiply elementwise",
+                "/": "divide elementwise"}[op]  # fmt: skip
+        axis, hint = mismatch_detail(a.shape, b.shape)
+        hint = hint or "elementwise operators need equal shapes, a scalar, or a vector and a matrix"
+        if op == "*" and a.shape[1] == b.shape[0]:
+            hint = "for the matrix product write @ instead of *"
+        elif a.shape == S.transpose(b.shape):
+            hint = "the shapes are transposes of each other: transpose one operand with .T"
+        return self.shape_error(
+            f"cannot {verb} {S.describe(a.shape)} and {S.describe(b.shape)}"
+            + (f" ({axis})" if axis else ""),
+            syn.pos,
+            hint,
+            a,
+            b,
+        )
 
     def matmul(self, a: N.Node, b: N.Node, syn: BinOp) -> N.Node:
         if a.is_scalar or b.is_scalar:

@@ -13,7 +13,7 @@ from collections.abc import Collection
 from lark import Token, Tree
 
 from ..errors import ChainruleError
-from .ast import BinOp, Call, Name, Number, Pos, Syntax, TransposeOp, Unary
+from .ast import BinOp, Call, Keyword, Name, Number, Pos, Syntax, TransposeOp, Unary
 from .latex_tables import (
     ACCENTS,
     EXPANSIONS,
@@ -174,6 +174,9 @@ class Converter:
 
     def r_apply_sub(self, t: Tree, fn: Token, sub: Tree | Token, arg: Tree) -> Syntax:
         name = self.function(fn)
+        axis = self.axis_word(sub)
+        if axis is not None and name in ("softmax", "log_softmax", "logsumexp", "max"):
+            return self.axis_call(name, axis, fn, arg)
         if name != "leaky_relu":
             raise self.error(
                 f"a subscript on {name}",
@@ -189,6 +192,43 @@ class Converter:
                 "write \\operatorname{LeakyReLU}_{0.01}(x)",
             )
         return Call("leaky_relu", (x, alpha), _pos(fn), _pos(fn))
+
+    def axis_word(self, sub: Tree | Token) -> int | None:
+        """softmax_{row} is along axis 1, softmax_{col} along axis 0 (as chainrule prints)."""
+        if isinstance(sub, Token):
+            text = str(sub)[1:]
+        elif getattr(sub.meta, "start_pos", None) is not None:
+            text = self.source[sub.meta.start_pos : sub.meta.end_pos]
+        else:  # pragma: no cover - the parser propagates positions
+            return None
+        m = re.fullmatch(
+            r"\s*(?:\\(?:mathrm|text|operatorname|rm)\s*\{\s*)?(row|col)\s*\}?\s*", text
+        )
+        return None if m is None else {"row": 1, "col": 0}[m.group(1)]
+
+    def axis_call(self, name: str, axis: int, fn: Token, arg: Tree) -> Syntax:
+        """f_{row}(X): f along axis 1; f_{row}(X)^{T} transposes the result, as for f(x)^{T}."""
+        wrappers: list[Tree] = []
+        inner: Tree | Token = arg
+        while isinstance(inner, Tree) and inner.data in ("superscript", "entry"):
+            wrappers.append(inner)
+            inner = inner.children[0]
+        if not (wrappers and isinstance(inner, Tree) and inner.data == "group"):
+            inner, wrappers = arg, []
+        x = self.any(inner)
+        if isinstance(x, _Args):
+            raise self.error(
+                f"{name} along an axis takes one argument", arg, f"write {name}_{{row}}(X)"
+            )
+        pos = _pos(fn)
+        keyword = Keyword("axis", Number(str(axis), pos), pos)
+        value: Syntax = Call(name, (x,), pos, pos, keywords=(keyword,))
+        for wrapper in reversed(wrappers):
+            if wrapper.data == "superscript":
+                value = self.raise_to(value, wrapper.children[1])
+            else:
+                value = self.entry_of(value, wrapper.children[1])
+        return value
 
     def sub_value(self, sub: Tree | Token) -> Syntax:
         if isinstance(sub, Token):  # _0 or _a

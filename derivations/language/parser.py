@@ -16,7 +16,19 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 from ..errors import ChainruleError
 from ..limits import DEFAULT_LIMITS, Limits
 from . import hints
-from .ast import BinOp, Call, Name, Number, Pos, Program, Statement, Syntax, TransposeOp, Unary
+from .ast import (
+    BinOp,
+    Call,
+    Keyword,
+    Name,
+    Number,
+    Pos,
+    Program,
+    Statement,
+    Syntax,
+    TransposeOp,
+    Unary,
+)
 
 _BINARY = {"add": "+", "sub": "-", "mul": "*", "div": "/", "matmul": "@", "pow": "**"}
 
@@ -148,13 +160,44 @@ def _convert(node: Tree | Token) -> Syntax:
     if kind == "transpose":
         return TransposeOp(_convert(node.children[0]), _pos(node.children[1]))
     if kind == "call":
-        name_token = node.children[0]
-        args: tuple[Syntax, ...] = ()
-        arg_trees = [c for c in node.children[1:] if isinstance(c, Tree)]
-        if arg_trees:
-            args = tuple(_convert(a) for a in arg_trees[0].children if isinstance(a, Tree))
-        return Call(str(name_token), args, pos, _pos(name_token))
+        return _call(node, pos)
     raise AssertionError(f"unhandled syntax node {kind}")  # pragma: no cover
+
+
+def _call(node: Tree, pos: Pos) -> Call:
+    """f(a, b, axis=1): positional arguments first, each keyword once (checked here, where the
+    positions are; which keywords a function takes is the elaborator's business)."""
+    name_token = node.children[0]
+    args: list[Syntax] = []
+    keywords: list[Keyword] = []
+    arg_trees = [c for c in node.children[1:] if isinstance(c, Tree)]
+    for tree in arg_trees[0].children if arg_trees else ():
+        if not isinstance(tree, Tree):
+            continue  # a ',' token
+        if tree.data != "keyword":
+            if keywords:
+                raise _KeywordError(
+                    "a positional argument follows a keyword argument",
+                    _pos(tree),
+                    f"put the keyword last: {name_token}(x, {keywords[0].name}=...)",
+                )
+            args.append(_convert(tree))
+            continue
+        key, _, value = tree.children
+        if any(k.name == str(key) for k in keywords):
+            raise _KeywordError(
+                f"the keyword {str(key)!r} is given twice", _pos(key), "give each keyword once"
+            )
+        keywords.append(Keyword(str(key), _convert(value), _pos(key)))
+    return Call(str(name_token), tuple(args), pos, _pos(name_token), keywords=tuple(keywords))
+
+
+class _KeywordError(Exception):
+    """Raised inside the recursive conversion; parse() words it with the source text."""
+
+    def __init__(self, message: str, pos: Pos, hint: str) -> None:
+        super().__init__(message)
+        self.message, self.pos, self.hint = message, pos, hint
 
 
 def parse(text: str, limits: Limits = DEFAULT_LIMITS) -> Program:
@@ -227,12 +270,17 @@ def parse(text: str, limits: Limits = DEFAULT_LIMITS) -> Program:
         raise _too_many_statements(len(statements_trees), limits, text)
     _check_depth(tree, limits, text)
     statements = []
-    for st in statements_trees:
-        if st.data == "assign":
-            target, _, value = st.children
-            statements.append(Statement(str(target), _convert(value), _pos(st)))
-        else:
-            statements.append(Statement(None, _convert(st.children[0]), _pos(st)))
+    try:
+        for st in statements_trees:
+            if st.data == "assign":
+                target, _, value = st.children
+                statements.append(Statement(str(target), _convert(value), _pos(st)))
+            else:
+                statements.append(Statement(None, _convert(st.children[0]), _pos(st)))
+    except _KeywordError as exc:
+        raise ChainruleError(
+            "syntax", exc.message, exc.pos.line, exc.pos.column, exc.hint, text
+        ) from None
     return Program(tuple(statements), text)
 
 

@@ -115,9 +115,24 @@ class ShapeInference:
             return b
         if self.scalar(b):
             return a
+        spread = self.spread(a, b) or self.spread(b, a)
+        if spread is not None:
+            return spread
         self.unify(a[0], b[0], what)
         self.unify(a[1], b[1], what)
         return a
+
+    def spread(self, matrix: Shape, vector: Shape) -> Shape | None:
+        """A known column (n, 1) or row (1, B) against a known matrix (n, B) broadcasts, as
+        the elaborator reads W X + b (``expr/broadcast.py``); anything unknown unifies."""
+        if not all(self.known(d) for d in (*matrix, *vector)):
+            return None
+        (r, c), (vr, vc) = (tuple(self.find(d) for d in s) for s in (matrix, vector))
+        if r == 1 or c == 1 or (vr == 1) == (vc == 1):
+            return None
+        if (vc == 1 and vr == r) or (vr == 1 and vc == c):
+            return (r, c)
+        return None
 
     def _infer(self, node: Syntax) -> Shape:
         if isinstance(node, Number):
@@ -154,6 +169,8 @@ class ShapeInference:
         if fn == "ones":
             return (self.new(), 1 if self.ones_are_columns else self.new())
         shapes = [self.infer(a) for a in node.args]
+        if node.keywords and shapes:
+            return self._infer_axis(node, shapes[0])
         if fn in SCALAR_VALUED:
             return (1, 1)
         if fn in SAME_SHAPE:
@@ -169,6 +186,19 @@ class ShapeInference:
         for s in shapes[1:]:
             out = self.broadcast(out, s, fn)
         return out
+
+    def _infer_axis(self, node: Call, shape: Shape) -> Shape:
+        """f(X, axis=k): a reduction keeps a length-1 axis k (``language/axes.py``)."""
+        keyword = node.keyword("axis")
+        value = None if keyword is None else keyword.value
+        negative = isinstance(value, Unary) and value.op == "-"
+        number = value.operand if isinstance(value, Unary) else value
+        if not isinstance(number, Number) or number.text not in ("0", "1", "2"):
+            raise Mismatch(f"{node.func}: the axis must be 0, 1, -1 or -2")
+        axis = (-int(number.text) if negative else int(number.text)) % 2
+        if node.func in SAME_SHAPE:
+            return shape
+        return (1, shape[1]) if axis == 0 else (shape[0], 1)
 
     def _infer_stack(self, node: Call, shapes: list[Shape]) -> Shape:
         """[a; b] (vectors) or the block column [I; 0] of a Jacobian: blocks share columns."""

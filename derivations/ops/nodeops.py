@@ -15,6 +15,7 @@ import sympy as sp
 
 from ..expr import nodes as N
 from ..expr import shapes as S
+from .axisops import AXIS_SPECS
 from .functions import magnitude
 from .spec import ATOM, MUL, POW, Doc, Example, NodeSpec
 
@@ -419,4 +420,4 @@ _OPS += [
                        Example("sum(cumsum(W) * W)", {"W": ("n", "m")}, True))),
 ]  # fmt: skip
 
-NODE_SPECS: list[NodeSpec] = [*_STRUCTURAL, *_OPS]
+NODE_SPECS: list[NodeSpec] = [*_STRUCTURAL, *_OPS, *AXIS_SPECS]

@@ -55,6 +55,11 @@ _NUMPY_CALLS = {
     "basis": "_basis({0}, {1})",
     "scale_rows": "{0}[:, None] * {1}",
     "scale_columns": "{0} * {1}[None, :]",
+    "sum_rows": "np.sum({0}, axis=1)",
+    "sum_columns": "np.sum({0}, axis=0)",
+    "spread_rows": "{0}[:, None]",
+    "spread_columns": "{0}[None, :]",
+    "axis_max": "np.max({0}, axis={1})",
 }
 
 
@@ -90,6 +95,21 @@ _NUMPY_HELPERS = {
     "_logsumexp": """def _logsumexp(z):
     top = np.max(z)
     return top + np.log(np.sum(np.exp(z - top)))""",
+    "_logsumexp_axis": """def _logsumexp_axis(z, axis):
+    top = np.max(z, axis=axis, keepdims=True)
+    return np.squeeze(top, axis) + np.log(np.sum(np.exp(z - top), axis=axis))""",
+    "_softmax_axis": """def _softmax_axis(z, axis):
+    e = np.exp(z - np.max(z, axis=axis, keepdims=True))
+    return e / np.sum(e, axis=axis, keepdims=True)""",
+    "_log_softmax_axis": """def _log_softmax_axis(z, axis):
+    shifted = z - np.max(z, axis=axis, keepdims=True)
+    return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))""",
+    "_argmax_mask": '''def _argmax_mask(z, axis):
+    """1 at the first largest entry along axis, 0 elsewhere: where max sends its gradient."""
+    index = np.argmax(z, axis=axis)
+    if z.ndim == 1:
+        return (np.arange(z.shape[0]) == index) * 1.0
+    return (np.expand_dims(np.arange(z.shape[axis]), 1 - axis) == np.expand_dims(index, axis)) * 1.0''',
     "_basis": """def _basis(n, i):
     e = np.zeros(n)
     e[i] = 1.0
@@ -155,6 +175,9 @@ _TORCH_CALLS = {
     "eye": "torch.eye({0}, dtype=torch.float64, device=_dev)",
     "inf": "math.inf",
     "basis": "_basis({0}, {1}, _dev)",
+    "sum_rows": "torch.sum({0}, dim=1)",
+    "sum_columns": "torch.sum({0}, dim=0)",
+    "axis_max": "torch.amax({0}, dim={1})",
     **_ops("torch"),
 }
 
@@ -167,6 +190,16 @@ _TORCH_HELPERS = {
     return torch.log_softmax(z, dim=0)""",
     "_logsumexp": """def _logsumexp(z):
     return torch.logsumexp(z, dim=0)""",
+    "_logsumexp_axis": """def _logsumexp_axis(z, axis):
+    return torch.logsumexp(z, dim=axis)""",
+    "_softmax_axis": """def _softmax_axis(z, axis):
+    return torch.softmax(z, dim=axis)""",
+    "_log_softmax_axis": """def _log_softmax_axis(z, axis):
+    return torch.log_softmax(z, dim=axis)""",
+    "_argmax_mask": '''def _argmax_mask(z, axis):
+    """1 at the first largest entry along axis, 0 elsewhere: where max sends its gradient."""
+    index = torch.argmax(z, dim=axis, keepdim=True)
+    return torch.zeros_like(z).scatter_(axis, index, 1.0)''',
     "_device": '''def _device(*inputs):
     """Where the module's constants live: the device of the first array input."""
     for t in inputs:
@@ -240,6 +273,18 @@ _JAX_HELPERS = {
     return jax.nn.log_softmax(z)""",
     "_logsumexp": """def _logsumexp(z):
     return jax.scipy.special.logsumexp(z)""",
+    "_logsumexp_axis": """def _logsumexp_axis(z, axis):
+    return jax.scipy.special.logsumexp(z, axis=axis)""",
+    "_softmax_axis": """def _softmax_axis(z, axis):
+    return jax.nn.softmax(z, axis=axis)""",
+    "_log_softmax_axis": """def _log_softmax_axis(z, axis):
+    return jax.nn.log_softmax(z, axis=axis)""",
+    "_argmax_mask": '''def _argmax_mask(z, axis):
+    """1 at the first largest entry along axis, 0 elsewhere: where max sends its gradient."""
+    index = jnp.argmax(z, axis=axis)
+    if z.ndim == 1:
+        return (jnp.arange(z.shape[0]) == index) * 1.0
+    return (jnp.expand_dims(jnp.arange(z.shape[axis]), 1 - axis) == jnp.expand_dims(index, axis)) * 1.0''',
     "_basis": """def _basis(n, i):
     return jnp.zeros(n).at[i].set(1.0)""",
     "_scalar": '''def _scalar(v):

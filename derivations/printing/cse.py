@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import Counter
 
 from ..expr import nodes as N
+from ..expr.broadcast import spread_of
 
 
 def _trivial(node: N.Node) -> bool:
@@ -35,7 +36,12 @@ def eliminate(
         counts.update(n for n in N.walk_all(node) if not _trivial(n))
     # diag(v) is never named: a product prints it as a scaling by v (which is named instead),
     # so naming it would materialise the n×n matrix the printer avoids.
-    shared = {n for n, c in counts.items() if c >= 2 and not isinstance(n, N.Diag)}
+    # Nor is a broadcast b 𝟏ᵀ: it prints as b[:, None], and naming it would build the matrix.
+    shared = {
+        n
+        for n, c in counts.items()
+        if c >= 2 and not isinstance(n, N.Diag) and spread_of(n)[0] is None
+    }
     # A statement's whole right-hand side is already named; do not name it twice.
     shared -= {node for _, node in reused}
 

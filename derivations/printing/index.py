@@ -1,8 +1,8 @@
 """Index notation: the (r, c) entry of a matrix expression, as a textbook writes it.
 
 The node is turned into a SymPy scalar expression over indexed symbols, Kronecker deltas and
-sums; sums over a delta are contracted (Σ_k A_ik δ_kj = A_ij); SymPy's LaTeX printer, with
-textbook names, prints it. This gives ∂z_i/∂W_jk = δ_ij x_k for every pair that has no matrix
+sums; sums over a delta are contracted (Σ_k A_ik 𝟙[k = j] = A_ij); SymPy's LaTeX printer, with
+textbook names, prints it. This gives ∂z_i/∂W_jk = 𝟙[i = j] x_k for every pair that has no matrix
 form, and the entrywise reading of every matrix form.
 """
 
@@ -92,11 +92,13 @@ class _Indicator(sp.Function):
 
 
 class _Printer(_SympyLatex):
-    """SymPy's printer with textbook δ_ij and factors in index order (δ_i x_j, not x_j δ_i)."""
+    """SymPy's printer with an unmistakable Kronecker delta 𝟙[i = j] and factors in index order
+    (𝟙[i = j] x_k, not x_k 𝟙[i = j])."""
 
     def _print_KroneckerDelta(self, expr: sp.KroneckerDelta, exp: object = None) -> str:
+        # 𝟙[i = j], never δ_ij: δ is the lecture's error signal (δ_i is an entry of δ).
         i, j = sorted(self._print(a) for a in expr.args)
-        return rf"\delta_{{{i}{j}}}"
+        return rf"\mathbb{{1}}\left[{i} = {j}\right]"
 
     def _print_Pow(self, expr: sp.Pow) -> str:
         if isinstance(expr.base, _Opaque) and expr.exp.is_Integer and expr.exp > 0:
@@ -318,9 +320,17 @@ def _wrap(term: sp.Expr, limits: list[tuple]) -> sp.Expr:
     return sp.Sum(term, *kept) if kept else term
 
 
-def index_latex(node: N.Node, indices: tuple[str, ...], names: dict[str, str] | None = None) -> str:
+def index_latex(
+    node: N.Node,
+    indices: tuple[str, ...],
+    names: dict[str, str] | None = None,
+    reserved: set[str] = frozenset(),
+) -> str:
     """LaTeX of the entry of ``node`` at the given index letters (0, 1 or 2 of them)."""
+    # Summation indices never reuse a free index, a dimension or a variable's name.
     used = set(indices) | {str(s) for d in _dims(node) for s in d.free_symbols}
+    used |= N.free_vars(node) | set(reserved)
+    used |= {n.index for n in N.walk(node) if isinstance(n, N.Basis)}
     builder = IndexBuilder(names or {}, used)
     syms = [sp.Symbol(i, integer=True) for i in indices]
     one = sp.Integer(1)

@@ -97,7 +97,12 @@ class LatexPrinter:
         if node.value.is_number and node.value < 0:
             return text, ADD
         # \frac{1}{n} needs no brackets; log 2 and other non-rational numbers do.
-        atomic = node.value.is_Rational or node.value.is_Float or text.startswith(r"\frac")
+        atomic = (
+            node.value.is_Rational
+            or node.value.is_Float
+            or node.value.is_Symbol  # a size: n 𝟏, not (n) 𝟏
+            or text.startswith(r"\frac")
+        )
         return text, ATOM if atomic else MUL
 
     def _print_Zeros(self, node: N.Zeros) -> tuple[str, int]:

@@ -192,7 +192,7 @@ class ModuleWriter:
 
     def jacobian(self) -> str:
         out = self._output_name()
-        stmts = [*self._forward()]
+        stmts = [*self._forward(), (out, self.program.output)]  # a Jacobian may read p itself
         entries = []
         looped = []
         for item in self.d.items:

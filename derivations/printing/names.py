@@ -17,11 +17,17 @@ GREEK = {
 }  # fmt: skip
 
 
+_ACCENTS = {"hat": r"\hat", "bar": r"\bar", "tilde": r"\tilde"}
+
+
 def _base(word: str) -> str:
     if word in GREEK:
         return GREEK[word]
     if len(word) == 1:
         return word
+    m = re.fullmatch(r"([A-Za-z]|[a-z]+)(hat|bar|tilde)", word)
+    if m and (len(m.group(1)) == 1 or m.group(1) in GREEK):  # yhat -> ŷ, xbar -> x̄
+        return f"{_ACCENTS[m.group(2)]}{{{_base(m.group(1))}}}"
     return rf"\mathrm{{{word}}}"
 
 
@@ -39,6 +45,8 @@ def latex_name(identifier: str) -> str:
     """``W1`` -> ``W_{1}``; ``b_2`` -> ``b_{2}``; ``x_museums`` -> ``x_{\\text{museums}}``;
     ``lam`` -> ``\\lambda``; ``delta_z`` -> ``\\delta_{z}``; ``U_neg`` -> ``U_{\\text{neg}}``."""
     head, sep, tail = identifier.partition("_")
+    if sep and tail in _ACCENTS and (len(head) == 1 or head in GREEK):  # y_hat -> ŷ
+        return f"{_ACCENTS[tail]}{{{_base(head)}}}"
     if sep and head and tail:
         base = latex_name(head)
         m = re.fullmatch(r"(.+)_\{([^{}]*)\}", base)

@@ -16,6 +16,7 @@ import sympy as sp
 
 from ..expr import nodes as N
 from ..expr import shapes as S
+from ..expr.broadcast import spread_of
 from ..ops.registry import MissingOp, function_spec, node_spec
 from ..ops.spec import ADD, ATOM, MUL, POW, UNARY
 from .backends import NUMPY, Backend, op_key
@@ -42,7 +43,14 @@ def py_number(value: sp.Expr, backend: Backend = NUMPY) -> str:
             inf = backend.calls["inf"]
             return inf if number > 0 else f"-{inf}"
         return repr(number)
+    if not value.is_rational_function():
+        # √n or log n (a softmax of a constant vector): the backend's scalar math, as the
+        # generated module imports it (SymPy writes math.sqrt)
+        return f"({py_dim(value).replace('math.', _SCALAR_MATH[backend.name])})"
     return f"({py_dim(value)})"  # e.g. 1/(m*n) for a mean over symbolic sizes
+
+
+_SCALAR_MATH = {"numpy": "np.", "jax": "jnp.", "torch": "math."}
 
 
 def _shape_text(shape: S.Shape) -> str:
@@ -125,13 +133,27 @@ class CodePrinter:
 
     # -- elementwise -----------------------------------------------------------------------
 
+    def operand(self, node: N.Node, level: int, siblings: tuple[N.Node, ...]) -> str:
+        """An operand of an elementwise op; a vector spread over a matrix (b 𝟏ᵀ, 𝟏 cᵀ) is
+        printed as NumPy broadcasting when another operand already has the matrix's shape."""
+        vector, how = spread_of(node)
+        if vector is not None and any(
+            s.shape == node.shape and spread_of(s)[0] is None for s in siblings if s is not node
+        ):
+            return self.call(how, self.wrap(vector, ATOM))
+        neg = isinstance(node, N.Neg) and spread_of(node.children[0])[0] is not None
+        if neg and any(s.shape == node.shape and spread_of(s)[0] is None for s in siblings):
+            return f"-{self.operand(node.children[0], POW, siblings)}"
+        return self.wrap(node, level)
+
     def _print_Add(self, node: N.Add) -> tuple[str, int]:
         parts = []
-        for i, term in enumerate(node.children):
+        terms = node.children
+        for i, term in enumerate(terms):
             if isinstance(term, N.Neg) and i > 0:
-                parts.append(f"- {self.wrap(term.children[0], MUL + 1)}")
+                parts.append(f"- {self.operand(term.children[0], MUL + 1, terms)}")
             else:
-                text = self.wrap(term, ADD)
+                text = self.operand(term, ADD, terms)
                 parts.append(text if i == 0 else f"+ {text}")
         return " ".join(parts), ADD
 
@@ -139,13 +161,15 @@ class CodePrinter:
         return f"-{self.wrap(node.children[0], POW)}", UNARY
 
     def _print_Mul(self, node: N.Mul) -> tuple[str, int]:
-        return " * ".join(self.wrap(c, MUL + 1) for c in node.children), MUL
+        factors = node.children
+        return " * ".join(self.operand(c, MUL + 1, factors) for c in factors), MUL
 
     def _print_Div(self, node: N.Div) -> tuple[str, int]:
         a, b = node.children
         if isinstance(a, N.Ones) and a.shape == b.shape:
             return f"1.0 / {self.wrap(b, MUL + 1)}", MUL  # 𝟏 / v, without building 𝟏
-        return f"{self.wrap(a, MUL)} / {self.wrap(b, MUL + 1)}", MUL
+        pair = node.children
+        return f"{self.operand(a, MUL, pair)} / {self.operand(b, MUL + 1, pair)}", MUL
 
     def _print_Apply(self, node: N.Apply) -> tuple[str, int]:
         fn, args = node.fn, node.children
@@ -166,6 +190,13 @@ class CodePrinter:
 
     def _print_MatMul(self, node: N.MatMul) -> tuple[str, int]:
         a, b = node.children
+        # Products with 𝟏 are axis sums: Δ 𝟏 sums Δ's columns, 𝟏ᵀ X its rows.
+        if isinstance(b, N.Ones) and S.is_column(b.shape) and S.is_matrix(a.shape):
+            if isinstance(a, N.Transpose):  # Δᵀ 𝟏 sums Δ's rows
+                return self.call("sum_columns", self.doprint(a.children[0])), ATOM
+            return self.call("sum_rows", self.doprint(a)), ATOM
+        if isinstance(a, N.Ones) and S.is_row(a.shape) and S.is_matrix(b.shape):
+            return self.call("sum_columns", self.doprint(b)), ATOM
         scaled = self._diagonal_product(a, b)
         if scaled is not None:
             return scaled, MUL

@@ -2,7 +2,7 @@
 
 1. The Jacobian chain along the named intermediates, when they form a single path of vectors:
    ∂s/∂b = ∂s/∂h · ∂h/∂z · ∂z/∂b = uᵀ diag(f′(z)) I. For a matrix variable the last factor has
-   no matrix form, so its index form is given instead (∂z_i/∂W_jk = δ_ij x_k).
+   no matrix form, so its index form is given instead (∂z_i/∂W_jk = 𝟙[i = j] x_k).
 2. The backward pass in the shape convention: each intermediate's adjoint, δ where named.
 3. The result.
 """
@@ -10,7 +10,7 @@
 from __future__ import annotations
 
 from ..expr import nodes as N
-from ..expr.derived import Chain, Derivation, Seeded
+from ..expr.derived import Chain, Derivation, Seeded, reserved_names
 from .index import index_latex, partial_lhs
 from .latex import MUL, LatexPrinter
 
@@ -69,7 +69,8 @@ def _jacobian_chain(
     if isinstance(chain.last, Seeded):
         seeded = chain.last
         lhs = partial_lhs(printer.name(names[-1]), seeded.output_indices, w, seeded.var_indices)
-        rhs = index_latex(seeded.node, seeded.var_indices, printer.names)
+        reserved = reserved_names(derivation.program)
+        rhs = index_latex(seeded.node, seeded.var_indices, printer.names, reserved)
         return [f"{_frac(out, w)} = {' '.join(symbols)}", f"{lhs} = {rhs}"]
     factors = [printer.wrap(j, MUL + 1) if j is not None else "0" for j in chain.factors]
     factors.append(printer.wrap(chain.last, MUL + 1))

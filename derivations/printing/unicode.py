@@ -149,11 +149,16 @@ def _extra(latex: str, i: int) -> tuple[str, int] | None:
 
 
 def _operand(text: str) -> str:
-    """One side of a fraction: bare if it is one term (m, 2, ∂s, x_i), else in parentheses."""
-    return text if re.fullmatch(r"[∂\w\s²ᵀ₀-₉,‖]+", text) else f"({text})"
+    """One side of a fraction: bare if it is one term (m, 2, ∂s, x_i), else in parentheses.
+    A sum is always bracketed (Σ x²/2 would read as Σ (x²/2)), and so is a product with 𝟏
+    (X/(b 𝟏ᵀ), never X/b 𝟏ᵀ)."""
+    if "𝟏" in text and " " in text:
+        return f"({text})"
+    plain = re.fullmatch(r"[∂\w\s²ᵀ₀-₉,‖]+", text) and "Σ" not in text
+    return text if plain else f"({text})"
 
 
-_RANGE = re.compile(r"\s*(\w+)\s*\\leq\s*(\w+)\s*\\leq\s*(\w+)\s*")
+_RANGE = re.compile(r"\s*(\w+)\s*\\leq\s*(\w+)\s*\\leq\s*(.+?)\s*")
 
 
 def _ranged_sum(latex: str, i: int) -> tuple[str, int] | None:
@@ -162,16 +167,21 @@ def _ranged_sum(latex: str, i: int) -> tuple[str, int] | None:
         return None
     inner, j = _group(latex, i + 5)
     body = inner.strip()
-    if body.startswith(r"\substack{"):
+    stacked_sum = body.startswith(r"\substack{")
+    if stacked_sum:
         stacked, end = _group(body, len(r"\substack"))
         if body[end:].strip():
             return None  # something after the stack: not a plain range
         body = stacked
     rows = [r for r in _split_top(body, "\\\\") if r.strip()]
     ranges = [_RANGE.fullmatch(r) for r in rows]
-    if not ranges or not all(ranges):
+    if not rows or (not stacked_sum and not all(ranges)):
         return None
-    spans = ", ".join(f"{m.group(2)}={m.group(1)}..{m.group(3)}" for m in ranges if m)
+    # Under \substack a row that is not a range (a condition, i ≠ j) is kept, as text.
+    spans = ", ".join(
+        f"{m.group(2)}={m.group(1)}..{to_unicode(m.group(3))}" if m else to_unicode(r.strip())
+        for m, r in zip(ranges, rows, strict=True)
+    )
     return f"Σ[{spans}] ", j
 
 

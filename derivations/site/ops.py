@@ -41,6 +41,16 @@ OPS: list[OpDoc] = [
     OpDoc("**", "a ** 3", "elementwise power, scalar exponent", "x ** 3", {"x": S}),
     OpDoc(".T", "A.T", "transpose", "v.T @ W.T @ u", {"u": N, "W": ["n", "m"], "v": ["m"]}),
     OpDoc("unary -", "-a", "negation", "-(u.T @ x)", {"u": N, "x": N}),
+    OpDoc("broadcast", "W @ X + b", "a vector (n,) meets an (n, B) matrix column by column "
+          "(b 𝟏ᵀ), a row c.T meets it row by row (𝟏 cᵀ)", "sum(tanh(W @ X + b))",
+          {"W": ["n", "m"], "X": ["m", "B"], "b": N}),
+    OpDoc("axis=", "sum(X, axis=1)", "sum, mean, logsumexp, softmax, log_softmax or max along "
+          "one axis (0: down the rows, 1: across the columns), keeping it (keepdims)",
+          "u.T @ logsumexp(X, axis=1)", {"u": N, "X": ["n", "B"]}),
+    OpDoc("softmax axis", "softmax(X, axis=1)", "the softmax of each row (softmax_row), as in "
+          "attention", "sum(softmax(X, axis=1) * Y)", {"X": ["n", "B"], "Y": ["n", "B"]}),
+    OpDoc("max axis", "max(X, axis=0)", "the largest entry of each column; the gradient goes "
+          "to the first maximum", "max(X, axis=0) @ v", {"X": ["n", "B"], "v": ["B"]}),
 ]  # fmt: skip
 # Every function and call a user may write, from the op registry (each spec's ``doc``).
 OPS += [

@@ -68,9 +68,13 @@ def _environment(
     printer = NumpyPrinter()
     params = [*derivation.program.inputs, *(f"{k}={v}" for k, v in sizes.items())]
     lines = [f"def _environment({', '.join(params)}):"]
-    lines += [
-        f"    {d.name} = {printer.doprint(d.node)}" for d in derivation.extended_definitions()
-    ]
+    program = derivation.program
+    lines += [f"    {d.name} = {printer.doprint(d.node)}" for d in program.definitions]
+    # A result may read the output by name: p in diag(p) − p pᵀ (p = softmax(z)).
+    outputs = {program.output_name, derivation.output_symbol} - {None, ""}
+    outputs -= set(program.inputs) | {d.name for d in derivation.extended_definitions()}
+    lines += [f"    {name} = {printer.doprint(program.output)}" for name in sorted(outputs)]
+    lines += [f"    {d.name} = {printer.doprint(d.node)}" for d in derivation.adjoint_definitions()]
     lines.append("    return dict(locals())")
     helpers = "\n\n".join(HELPERS[h] for h in sorted(printer.helpers))
     source = "import numpy as np\n\n" + helpers + "\n\n" + "\n".join(lines)
@@ -212,6 +216,15 @@ def _check_steps(
                     )
 
 
+_INDICATOR = re.compile(r"\\mathbb\{1\}\\left\[\s*([a-z])\s*=\s*([a-z])\s*\\right\]")
+
+
+def _kronecker(latex: str) -> str:
+    """The printed Kronecker delta 𝟙[i = j] in the reader's spelling δ_ij (before the '='
+    inside the bracket is taken for the equation's)."""
+    return _INDICATOR.sub(lambda m: rf"\delta_{{{m.group(1)}{m.group(2)}}}", latex)
+
+
 _TERM = re.compile(
     r"\\partial(?:\^\{2\})?\s+((?:\\[A-Za-z]+|[A-Za-z])(?:[A-Za-z0-9]*)(?:_\{(?:[^{}]|\{[^{}]*\})*\})?)"
 )
@@ -230,7 +243,7 @@ def _check_index_forms(d: dict[str, Any], reader: _Reader, refs: dict) -> None:
     """∂s/∂W_ij = δ_i x_j: the entry at every index of the grid, against the generated code."""
     for item in d["derivatives"]:
         label = f"index form of the {item['kind']} wrt {item['wrt']}"
-        lhs, *rest = _split_equation(item["index_latex"])
+        lhs, *rest = _split_equation(_kronecker(item["index_latex"]))
         if not rest:
             reader.unread.append(f"{label}: no right-hand side")
             continue

@@ -170,7 +170,7 @@ def _domain(derivation: Derivation, env: dict[str, sp.Matrix]) -> tuple[set, lis
     sqrt and fractional powers; matrices under inv/det/logdet near the identity."""
     positive: set[str] = set()
     conditioned: set[str] = set()
-    for node in N.walk(derivation.program.inlined()):
+    for node in N.walk(derivation.program.as_written.inlined()):
         if isinstance(node, N.Apply) and node.fn in ("log", "sqrt"):
             positive |= N.free_vars(node.children[0])
         elif isinstance(node, N.Apply) and node.fn == "pow":
@@ -252,7 +252,7 @@ def exact_check(
     failures: list[str] = []
     try:
         base = _evaluator(derivation, env, sizes, work)
-        output = base.evaluate(program.output)
+        output = _truth(derivation, env, sizes, work)
         if value_fn is not None:
             scalars = {n for n, v in program.inputs.items() if v.is_scalar}
             failures += _value_failures(value_fn, scalars, env, output, comparer, work)
@@ -311,9 +311,26 @@ def _evaluator(
     indices: dict[str, int] | None = None,
 ) -> Explicit:
     ex = Explicit(dict(env), sizes, indices, work=work)
-    for d in derivation.extended_definitions():
+    for d in derivation.program.definitions:
+        ex.env[d.name] = ex.evaluate(d.node)
+    # A result may read the output itself by name: p in diag(p) − p pᵀ.
+    ex.env[derivation.output_symbol] = ex.evaluate(derivation.program.output)
+    for d in derivation.adjoint_definitions():
         ex.env[d.name] = ex.evaluate(d.node)
     return ex
+
+
+def _truth(
+    derivation: Derivation, env: dict[str, sp.Matrix], sizes: dict[str, int], work: Work
+) -> sp.Matrix:
+    """The output of the program as the user wrote it (before σ, softplus and the names a
+    result introduced): the derivatives are compared with what the user wrote, so a rewrite
+    that changes a value fails here."""
+    written = derivation.program.as_written
+    ex = Explicit(dict(env), sizes, None, work=work)
+    for d in written.definitions:
+        ex.env[d.name] = ex.evaluate(d.node)
+    return ex.evaluate(written.output)
 
 
 def _pairs(
@@ -333,7 +350,12 @@ def _pairs(
         rows = list(output) if item.kind == "jacobian" else [output[0, 0]]
         for r, out_entry in enumerate(rows):
             for c, v in enumerate(entries):
-                want = got[r, c] if item.kind == "jacobian" else list(got)[c]
+                if item.kind != "jacobian":
+                    want = list(got)[c]
+                elif got.shape == (len(rows), len(entries)):
+                    want = got[r, c]
+                else:  # d/dt of a matrix: the output's shape, entries row-major
+                    want = list(got)[r * len(entries) + c]
                 pairs.append(
                     (f"{item.kind} {item.wrt} entry {(r, c)}", want, work.diff(out_entry, v))
                 )

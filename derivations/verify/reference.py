@@ -30,6 +30,31 @@ def _scalar(x: Any) -> Array:
 # Each call's NumPy meaning, as the op registry states it (one line per op there).
 CALLS: dict[str, Callable[..., Array]] = {name: spec.value for name, spec in OP_CALLS.items()}
 
+
+def _lse(v: Array, axis: int) -> Array:
+    m = np.max(v, axis=axis, keepdims=True)
+    return m + np.log(np.sum(np.exp(v - m), axis=axis, keepdims=True))
+
+
+# f(X, axis=k), NumPy's meaning with keepdims (the README's "Axes" section).
+AXIS_CALLS: dict[str, Callable[[Array, int], Array]] = {
+    "sum": lambda x, k: np.sum(x, axis=k, keepdims=True),
+    "mean": lambda x, k: np.mean(x, axis=k, keepdims=True),
+    "max": lambda x, k: np.max(x, axis=k, keepdims=True),
+    "logsumexp": _lse,
+    "softmax": lambda x, k: np.exp(x - _lse(x, k)),
+    "log_softmax": lambda x, k: x - _lse(x, k),
+}
+
+
+def _axis(call: ast.Call) -> int:
+    (keyword,) = call.keywords
+    value = keyword.value
+    if isinstance(value, ast.Unary):
+        return -int(value.operand.text) % 2  # type: ignore[union-attr]
+    return int(value.text)  # type: ignore[union-attr]
+
+
 BINARY: dict[str, Callable[[Array, Array], Array]] = {
     "+": np.add,
     "-": np.subtract,
@@ -57,6 +82,8 @@ def _eval(node: ast.Syntax, env: Mapping[str, Array]) -> Array:
         return _eval(node.operand, env).T
     if isinstance(node, ast.BinOp):
         return BINARY[node.op](_eval(node.left, env), _eval(node.right, env))
+    if isinstance(node, ast.Call) and node.keywords:
+        return AXIS_CALLS[node.func](_eval(node.args[0], env), _axis(node))
     if isinstance(node, ast.Call):
         return CALLS[node.func](*(_eval(a, env) for a in node.args))
     raise TypeError(f"unknown syntax {type(node).__name__}")

@@ -139,7 +139,7 @@ def engine_check(
     hessian: bool,
 ) -> dict[str, Any]:
     """The generated code against the hand-written gates of the backprop engine."""
-    graph = compile_program(derivation.program)
+    graph = compile_program(derivation.program.as_written)
     wrt = list(derivation.wrt)
     if derivation.scalar_output:
         theirs = graph.backward(inputs, wrt)[1]
@@ -347,7 +347,7 @@ def _guarded(check: Check, ctx: Context) -> dict[str, Any]:
 
 def _sample(ctx: Context) -> None:
     """Draw inputs at each set of sizes (the first set with a negative determinant first)."""
-    program = ctx.derivation.program
+    program = ctx.derivation.program.as_written  # the domain is that of what the user wrote
     module = ctx.module
     rng = np.random.default_rng(ctx.seed)
     derivatives = module.get("value_and_grad") or module.get("jacobian")

@@ -20,6 +20,8 @@ import numpy as np
 import sympy as sp
 
 from ..expr import nodes as N
+from ..expr.axis_nodes import AxisMax
+from ..expr.broadcast import unspread
 from ..expr.program import TypedProgram
 from ..ops.registry import function_spec, node_spec
 from ..printing.numpy_code import HELPERS, NumpyPrinter
@@ -153,6 +155,30 @@ def kink_arguments(program: TypedProgram) -> list[N.Node]:
     return out
 
 
+def tie_arguments(program: TypedProgram) -> list[AxisMax]:
+    """The maxima along an axis: the two largest entries of each row or column must differ
+    (at a tie max has no derivative, as max(a, b) has none at a = b)."""
+    roots = [program.inlined(), *(program.inlined(d.ref) for d in program.definitions)]
+    return [n for r in roots for n in N.walk(r) if isinstance(n, AxisMax)]
+
+
+def _gaps(fn: object, nodes: list[AxisMax]) -> object:
+    """A function of the inputs giving, per max, the gap between the two largest entries."""
+
+    def gaps(**inputs: object) -> list[np.ndarray]:
+        out = []
+        for value, node in zip(fn(**inputs), nodes, strict=True):  # type: ignore[operator]
+            v = np.asarray(value, dtype=float)
+            axis = 0 if v.ndim == 1 else node.axis
+            if v.shape[axis] < 2:
+                continue
+            top = np.sort(v, axis=axis)
+            out.append(np.take(top, -1, axis=axis) - np.take(top, -2, axis=axis))
+        return out
+
+    return gaps
+
+
 def matrix_arguments(program: TypedProgram) -> list[N.Node]:
     """The matrices that inv, det and logdet see: they must be well-conditioned at the draw."""
     root = program.inlined()
@@ -164,7 +190,19 @@ def compile_nodes(program: TypedProgram, nodes: list[N.Node]) -> object:
     printer = NumpyPrinter()
     params = ", ".join(program.inputs)
     lines = [f"def _evaluate({params}):"]
-    lines += [f"    {d.name} = {printer.doprint(d.node)}" for d in program.definitions]
+    # Only the intermediates the nodes read (names a result introduced, such as p = softmax(z)
+    # or a centering matrix, may use sizes this function does not bind).
+    bodies = {d.name: d.node for d in program.definitions}
+    needed: set[str] = set()
+    frontier = [v for n in nodes for v in N.free_vars(n) if v in bodies]
+    while frontier:
+        name = frontier.pop()
+        if name not in needed:
+            needed.add(name)
+            frontier.extend(v for v in N.free_vars(bodies[name]) if v in bodies)
+    lines += [
+        f"    {d.name} = {printer.doprint(d.node)}" for d in program.definitions if d.name in needed
+    ]
     lines.append("    return [" + ", ".join(printer.doprint(n) for n in nodes) + "]")
     helpers = "\n\n".join(HELPERS[h] for h in sorted(printer.helpers))
     source = "import numpy as np\n\n" + helpers + "\n\n" + "\n".join(lines)
@@ -188,7 +226,7 @@ def pole_arguments(program: TypedProgram) -> list[N.Node]:
     out: list[N.Node] = []
     for node in N.walk(program.inlined()):
         if isinstance(node, N.Div):
-            out.append(node.children[1])
+            out.append(unspread(node.children[1]))  # b 𝟏ᵀ is zero where b is
         elif node_spec(node).domain == "nonzero":  # a norm
             out.append(node)
         elif isinstance(node, N.Apply) and node.fn == "pow":
@@ -286,15 +324,18 @@ def draw_inputs(
     redrawn too: no check can compare anything there. Determinants alternate in sign from
     attempt to attempt, starting negative with ``negative_det_first``.
     """
+    program = program.as_written  # the domain is that of what the user wrote
     domain = domain_of(program)
 
     def compiled(nodes: list[N.Node]) -> object | None:
         return compile_nodes(program, nodes) if nodes else None
 
+    ties = tie_arguments(program)
     checks = [
         (compiled(matrix_arguments(program)), "matrix"),
         (compiled(kink_arguments(program)), "kink"),
         (compiled(pole_arguments(program)), "pole"),
+        (_gaps(compiled([t.children[0] for t in ties]), ties) if ties else None, "kink"),
     ]
     reason = "no draw gave finite values"
     for attempt in range(attempts):

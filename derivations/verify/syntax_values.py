@@ -93,6 +93,8 @@ class SyntaxEvaluator:
         if fn == "ones":
             return np.ones(self._size(node))
         args = [self.value(a) for a in node.args]
+        if node.keywords:
+            return along_axis(fn, args[0], keyword_axis(node))
         if fn in _ELEMENTWISE:
             return np.asarray(_ELEMENTWISE[fn](*args), dtype=float)
         if fn == "diag" and args[0].shape[1] != 1:
@@ -101,6 +103,38 @@ class SyntaxEvaluator:
         if spec is not None:
             return np.asarray(spec.value(*args), dtype=float)
         raise Mismatch(f"unknown function {fn!r}")
+
+
+def keyword_axis(node: Call) -> int:
+    """The axis=… of a call the elaborator accepted (0 or 1; -1 and -2 count from the end)."""
+    keyword = node.keyword("axis")
+    if keyword is None:
+        raise Mismatch(f"{node.func} has an unknown keyword argument")
+    value = keyword.value
+    sign = -1 if isinstance(value, Unary) and value.op == "-" else 1
+    number = value.operand if isinstance(value, Unary) else value
+    if not isinstance(number, Number):
+        raise Mismatch("the axis is not a number")
+    return (sign * int(float(number.text))) % 2
+
+
+def along_axis(fn: str, x: np.ndarray, axis: int) -> np.ndarray:
+    """NumPy's own meaning of ``fn(x, axis=…)`` with keepdims, on 2-D (column) arrays."""
+    if fn == "sum":
+        return np.sum(x, axis=axis, keepdims=True)
+    if fn == "mean":
+        return np.mean(x, axis=axis, keepdims=True)
+    if fn == "max":
+        return np.max(x, axis=axis, keepdims=True)
+    top = np.max(x, axis=axis, keepdims=True)
+    lse = top + np.log(np.sum(np.exp(x - top), axis=axis, keepdims=True))
+    if fn == "logsumexp":
+        return lse
+    if fn == "log_softmax":
+        return x - lse
+    if fn == "softmax":
+        return np.exp(x - lse)
+    raise Mismatch(f"{fn} takes no axis")
 
 
 def evaluate_syntax(

@@ -76,7 +76,10 @@ def test_chain_rule_steps_read_like_the_lecture() -> None:
         r"\delta = \frac{\partial s}{\partial z} = u \circ \left(1 - \tanh^{2}\left(z\right)\right)"
         in steps["b"]
     )
-    assert r"\frac{\partial z_{i}}{\partial W_{jk}} = \delta_{ij} x_{k}" in steps["W"]
+    # The Kronecker delta is 𝟙[i = j]: δ_ij would read as an entry of the error signal δ.
+    assert (
+        r"\frac{\partial z_{i}}{\partial W_{jk}} = \mathbb{1}\left[i = j\right] x_{k}" in steps["W"]
+    )
 
 
 def test_delta_recursion_in_a_two_layer_net() -> None:
@@ -137,7 +140,9 @@ def test_jacobian_of_a_layer() -> None:
 def test_affine_map_index_form() -> None:
     r = derive("W @ x + b", {"W": ("n", "m"), "x": ("m",), "b": ("n",)})
     jw = next(x for x in r.to_dict()["derivatives"] if x["wrt"] == "W")
-    assert jw["index_latex"] == r"\frac{\partial f_{i}}{\partial W_{jk}} = \delta_{ij} x_{k}"
+    assert jw["index_latex"] == (
+        r"\frac{\partial f_{i}}{\partial W_{jk}} = \mathbb{1}\left[i = j\right] x_{k}"
+    )
 
 
 def test_hessians_in_matrix_form() -> None:
@@ -145,9 +150,12 @@ def test_hessians_in_matrix_form() -> None:
     assert _latex(r, "x", "hessian") == r"A + A^{T}"
     r = derive("sum(softplus(X @ w))", {"X": ("N", "d"), "w": ("d",)}, wrt=["w"], hessian=True)
     assert r.to_dict()["verification"]["passed"]
+    # σ(Xw) occurs twice, so it is named once (s = σ(Xw)), as the textbook form does.
     assert _latex(r, "w", "hessian") == (
-        r"X^{T} \operatorname{diag}\left(\sigma\left(X w\right) \circ \left(1 - \sigma\left(X w\right)\right)\right) X"
+        r"X^{T} \operatorname{diag}\left(s \circ \left(1 - s\right)\right) X"
     )
+    named = {x["symbol"]: x["latex"] for x in r.to_dict()["definitions"]}
+    assert named["s"] == r"\sigma\left(X w\right)"
 
 
 def test_hessian_by_a_matrix_is_in_index_form() -> None:
@@ -160,7 +168,7 @@ def test_hessian_by_a_matrix_is_in_index_form() -> None:
     assert h["shape"] == ["n", "m", "n", "m"]
     assert (
         h["latex"]
-        == r"\frac{\partial^{2} s}{\partial W_{ij} \, \partial W_{kl}} = 2 \delta_{ik} x_{j} x_{l}"
+        == r"\frac{\partial^{2} s}{\partial W_{ij} \, \partial W_{kl}} = 2 \mathbb{1}\left[i = k\right] x_{j} x_{l}"
     )
 
 

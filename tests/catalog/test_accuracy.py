@@ -281,11 +281,6 @@ def test_one_hidden_layer_writes_the_lecture_index_form() -> None:
 
 
 @needs_api
-@pytest.mark.xfail(
-    strict=True,
-    reason="the generated step ∂z_i/∂W_jk = δ_ij x_k comes from the general index printer, which "
-    "the 'forms' branch rewrites; remove this marker when that branch is merged",
-)
 def test_printed_one_hidden_layer_has_no_kronecker_delta() -> None:
     from derivations.catalog.commands import render
 

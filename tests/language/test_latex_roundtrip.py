@@ -65,6 +65,9 @@ def _round_trip(program, variables, wrt, hessian) -> int:
     names = dict(derivation.program.inputs)
     for d in derivation.extended_definitions():
         names[d.name] = N.Var(d.name, d.node.shape, "intermediate")
+    for name in {derivation.program.output_name, derivation.output_symbol} - {None, ""}:
+        # a result may read the output by name: p in diag(p) − p pᵀ
+        names.setdefault(name, N.Var(name, derivation.program.output.shape, "intermediate"))
     shown = result.to_dict()
     cases = [
         (x["latex"], m.shape, refs[(x["kind"], x["wrt"])])
