@@ -6,7 +6,9 @@ The derivation's trees read like the lecture; the code should run like hand-writ
    (logistic regression's Hessian Xᵀ(diag(σ) X − diag(σ²) X) becomes one scaling and one
    product, as the closed form Xᵀ diag(σ(1 − σ)) X is), and ``A B + A C`` is ``A (B + C)``.
    Diagonal and dense operands are never mixed: adding diag(v) to a dense matrix would build it.
-2. Drop identities from products (I X = X): an n×n eye is never built to multiply by.
+2. Drop identities from products (I X = X): an n×n eye is never built to multiply by; and a
+   matrix of ones is split, 𝟏𝟏ᵀ Y = 𝟏 (𝟏ᵀ Y), so a product by it is a sum spread by
+   broadcasting.
 3. Re-associate a product chain when its shapes say another order is cheaper ((A B) v is
    A (B v)); symbolic sizes are compared only where the sign of the difference is certain
    (every size is a positive integer), and the program's own order is kept otherwise.
@@ -41,10 +43,28 @@ def _rewrite(node: N.Node) -> N.Node:
             return b
         if isinstance(b, N.Identity):
             return a
+        split = _split_ones(a, b)
+        if split is not None:
+            return split
         return _reassociate(node)
     if isinstance(node, N.Add):
         return _factor(node)
     return node
+
+
+def _split_ones(a: N.Node, b: N.Node) -> N.Node | None:
+    """𝟏𝟏ᵀ Y is 𝟏 (𝟏ᵀ Y): Y's column sums spread over the rows (and Y 𝟏𝟏ᵀ its row sums over
+    the columns), never a k×k matrix of ones multiplied in."""
+    one = S.ONE
+    if isinstance(a, N.Ones) and S.is_matrix(a.shape):
+        p, q = a.shape
+        sums = N.MatMul(N.Ones((one, q)), b)
+        return N.MatMul(N.Ones((p, one)), sums) if S.is_row(sums.shape) else None
+    if isinstance(b, N.Ones) and S.is_matrix(b.shape):
+        q, r = b.shape
+        sums = N.MatMul(a, N.Ones((q, one)))
+        return N.MatMul(sums, N.Ones((one, r))) if S.is_column(sums.shape) else None
+    return None
 
 
 # -- 1. factoring a shared operand --------------------------------------------------------

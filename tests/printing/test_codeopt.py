@@ -88,7 +88,9 @@ def test_logistic_hessian_code_is_the_closed_forms_work() -> None:
     code = result.code["numpy"]
     body = code.split("def hessian")[1]
     assert "np.diag" not in body and "np.eye" not in body
-    assert len(re.findall(r"\[:, None\] \* X", body)) == 1
+    assert len(re.findall(r"\[(:, None|None, :)\]", body)) == 1  # one scaling of X or Xᵀ
+    (line,) = [x for x in body.splitlines() if x.strip().startswith("H_w =")]
+    assert line.count("@") == 1  # and one product
     rng = np.random.default_rng(3)
     X, w = rng.standard_normal((40, 7)), rng.standard_normal(7)
     s = 1 / (1 + np.exp(-X @ w))
@@ -112,3 +114,21 @@ def test_generated_products_never_build_a_diagonal_identity_or_ones() -> None:
     for program, variables in programs:
         code = derive(program, variables, hessian=True, verify=False).code["numpy"]
         assert not built.search(code), (program, code)
+
+
+def test_a_matrix_of_ones_in_a_product_becomes_a_spread_sum() -> None:
+    """𝟏𝟏ᵀ Y (the softmax cross-entropy's Δ over a batch) is Y's column sums spread over the
+    rows: k·B additions, not a k×k matrix of ones times Y (k²·B)."""
+    Y = _var("Y", k, m)
+    one = S.ONE
+    got = optimise(N.MatMul(N.Ones((k, k)), Y))
+    assert got == N.MatMul(N.Ones((k, one)), N.MatMul(N.Ones((one, k)), Y))
+    assert optimise(N.MatMul(Y, N.Ones((m, m)))) == N.MatMul(
+        N.MatMul(Y, N.Ones((m, one))), N.Ones((one, m))
+    )
+    code = derive(
+        "-sum(Y * log_softmax(W @ X + b, axis=0))",
+        {"W": ("k", "n"), "X": ("n", "B"), "b": ("k",), "Y": ("k", "B")},
+    )
+    assert code.verification_passed
+    assert "np.ones((k, k))" not in code.code["numpy"]
