@@ -17,6 +17,7 @@ from ..expr import shapes as S
 from ..expr.derived import SEED, Backward, Derivation, Item, Seeded
 from ..expr.program import Definition, TypedProgram
 from . import algebra as A
+from .assume import Facts, assume, assume_definitions
 from .chain import plan_steps
 from .forward import jacobian
 from .reverse import backward, delta_word, depends
@@ -26,13 +27,61 @@ from .tangent import derivative_by_scalar
 from .tidy import Tidy, inline_deltas, program_names, prune, tidy_backward
 
 __all__ = [
-    "Backward", "Derivation", "Item", "Seeded", "derive_program", "free_indices",
+    "Backward", "Derivation", "Item", "Seeded", "default_wrt", "derive_program", "free_indices",
     "reserved_names", "seeded_partials",
 ]  # fmt: skip
 
 
 def derive_program(program: TypedProgram, wrt: list[str] | None, hessian: bool) -> Derivation:
-    """Every tree the result shows or runs: items, δs, VJP/HVP passes and chain-rule steps."""
+    """Every tree the result shows or runs: items, δs, VJP/HVP passes and chain-rule steps;
+    the declared kinds' facts are applied last (assume.py), and the steps planned on the
+    trees as shown."""
+    derivation = _derive(program, wrt, hessian)
+    if program.kinds:
+        _assume(derivation)
+    if derivation.backward is not None:
+        derivation.steps = plan_steps(derivation)
+    return derivation
+
+
+def _assume(derivation: Derivation) -> None:
+    facts = Facts(derivation.program.kinds)
+    gradients = {
+        i.wrt: i.matrix for i in derivation.items if i.kind == "gradient" and i.matrix is not None
+    }
+    derivation.plain = (derivation.extended_definitions(), gradients)
+    bw = derivation.backward
+    if bw is not None:
+        bw.definitions = assume_definitions(bw.definitions, facts)
+        bw.adjoints = {k: assume(v, facts) for k, v in bw.adjoints.items()}
+    for item in derivation.items:
+        if item.matrix is not None:
+            item.matrix = assume(item.matrix, facts)
+        if item.seeded is not None:
+            item.seeded.node = assume(item.seeded.node, facts)
+    derivation.assumptions = {k: sorted(v) for k, v in sorted(facts.used.items())}
+
+
+def default_wrt(program: TypedProgram) -> list[str]:
+    """What is differentiated when nothing is asked: every variable not declared as data."""
+    names = list(program.inputs)
+    if not names:
+        raise ChainruleError(
+            "declaration",
+            "the program has no variables to differentiate by",
+            hint="declare at least one variable, e.g. --var x=n, and use it in the program",
+        )
+    parameters = program.parameters
+    if not parameters:
+        raise ChainruleError(
+            "not_a_variable",
+            "every variable is declared as data, so nothing is differentiated by default",
+            hint="ask for a gradient by data explicitly (wrt), or declare a parameter",
+        )
+    return parameters
+
+
+def _derive(program: TypedProgram, wrt: list[str] | None, hessian: bool) -> Derivation:
     wrt = _checked_wrt(program, wrt)
     # Sizes are names in the generated code too (n = x.shape[0]): no δ may take one.
     taken = set(program.inputs) | {d.name for d in program.definitions}
@@ -57,15 +106,10 @@ def derive_program(program: TypedProgram, wrt: list[str] | None, hessian: bool) 
 
 
 def _checked_wrt(program: TypedProgram, wrt: list[str] | None) -> list[str]:
-    """The variables to differentiate by: declared ones, each once (all of them by default)."""
+    """The variables to differentiate by: declared ones, each once, never a class label (by
+    default every variable not declared as data)."""
     names = list(program.inputs)
-    if not names:
-        raise ChainruleError(
-            "declaration",
-            "the program has no variables to differentiate by",
-            hint="declare at least one variable, e.g. --var x=n, and use it in the program",
-        )
-    wrt = list(wrt) if wrt else names
+    wrt = list(wrt) if wrt else default_wrt(program)
     for w in wrt:
         if w not in program.inputs:
             intermediate = program.definition(w) is not None or w == program.output_name
@@ -73,9 +117,19 @@ def _checked_wrt(program: TypedProgram, wrt: list[str] | None) -> list[str]:
                 "not_a_variable",
                 f"cannot differentiate by {w!r}: it is "
                 + ("an intermediate, not a declared variable" if intermediate else "not declared"),
-                hint="differentiate by declared variables: " + ", ".join(names),
+                hint="differentiate by declared variables: " + ", ".join(names)
+                if names
+                else "declare the variables with --var",
                 details={"wrt": w},
             )
+    labels = [w for w in wrt if program.declaration(w).is_label]
+    if labels:
+        raise ChainruleError(
+            "not_a_variable",
+            f"cannot differentiate by {labels[0]!r}: it is a class label, an integer",
+            hint="differentiate by the scores instead; a label only selects an entry",
+            details={"wrt": labels[0]},
+        )
     if len(set(wrt)) != len(wrt):
         raise ChainruleError(
             "not_a_variable", "a variable is listed twice in wrt", hint="list each once"
@@ -101,7 +155,6 @@ def _scalar_derivation(
         grad = bw.adjoints.get(w) or A.zeros(var.shape)
         layout = "shape convention: the gradient has the variable's shape"
         derivation.items.append(Item(w, "gradient", S.user_shape(var.shape), layout, grad))
-    derivation.steps = plan_steps(derivation)
     if hessian:
         taken_ext = taken | {d.name for d in bw.definitions}
         ext = derivation.extended_definitions()

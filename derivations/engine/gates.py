@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..expr import nodes as N
+from ..ops.indexing import Index, OneHot
 from ..ops.nodeops import Cumsum
 
 Array = np.ndarray
@@ -350,6 +351,40 @@ def _slice_backward(params, g, out, ins, needs) -> Grads:
     return [full]
 
 
+def _pick(pick: tuple, labels: list) -> object:
+    if pick[0] == "label":
+        return int(round(float(labels.pop(0).reshape(()))))
+    if pick[0] == "unit":
+        return 0
+    return pick[1] if pick[0] == "at" else slice(None)
+
+
+def _index_at(params: tuple, ins: Sequence[Array]) -> tuple[object, object]:
+    labels = list(ins[1:])
+    return _pick(params[0], labels), _pick(params[1], labels)
+
+
+def _index_forward(params, ins) -> Array:
+    r, c = _index_at(params, ins)
+    return np.asarray(ins[0][r, c], dtype=float).reshape(
+        ins[0].shape[0] if r == slice(None) else 1, ins[0].shape[1] if c == slice(None) else 1
+    )
+
+
+def _index_backward(params, g, out, ins, needs) -> Grads:
+    r, c = _index_at(params, ins)
+    full = np.zeros_like(ins[0])
+    full[r, c] = np.reshape(g, np.shape(full[r, c]))
+    return [full, *(None for _ in ins[1:])]
+
+
+def _onehot_forward(params, ins) -> Array:
+    n, pick = params
+    out = np.zeros((int(n), 1))
+    out[_pick(pick, list(ins)), 0] = 1.0
+    return out
+
+
 def _cumsum_backward(params, g, out, ins, needs) -> Grads:
     # Entry i of the input feeds every output entry j >= i: a running sum from the end.
     return [np.flip(np.cumsum(np.flip(g, axis=0), axis=0), axis=0)]
@@ -383,6 +418,8 @@ GATES: dict[type[N.Node], Gate] = {
     N.LogSumExp: Gate(lambda p, ins: np.full((1, 1), _logsumexp(ins[0])), _logsumexp_backward),
     N.Concat: Gate(lambda p, ins: np.concatenate(ins, axis=0), _concat_backward),
     N.Slice: Gate(lambda p, ins: ins[0][p[0] : p[1]], _slice_backward),
+    Index: Gate(_index_forward, _index_backward),
+    OneHot: Gate(_onehot_forward, lambda p, g, out, ins, needs: [None for _ in ins]),
     Cumsum: Gate(lambda p, ins: np.cumsum(ins[0], axis=0), _cumsum_backward),
 }
 

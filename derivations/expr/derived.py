@@ -94,6 +94,12 @@ class Derivation:
     # seeded by SEED (the generated _hvp_W).
     hvps: dict[str, Backward] = field(default_factory=dict)
     steps: dict[str, Steps] = field(default_factory=dict)  # scalar outputs: by variable
+    # The declared kinds' facts the results were simplified with, by variable (assume.py):
+    # keys of ``expr.kinds.FACTS``.
+    assumptions: dict[str, list[str]] = field(default_factory=dict)
+    # Before that rewrite: the extended definitions and gradients, which Hessian-vector products
+    # differentiate again (a rewritten gradient is right on the kind only, not its derivative).
+    plain: tuple[list[Definition], dict[str, N.Node]] | None = None
 
     @property
     def scalar_output(self) -> bool:
@@ -105,6 +111,13 @@ class Derivation:
     def extended_definitions(self) -> list[Definition]:
         """Forward intermediates, then the adjoints computed from them."""
         return [*self.program.definitions, *self.adjoint_definitions()]
+
+    def differentiable_gradient(self, wrt: str) -> tuple[list[Definition], N.Node]:
+        """The gradient by ``wrt`` and its definitions as derived, before the kinds' facts
+        rewrote them: what a Hessian-vector product may differentiate again."""
+        if self.plain is not None:
+            return self.plain[0], self.plain[1][wrt]
+        return self.extended_definitions(), self.gradient(wrt)
 
     def gradient(self, wrt: str) -> N.Node:
         """The gradient item's tree for ``wrt`` (scalar outputs)."""

@@ -20,6 +20,7 @@ from ..ops.spec import Builder, FunctionSpec
 from .ast import Call, Pos
 from .axes import AXIS_FUNCTIONS, axis_call
 from .declarations import USER_FUNCTIONS
+from .indexing import CALLS as INDEX_CALLS
 
 # The builders of every non-elementwise call, by name (tests swap one to check that a wrong
 # reading of the source is caught).
@@ -51,6 +52,8 @@ class CallElaboration:
 
     def call(self, syn: Call) -> N.Node:
         name = syn.func
+        if name in INDEX_CALLS:  # x[i], z[y], onehot(y, k), cross_entropy(z, y)
+            return INDEX_CALLS[name](self, syn)
         if name not in USER_FUNCTIONS and (name in self.inputs or name in self.intermediates):
             raise self.error(
                 "unknown_function",

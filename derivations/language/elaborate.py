@@ -29,6 +29,7 @@ from .declarations import (
     dimension_expression,
 )
 from .parser import parse
+from .roles import declarations
 
 __all__ = [
     "MAX_LITERAL_DIGITS",
@@ -54,6 +55,8 @@ class _Elaborator(CallElaboration):
         # Typed nodes for syntax nodes (by id) whose size only the context gives: 𝟏 and I in
         # a LaTeX answer, sized by latex_typing's shape inference before this bottom-up pass.
         self.hints = hints or {}
+        # Class labels (name -> number of classes): they may only pick entries (indexing.py).
+        self.labels: dict[str, str] = {}
         self.program = program
         self.source = program.source
         self.inputs = inputs
@@ -224,6 +227,14 @@ class _Elaborator(CallElaboration):
         return N.Const(value)
 
     def name(self, syn: Name) -> N.Node:
+        if syn.id in self.labels:
+            raise self.error(
+                "shape_mismatch",
+                f"{syn.id!r} is a class label: it can only pick an entry",
+                syn.pos,
+                f"write z[{syn.id}], onehot({syn.id}, {self.labels[syn.id]}) or"
+                f" cross_entropy(z, {syn.id}); for arithmetic declare a one-hot vector instead",
+            )
         if syn.id in self.inputs:
             return self.inputs[syn.id]
         if syn.id in self.intermediates:
@@ -386,5 +397,10 @@ def elaborate(
 ) -> TypedProgram:
     """Parse and type-check a program against its variable declarations."""
     inputs = declare(variables, limits)
+    roles = declarations(variables, inputs)
     program = parse(text, limits)
-    return _Elaborator(program, inputs, limits).run()
+    elaborator = _Elaborator(program, inputs, limits)
+    elaborator.labels = {n: str(d.classes) for n, d in roles.items() if d.is_label}
+    typed = elaborator.run()
+    typed.declarations = roles
+    return typed

@@ -17,6 +17,7 @@ from ..expr import nodes as N
 from ..expr import shapes as S
 from .axisops import AXIS_SPECS
 from .functions import magnitude
+from .indexing import INDEX_SPECS
 from .spec import ATOM, MUL, POW, Doc, Example, NodeSpec
 
 Sc: list[str] = []
@@ -420,4 +421,4 @@ _OPS += [
                        Example("sum(cumsum(W) * W)", {"W": ("n", "m")}, True))),
 ]  # fmt: skip
 
-NODE_SPECS: list[NodeSpec] = [*_STRUCTURAL, *_OPS, *AXIS_SPECS]
+NODE_SPECS: list[NodeSpec] = [*_STRUCTURAL, *_OPS, *AXIS_SPECS, *INDEX_SPECS]

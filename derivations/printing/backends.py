@@ -53,6 +53,7 @@ _NUMPY_CALLS = {
     "eye": "np.eye({0})",
     "inf": "np.inf",
     "basis": "_basis({0}, {1})",
+    "label": "_label({0})",
     "scale_rows": "{0}[:, None] * {1}",
     "scale_columns": "{0} * {1}[None, :]",
     "sum_rows": "np.sum({0}, axis=1)",
@@ -114,6 +115,9 @@ _NUMPY_HELPERS = {
     e = np.zeros(n)
     e[i] = 1.0
     return e""",
+    "_label": '''def _label(y):
+    """A class label as an int (every input arrives as a float array)."""
+    return int(np.real(np.asarray(y)).reshape(()))''',
     "_scalar": '''def _scalar(v):
     """A 0-d or 1×1 result as a Python number (complex stays complex, for complex-step checks)."""
     return np.asarray(v).reshape(()).item()''',
@@ -175,6 +179,7 @@ _TORCH_CALLS = {
     "eye": "torch.eye({0}, dtype=torch.float64, device=_dev)",
     "inf": "math.inf",
     "basis": "_basis({0}, {1}, _dev)",
+    "label": "_label({0})",
     "sum_rows": "torch.sum({0}, dim=1)",
     "sum_columns": "torch.sum({0}, dim=0)",
     "axis_max": "torch.amax({0}, dim={1})",
@@ -210,6 +215,9 @@ _TORCH_HELPERS = {
     e = torch.zeros(n, dtype=torch.float64, device=device)
     e[i] = 1.0
     return e""",
+    "_label": '''def _label(y):
+    """A class label as an int (every input arrives as a float tensor)."""
+    return int(torch.as_tensor(y).reshape(()).real.item())''',
     "_scalar": '''def _scalar(v):
     """A 0-d or 1×1 result as a 0-d tensor (it stays on its device and in the autograd graph)."""
     return torch.as_tensor(v).reshape(())''',
@@ -287,6 +295,9 @@ _JAX_HELPERS = {
     return (jnp.expand_dims(jnp.arange(z.shape[axis]), 1 - axis) == jnp.expand_dims(index, axis)) * 1.0''',
     "_basis": """def _basis(n, i):
     return jnp.zeros(n).at[i].set(1.0)""",
+    "_label": '''def _label(y):
+    """A class label as an integer array (it may be traced under jax.jit)."""
+    return jnp.asarray(y).reshape(()).astype(jnp.int32)''',
     "_scalar": '''def _scalar(v):
     """A 0-d or 1×1 result as a 0-d array (a tracer under jax.jit)."""
     return jnp.reshape(v, ())''',

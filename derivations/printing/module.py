@@ -16,7 +16,6 @@ import sympy as sp
 from ..expr import nodes as N
 from ..expr import shapes as S
 from ..expr.derived import SEED, Derivation, Item
-from ..expr.program import Definition
 from .backends import BACKENDS, NUMPY, Backend
 from .codeopt import optimise
 from .cse import eliminate
@@ -231,7 +230,7 @@ class ModuleWriter:
                 stmts.append((name, item.matrix))
                 entries.append((item.wrt, self._wrap_scalar(name, item.matrix)))
             else:
-                extra.append(self._hvp(item, ext))
+                extra.append(self._hvp(item))
                 entries.append(
                     (item.wrt, f"_hessian_by_hvp(_hvp_{item.wrt}, {item.wrt}, {self._params()})")
                 )
@@ -243,9 +242,10 @@ class ModuleWriter:
             self.printer.helpers.add("_hessian_by_hvp")
         return "\n\n\n".join([*extra, main])
 
-    def _hvp(self, item: Item, ext: list[Definition]) -> str:
+    def _hvp(self, item: Item) -> str:
         """Reverse mode through the gradient of a matrix variable, seeded at run time."""
-        bw = self.d.hvps[item.wrt]
+        bw = self.d.hvps[item.wrt]  # through the gradient as derived (before kinds' facts)
+        ext, _ = self.d.differentiable_gradient(item.wrt)
         taken = set(self.reserved) | {d.name for d in ext}
         stmts = [(d.name, d.node) for d in ext] + [(d.name, d.node) for d in bw.definitions]
         hvp = self._fresh("hvp", taken | {d.name for d in bw.definitions})

@@ -20,9 +20,11 @@ from tests.calculus.test_random_programs import VARIABLES, scalars
 from tests.verify.test_displayed import PROGRAMS
 
 # Printed forms the expression language cannot say (the read-back check evaluates them
-# directly instead): slices of a concatenation's gradient, block columns [I; 0], diag of a matrix.
+# directly instead): slices of a concatenation's gradient, block columns [I; 0], diag of a matrix,
+# and e_y (what the gradient of an entry z[y] sends back: the LaTeX reader has no basis vector).
 NOT_IN_THE_LANGUAGE = (
     r"\right]_{",
+    r"\mathbf{e}_{",
     r"\begin{bmatrix} I",
     r"\begin{bmatrix} 0",
     "diag needs a vector",

@@ -120,7 +120,10 @@ def test_functions_with_user_parameters_call_no_builtin(
     op: str, program: str, variables: dict, hessian: bool
 ) -> None:
     """A user may call a variable int or float: the code they shadow must never be called."""
-    sized = {k: tuple("3*d" if d == "n" else d for d in v) for k, v in variables.items()}
+    sized = {
+        k: v if isinstance(v, dict) else tuple("3*d" if d == "n" else d for d in v)
+        for k, v in variables.items()
+    }
     for declared in (variables, sized):
         code = derive(program, declared, verify=False, hessian=hessian).code["numpy"]
         assert not _builtins_called_where_user_names_live(code), (op, declared)
