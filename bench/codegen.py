@@ -5,7 +5,7 @@
    form Xᵀ diag(σ ∘ (1 − σ)) X and jax.jit(jax.hessian), torch.autograd.functional.hessian.
 2. ``value_and_grad`` of a 4-layer tanh MLP (width 256, batch 64) in each backend against a
    hand-written NumPy forward and backward pass.
-3. Rendering against deriving: derive() and to_dict() for tanh MLPs of 8, 16 and 32 layers.
+3. Rendering against deriving: derive() and to_dict() for tanh MLPs of 8, 16, 32 and 64 layers.
 
 Rows of one table are interleaved round by round, so a change in the machine's load moves them
 together; the ratios are the figures to read. Run: python bench/codegen.py [--quick]
@@ -25,13 +25,18 @@ os.environ.setdefault(
     "XLA_FLAGS", "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1"
 )
 
+# The pinned CPU PyTorch lives in its own environment (see tests/conftest.py).
+_TORCH_SITE = os.environ.get("CHAINRULE_TORCH_SITE", "")
+if _TORCH_SITE and _TORCH_SITE not in sys.path:
+    sys.path.append(_TORCH_SITE)
+
 import numpy as np  # noqa: E402
 
 from derivations import derive  # noqa: E402
 from derivations.verify.numeric import load_module  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(__file__))
-from derive import batch_mlp, hand_written, mlp  # noqa: E402
+from derive import batch_mlp, batch_mlp_inputs, hand_written, mlp  # noqa: E402
 
 try:
     import torch
@@ -113,14 +118,7 @@ def mlp_rows() -> dict[str, object]:
     program, variables = batch_mlp()
     parameters = [f"{p}{k}" for k in range(1, 5) for p in ("W", "b")]
     result = derive(program, variables, wrt=parameters, verify=False)
-    rng = np.random.default_rng(0)
-    d, batch = 256, 64
-    inputs = {"X": rng.standard_normal((d, batch)), "o": np.ones(batch)}
-    params = []
-    for k in range(1, 5):
-        inputs[f"W{k}"] = rng.standard_normal((d, d)) / np.sqrt(d)
-        inputs[f"b{k}"] = 0.1 * rng.standard_normal(d)
-        params.append((inputs[f"W{k}"], inputs[f"b{k}"]))
+    inputs, params = batch_mlp_inputs()
     numpy_vg = load_module(result.code["numpy"])["value_and_grad"]
     rows: dict[str, object] = {
         "hand-written NumPy forward + backward": lambda: hand_written(
@@ -174,7 +172,7 @@ def main() -> None:
           "hand-written NumPy forward + backward")  # fmt: skip
     print("\n| tanh MLP layers | derive() | to_dict() (LaTeX, steps, index forms) | ratio |")
     print("|---|---|---|---|")
-    for layers in (8, 16, 32):
+    for layers in (8, 16, 32, 64):
         d, r = render_rows(layers)
         print(f"| {layers} | {d:.1f} ms | {r:.1f} ms | {r / d:.2f} |")
 

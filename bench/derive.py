@@ -24,6 +24,9 @@ import numpy as np  # noqa: E402
 from derivations import derive  # noqa: E402
 from derivations.verify.numeric import load_module  # noqa: E402
 
+sys.path.insert(0, os.path.dirname(__file__))
+from programs import mlp  # noqa: E402
+
 NET = "z = W @ x + b; h = tanh(z); s = u.T @ h"
 NET_VARS = {"W": ("n", "m"), "x": ("m",), "b": ("n",), "u": ("n",)}
 
@@ -35,18 +38,6 @@ def median_time(fn, repeat: int) -> float:
         fn()
         times.append(time.perf_counter() - start)
     return statistics.median(times)
-
-
-def mlp(layers: int) -> tuple[str, dict]:
-    lines, variables = [], {"x": ("m",), "u": ("n",)}
-    prev = "x"
-    for k in range(1, layers + 1):
-        lines += [f"z{k} = W{k} @ {prev} + b{k}", f"h{k} = tanh(z{k})"]
-        variables[f"W{k}"] = ("n", "m") if k == 1 else ("n", "n")
-        variables[f"b{k}"] = ("n",)
-        prev = f"h{k}"
-    lines.append(f"s = u.T @ {prev}")
-    return "\n".join(lines), variables
 
 
 def batch_mlp() -> tuple[str, dict]:
@@ -61,6 +52,18 @@ def batch_mlp() -> tuple[str, dict]:
         prev = f"H{k}"
     lines.append(f"s = sum({prev})")
     return "\n".join(lines), variables
+
+
+def batch_mlp_inputs(d: int = 256, batch: int = 64) -> tuple[dict, list]:
+    """Seeded inputs of batch_mlp (width d), and its (W, b) pairs for hand_written."""
+    rng = np.random.default_rng(0)
+    inputs = {"X": rng.standard_normal((d, batch)), "o": np.ones(batch)}
+    params = []
+    for k in range(1, 5):
+        inputs[f"W{k}"] = rng.standard_normal((d, d)) / np.sqrt(d)
+        inputs[f"b{k}"] = 0.1 * rng.standard_normal(d)
+        params.append((inputs[f"W{k}"], inputs[f"b{k}"]))
+    return inputs, params
 
 
 def hand_written(X, o, params):
@@ -119,14 +122,7 @@ def main() -> None:
     program, variables = batch_mlp()
     parameters = [f"{p}{k}" for k in range(1, 5) for p in ("W", "b")]
     module = load_module(derive(program, variables, wrt=parameters, verify=False).code["numpy"])
-    rng = np.random.default_rng(0)
-    d, batch = 256, 64
-    inputs = {"X": rng.standard_normal((d, batch)), "o": np.ones(batch)}
-    params = []
-    for k in range(1, 5):
-        inputs[f"W{k}"] = rng.standard_normal((d, d)) / np.sqrt(d)
-        inputs[f"b{k}"] = rng.standard_normal(d) * 0.1
-        params.append((inputs[f"W{k}"], inputs[f"b{k}"]))
+    inputs, params = batch_mlp_inputs()
     _, ours = module["value_and_grad"](**inputs)
     _, theirs = hand_written(inputs["X"], inputs["o"], params)
     err = max(float(np.max(np.abs(ours[f"W{k + 1}"] - theirs[k][0]))) for k in range(4))

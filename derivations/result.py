@@ -27,12 +27,15 @@ class GeneratedCode(Mapping[str, str]):
         self._derivation = derivation
         self._hessian = hessian
         self._modules: dict[str, str] = {}
+        self._plans: dict[str, list[tuple[str, N.Node]]] = {}  # shared CSE, see ModuleWriter
 
     def __getitem__(self, backend: str) -> str:
         if backend not in BACKENDS:
             raise KeyError(backend)
         if backend not in self._modules:
-            self._modules[backend] = generate_module(self._derivation, self._hessian, backend)
+            self._modules[backend] = generate_module(
+                self._derivation, self._hessian, backend, self._plans
+            )
         return self._modules[backend]
 
     def __setitem__(self, backend: str, source: str) -> None:

@@ -84,6 +84,10 @@ def _fresh_venv(tmp: Path, wheel: Path) -> Path:
         check=True,
         capture_output=True,
         timeout=600,
+        # Without PYTHONPATH: a checkout on it may hold a chainrule.egg-info (the Gradescope
+        # bundle test builds a wheel in place), and pip would take that for an installed
+        # chainrule and install nothing.
+        env={k: v for k, v in os.environ.items() if k not in {"PYTHONPATH", "PYTHONHOME"}},
     )
     # Only now the dependencies: were they visible first, pip would find this interpreter's own
     # chainrule among them and install nothing (as it did in CI).

@@ -9,130 +9,38 @@ is ∂y_i/∂W_jk. The same seeded reverse pass gives every pair its index form.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import sympy as sp
 
 from ..errors import ChainruleError
 from ..expr import nodes as N
 from ..expr import shapes as S
+from ..expr.derived import SEED, Backward, Derivation, Item, Seeded
 from ..expr.program import Definition, TypedProgram
 from . import algebra as A
 from .assume import Facts, assume, assume_definitions
+from .chain import plan_steps
 from .forward import jacobian
-from .reverse import Backward, backward, delta_word, depends
+from .reverse import backward, delta_word, depends
 from .rules import NoMatrixForm
+from .seeded import free_indices, reserved_names, seeded_partials
 from .tangent import derivative_by_scalar
 from .tidy import Tidy, inline_deltas, program_names, prune, tidy_backward
 
-INDEX_LETTERS = "ijklpqrs"
-
-
-@dataclass
-class Seeded:
-    """A reverse pass seeded with a basis element: entry (vars) of ``node`` is the partial."""
-
-    output_indices: tuple[str, ...]
-    var_indices: tuple[str, ...]
-    node: N.Node
-
-
-@dataclass
-class Item:
-    wrt: str
-    kind: str  # gradient | jacobian | partials | hessian
-    shape: list[str]
-    layout: str
-    matrix: N.Node | None  # the matrix form, when one exists
-    seeded: Seeded | None = None  # the index form's source when there is no matrix form
-
-
-@dataclass
-class Derivation:
-    program: TypedProgram
-    wrt: list[str]
-    output_symbol: str  # identifier for the output in ∂s/∂x (the output's name, or f)
-    backward: Backward | None  # the gradient's adjoint definitions (scalar outputs)
-    items: list[Item] = field(default_factory=list)
-    # The declared kinds' facts the results were simplified with, by variable (assume.py):
-    # keys of ``expr.kinds.FACTS``.
-    assumptions: dict[str, list[str]] = field(default_factory=dict)
-    # Before that rewrite: the extended definitions and gradients, which Hessian-vector products
-    # differentiate again (a rewritten gradient is right on the kind only, not its derivative).
-    plain: tuple[list[Definition], dict[str, N.Node]] | None = None
-
-    @property
-    def scalar_output(self) -> bool:
-        return self.program.output.is_scalar
-
-    def adjoint_definitions(self) -> list[Definition]:
-        return self.backward.definitions if self.backward else []
-
-    def extended_definitions(self) -> list[Definition]:
-        """Forward intermediates, then the adjoints computed from them."""
-        return [*self.program.definitions, *self.adjoint_definitions()]
-
-    def differentiable_gradient(self, wrt: str) -> tuple[list[Definition], N.Node]:
-        """The gradient by ``wrt`` and its definitions as derived, before the kinds' facts
-        rewrote them: what a Hessian-vector product may differentiate again."""
-        if self.plain is not None:
-            return self.plain[0], self.plain[1][wrt]
-        grad = next(i.matrix for i in self.items if i.wrt == wrt and i.kind == "gradient")
-        assert grad is not None
-        return self.extended_definitions(), grad
-
-
-def _indices(count: int, used: set[str]) -> tuple[str, ...]:
-    free = [c for c in INDEX_LETTERS if c not in used]
-    return tuple(free[:count])
-
-
-def free_indices(count: int, program: TypedProgram) -> tuple[str, ...]:
-    """Index letters for an entry, none of them a variable's, intermediate's or dimension's name."""
-    return _indices(count, reserved_names(program))
-
-
-def reserved_names(program: TypedProgram) -> set[str]:
-    names = set(program.inputs) | {d.name for d in program.definitions}
-    names |= {str(s) for d in program.dims for s in getattr(d, "free_symbols", {d})}
-    return names | ({program.output_name} if program.output_name else set())
-
-
-def basis_seed(shape: S.Shape, names: tuple[str, ...]) -> N.Node:
-    """e_i for a column, e_iᵀ for a row, e_i e_jᵀ for a matrix."""
-    if S.is_scalar(shape):
-        return N.Const(1)
-    if S.is_column(shape):
-        return N.Basis(names[0], shape[0])
-    if S.is_row(shape):
-        return N.Transpose(N.Basis(names[0], shape[1]))
-    return N.MatMul(N.Basis(names[0], shape[0]), N.Transpose(N.Basis(names[1], shape[1])))
-
-
-def index_count(shape: S.Shape) -> int:
-    return 0 if S.is_scalar(shape) else (1 if S.is_vector(shape) else 2)
-
-
-def seeded_partials(
-    definitions: list[Definition],
-    output: N.Node,
-    wrt: N.Var,
-    taken: set[str],
-    used: set[str] = frozenset(),
-) -> Seeded:
-    out_idx = _indices(index_count(output.shape), set(used))
-    var_idx = _indices(index_count(wrt.shape), set(used) | set(out_idx))
-    seed = basis_seed(output.shape, out_idx)
-    result = backward(definitions, output, seed, [wrt.name], taken, name_adjoints=False)
-    node = result.adjoints.get(wrt.name) or A.zeros(wrt.shape)
-    return Seeded(out_idx, var_idx, node)
+__all__ = [
+    "Backward", "Derivation", "Item", "Seeded", "default_wrt", "derive_program", "free_indices",
+    "reserved_names", "seeded_partials",
+]  # fmt: skip
 
 
 def derive_program(program: TypedProgram, wrt: list[str] | None, hessian: bool) -> Derivation:
-    """Every derivative asked for; the declared kinds' facts are applied last (assume.py)."""
+    """Every tree the result shows or runs: items, δs, VJP/HVP passes and chain-rule steps;
+    the declared kinds' facts are applied last (assume.py), and the steps planned on the
+    trees as shown."""
     derivation = _derive(program, wrt, hessian)
     if program.kinds:
         _assume(derivation)
+    if derivation.backward is not None:
+        derivation.steps = plan_steps(derivation)
     return derivation
 
 
@@ -174,6 +82,32 @@ def default_wrt(program: TypedProgram) -> list[str]:
 
 
 def _derive(program: TypedProgram, wrt: list[str] | None, hessian: bool) -> Derivation:
+    wrt = _checked_wrt(program, wrt)
+    # Sizes are names in the generated code too (n = x.shape[0]): no δ may take one.
+    taken = set(program.inputs) | {d.name for d in program.definitions}
+    taken |= {str(d) for d in program.dims}
+    if program.output_name:
+        taken.add(program.output_name)
+    symbol = program.output_name or next(
+        (n for n in ("f", "F", "f_out", "out") if n not in taken),
+        next(f"f{k}" for k in range(len(taken) + 1) if f"f{k}" not in taken),
+    )
+    taken.add(symbol)
+    out = program.output
+    if hessian and not out.is_scalar:
+        raise ChainruleError(
+            "shape_mismatch",
+            f"Hessians need a scalar output; this program's output is {S.describe(out.shape)}",
+            hint="sum or project it to a scalar first, e.g. sum(...) or u.T @ (...)",
+        )
+    if out.is_scalar:
+        return _scalar_derivation(program, wrt, symbol, taken, hessian)
+    return _array_derivation(program, wrt, symbol, taken)
+
+
+def _checked_wrt(program: TypedProgram, wrt: list[str] | None) -> list[str]:
+    """The variables to differentiate by: declared ones, each once, never a class label (by
+    default every variable not declared as data)."""
     names = list(program.inputs)
     wrt = list(wrt) if wrt else default_wrt(program)
     for w in wrt:
@@ -200,98 +134,92 @@ def _derive(program: TypedProgram, wrt: list[str] | None, hessian: bool) -> Deri
         raise ChainruleError(
             "not_a_variable", "a variable is listed twice in wrt", hint="list each once"
         )
-    # Sizes are names in the generated code too (n = x.shape[0]): no δ may take one.
-    taken = set(program.inputs) | {d.name for d in program.definitions}
-    taken |= {str(d) for d in program.dims}
-    if program.output_name:
-        taken.add(program.output_name)
-    symbol = program.output_name or next(
-        (n for n in ("f", "F", "f_out", "out") if n not in taken),
-        next(f"f{k}" for k in range(len(taken) + 1) if f"f{k}" not in taken),
-    )
-    taken.add(symbol)
-    out = program.output
-    defs = program.definitions
-    if hessian and not out.is_scalar:
-        raise ChainruleError(
-            "shape_mismatch",
-            f"Hessians need a scalar output; this program's output is {S.describe(out.shape)}",
-            hint="sum or project it to a scalar first, e.g. sum(...) or u.T @ (...)",
-        )
-    if out.is_scalar:
-        # Backpropagate to every input, whatever ``wrt`` is, so that the δ names (and which
-        # adjoints get one) are the same for every choice of wrt; then keep what wrt needs.
-        bw = backward(defs, out, N.Const(1), names, taken)
-        tidy_backward(bw, program)
-        _rename_single_delta(bw, taken)
-        prune(bw, wrt, program)
-        inline_deltas(bw, program)
-        _assert_closed(bw)
-        derivation = Derivation(program, wrt, symbol, bw)
-        for w in wrt:
-            var = program.inputs[w]
-            grad = bw.adjoints.get(w) or A.zeros(var.shape)
-            derivation.items.append(
-                Item(
-                    w,
-                    "gradient",
-                    S.user_shape(var.shape),
-                    "shape convention: the gradient has the variable's shape",
-                    grad,
-                )
-            )
-        if hessian:
-            taken_ext = taken | {d.name for d in bw.definitions}
-            ext = derivation.extended_definitions()
-            for w in wrt:
-                derivation.items.append(_hessian_item(derivation, ext, w, taken_ext))
-        return derivation
-    derivation = Derivation(program, wrt, symbol, None)
+    return wrt
+
+
+def _scalar_derivation(
+    program: TypedProgram, wrt: list[str], symbol: str, taken: set[str], hessian: bool
+) -> Derivation:
+    """Gradients by one reverse pass; Hessians by forward mode over them (or index form)."""
+    # Backpropagate to every input, whatever ``wrt`` is, so that the δ names (and which
+    # adjoints get one) are the same for every choice of wrt; then keep what wrt needs.
+    bw = backward(program.definitions, program.output, N.Const(1), list(program.inputs), taken)
+    tidy_backward(bw, program)
+    _rename_single_delta(bw, taken)
+    prune(bw, wrt, program)
+    inline_deltas(bw, program)
+    _assert_closed(bw)
+    derivation = Derivation(program, wrt, symbol, bw)
     for w in wrt:
         var = program.inputs[w]
-        shape = S.user_shape(out.shape) + S.user_shape(var.shape)
-        matrix = None
-        if var.is_scalar:
-            # d/dt has the output's shape: the textbook's matrix form, cos(t) A B x and
-            # −Y⁻¹ B Y⁻¹ (index form beside it), even through matrix-valued intermediates.
-            d = derivative_by_scalar(defs, out, var) if w in depends(defs, {w}) else None
-            matrix = Tidy(program_names(defs))(d) if d is not None else A.zeros(out.shape)
-            derivation.items.append(
-                Item(w, "jacobian", shape, "derivative by a scalar: the output's shape", matrix)
-            )
-            continue
-        if not S.is_matrix(out.shape) and not S.is_matrix(var.shape):
-            try:
-                matrix = jacobian(defs, out, var) if w in depends(defs, {w}) else None
-                if matrix is not None:
-                    matrix = Tidy(program_names(defs))(matrix)
-                if matrix is None:
-                    matrix = A.zeros((_entries(out.shape), _entries(var.shape)))
-            except NoMatrixForm:
-                matrix = None
-        if matrix is not None:
-            derivation.items.append(
-                Item(
-                    w,
-                    "jacobian",
-                    shape,
-                    "numerator layout: rows are output entries, columns variable entries",
-                    matrix,
-                )
-            )
-        else:
-            seeded = seeded_partials(defs, out, var, taken, reserved_names(program))
-            derivation.items.append(
-                Item(
-                    w,
-                    "partials",
-                    shape,
-                    "index notation: output indices first, then the variable's",
-                    None,
-                    seeded,
-                )
-            )
+        grad = bw.adjoints.get(w) or A.zeros(var.shape)
+        layout = "shape convention: the gradient has the variable's shape"
+        derivation.items.append(Item(w, "gradient", S.user_shape(var.shape), layout, grad))
+    if hessian:
+        taken_ext = taken | {d.name for d in bw.definitions}
+        ext = derivation.extended_definitions()
+        for w in wrt:
+            item = _hessian_item(derivation, ext, w, taken_ext)
+            derivation.items.append(item)
+            if item.matrix is None:
+                grad = derivation.gradient(w)
+                derivation.hvps[w] = runtime_seeded(ext, grad, [program.inputs[w]], taken_ext)
     return derivation
+
+
+def _array_derivation(
+    program: TypedProgram, wrt: list[str], symbol: str, taken: set[str]
+) -> Derivation:
+    """Jacobians by forward mode where a matrix form exists, else seeded partials; and the
+    reverse pass with a runtime seed that the generated value_and_vjp runs."""
+    derivation = Derivation(program, wrt, symbol, None)
+    for w in wrt:
+        derivation.items.append(_array_item(program, program.inputs[w], taken))
+    variables = [program.inputs[w] for w in wrt]
+    derivation.vjp = runtime_seeded(program.definitions, program.output, variables, taken)
+    return derivation
+
+
+def _array_item(program: TypedProgram, var: N.Var, taken: set[str]) -> Item:
+    defs, out = program.definitions, program.output
+    shape = S.user_shape(out.shape) + S.user_shape(var.shape)
+    live = var.name in depends(defs, {var.name})
+    if var.is_scalar:
+        # d/dt has the output's shape: the textbook's matrix form, cos(t) A B x and
+        # −Y⁻¹ B Y⁻¹ (index form beside it), even through matrix-valued intermediates.
+        d = derivative_by_scalar(defs, out, var) if live else None
+        matrix = Tidy(program_names(defs))(d) if d is not None else A.zeros(out.shape)
+        layout = "derivative by a scalar: the output's shape"
+        return Item(var.name, "jacobian", shape, layout, matrix)
+    matrix = None
+    if not S.is_matrix(out.shape) and not S.is_matrix(var.shape):
+        try:
+            matrix = jacobian(defs, out, var) if live else None
+            if matrix is not None:
+                matrix = Tidy(program_names(defs))(matrix)
+            if matrix is None:
+                matrix = A.zeros((_entries(out.shape), _entries(var.shape)))
+        except NoMatrixForm:
+            matrix = None
+    if matrix is not None:
+        layout = "numerator layout: rows are output entries, columns variable entries"
+        return Item(var.name, "jacobian", shape, layout, matrix)
+    seeded = seeded_partials(defs, out, var, taken, reserved_names(program))
+    layout = "index notation: output indices first, then the variable's"
+    return Item(var.name, "partials", shape, layout, None, seeded)
+
+
+def runtime_seeded(
+    definitions: list[Definition], output: N.Node, variables: list[N.Var], taken: set[str]
+) -> Backward:
+    """Reverse mode from ``output`` seeded by the run-time array SEED (a VJP, or for a gradient
+    output a Hessian-vector product); every variable gets an adjoint, zero when none flows."""
+    seed = N.Var(SEED, output.shape, "input")
+    bw = backward(definitions, output, seed, [v.name for v in variables], taken)
+    for var in variables:
+        if bw.adjoints.get(var.name) is None:
+            bw.adjoints[var.name] = A.zeros(var.shape)
+    return bw
 
 
 def _entries(shape: S.Shape) -> sp.Expr:
@@ -301,8 +229,7 @@ def _entries(shape: S.Shape) -> sp.Expr:
 def _hessian_item(derivation: Derivation, ext: list[Definition], w: str, taken: set[str]) -> Item:
     program = derivation.program
     var = program.inputs[w]
-    grad = next(i.matrix for i in derivation.items if i.wrt == w and i.kind == "gradient")
-    assert grad is not None
+    grad = derivation.gradient(w)
     shape = S.user_shape(var.shape) * 2
     if not S.is_matrix(var.shape):
         try:

@@ -9,27 +9,14 @@ non-trivial adjoint gets a name, δ. Naming is what keeps results short and deep
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 
 from ..expr import nodes as N
 from ..expr import shapes as S
+from ..expr.derived import Backward
 from ..expr.program import Definition
 from ..ops.indexing import OneHot
 from . import algebra as A
 from .rules import vjp
-
-
-@dataclass
-class Backward:
-    """Adjoint definitions (in the order they are computed) and the adjoint of each wanted name."""
-
-    definitions: list[Definition] = field(default_factory=list)
-    adjoints: dict[str, N.Node] = field(default_factory=dict)  # input or intermediate -> adjoint
-    # A δ named inside an expression (no intermediate of the user's) -> the subexpression it
-    # is the gradient with respect to, so that it can be shown as ∂s/∂(Wx + b).
-    meanings: dict[str, N.Node] = field(default_factory=dict)
-    # Intermediates and expression-level δs in the order the backward pass reached them.
-    order: list[str] = field(default_factory=list)
 
 
 def _is_atomic(node: N.Node) -> bool:

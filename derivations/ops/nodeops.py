@@ -178,18 +178,14 @@ def _trace_index(b: Any, node: N.Node, r: Any, c: Any) -> Any:
 
 
 def _x_inverse(ex: Any, node: N.Node) -> sp.Matrix:
-    # Adjugate over determinant (Berkowitz: no division, no pivoting on symbols, no
-    # simplification), so the cost is fixed by the size.
-    m = ex.square(node)
-    det = m.det(method="berkowitz")
-    if det == 0:
-        raise ZeroDivisionError("the matrix is singular")
-    return m.adjugate(method="berkowitz") / det
+    # The evaluator decides how: adjugate over determinant for a matrix of symbols, a solve at
+    # each point for a compound one (verify/implicit.py).
+    return ex.inverse(node)
 
 
 def _x_logdet(ex: Any, node: N.Node) -> sp.Matrix:
     # logdet is log|det|, as the language defines it: negative determinants are in its domain.
-    return sp.Matrix([[sp.log(magnitude(ex.square(node).det(method="berkowitz")))]])
+    return sp.Matrix([[sp.log(magnitude(ex.determinant(node)))]])
 
 
 def _x_softmax(ex: Any, node: N.Node) -> sp.Matrix:
@@ -364,7 +360,7 @@ _OPS = [
              examples=(Example("trace(A @ A)", A, True),)),
     NodeSpec(N.Det, rational=True, syntax_shape="scalar", name="det", build=_square(N.Det, "det"), latex=_call(r"\det"),
              code={"numpy": "np.linalg.det({0})"}, index="opaque",
-             exact=lambda ex, node: _scalar(ex.square(node).det(method="berkowitz")),
+             exact=lambda ex, node: _scalar(ex.determinant(node)),
              value=lambda x: _column(np.linalg.det(x)), label="det", domain="conditioned",
              plain_word=True, latex_words=("det",), unicode={r"\det": "det"},
              doc=Doc("det(A)", "determinant", "det(A)", {"A": ["n", "n"]}),

@@ -67,20 +67,24 @@ def eliminate(
 def _inline_single_use(
     statements: list[tuple[str, N.Node]], keep: set[str]
 ) -> list[tuple[str, N.Node]]:
-    """A temporary used once is folded back: name only what is really shared."""
+    """A temporary used once is folded back: name only what is really shared.
+
+    Folding a temporary into its one user moves its uses, so no other count changes; one pass
+    in order (a temporary is defined before its use) folds them all. Only dropping an unused
+    temporary lowers other counts, hence the repeat until nothing is folded.
+    """
     while True:
         uses: Counter[str] = Counter()
         for _, node in statements:
             uses.update(n.name for n in N.walk_all(node) if isinstance(n, N.Var))
-        victim = next(
-            ((i, name, node) for i, (name, node) in enumerate(statements)
-             if name not in keep and uses[name] <= 1),
-            None,
-        )  # fmt: skip
-        if victim is None:
-            return statements
-        i, name, node = victim
-        ref = N.Var(name, node.shape, "intermediate")
-        statements = [
-            (n, N.substitute(body, {ref: node})) for n, body in statements[:i] + statements[i + 1 :]
-        ]
+        folded: dict[N.Node, N.Node] = {}
+        out: list[tuple[str, N.Node]] = []
+        for name, node in statements:
+            node = N.substitute(node, folded) if folded else node
+            if name not in keep and uses[name] <= 1:
+                folded[N.Var(name, node.shape, "intermediate")] = node
+            else:
+                out.append((name, node))
+        if not folded:
+            return out
+        statements = out

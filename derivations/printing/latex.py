@@ -55,20 +55,33 @@ class LatexPrinter:
     def __init__(self, names: dict[str, str] | None = None) -> None:
         # Display names for identifiers (the derivation renames a lone δ_z to δ, etc.).
         self.names = names or {}
+        # Each distinct tree is printed once: a result shows the same δ or link in many
+        # places (every variable's steps repeat the backward pass), so rendering stays linear.
+        self._printed: dict[N.Node, tuple[str, int]] = {}
+        self._named: dict[str, str] = {}
 
     def name(self, identifier: str) -> str:
-        return self.names.get(identifier) or latex_name(identifier)
+        known = self.names.get(identifier) or self._named.get(identifier)
+        if known is None:
+            known = self._named[identifier] = latex_name(identifier)
+        return known
 
     def doprint(self, node: N.Node) -> str:
         return self.print(node)[0]
 
     def print(self, node: N.Node) -> tuple[str, int]:
+        done = self._printed.get(node)
+        if done is not None:
+            return done
         spec = node_spec(node)
         if spec.structural:
-            return getattr(self, _STRUCTURAL[type(node)])(node)
-        if spec.latex is None:
+            done = getattr(self, _STRUCTURAL[type(node)])(node)
+        elif spec.latex is None:
             raise MissingOp(f"the registry entry of {spec.key} has no LaTeX form")
-        return spec.latex(self, node)
+        else:
+            done = spec.latex(self, node)
+        self._printed[node] = done
+        return done
 
     def wrap(self, node: N.Node, level: int) -> str:
         text, prec = self.print(node)

@@ -13,12 +13,11 @@ import re
 
 import sympy as sp
 
-from ..calculus import algebra as A
-from ..calculus.derivation import Derivation, Item
-from ..calculus.reverse import backward
 from ..expr import nodes as N
 from ..expr import shapes as S
+from ..expr.derived import SEED, Derivation, Item
 from .backends import BACKENDS, NUMPY, Backend
+from .codeopt import optimise
 from .cse import eliminate
 from .numpy_code import CodePrinter
 
@@ -29,8 +28,17 @@ def _shape_doc(var: N.Var) -> str:
 
 
 class ModuleWriter:
-    def __init__(self, derivation: Derivation, backend: Backend = NUMPY) -> None:
+    def __init__(
+        self,
+        derivation: Derivation,
+        backend: Backend = NUMPY,
+        plans: dict[str, list[tuple[str, N.Node]]] | None = None,
+    ) -> None:
         self.d = derivation
+        # Each function's statements after common-subexpression naming, by signature. They do
+        # not depend on the backend (the reserved names cover every framework's), so the
+        # modules of one derivation share them: NumPy, PyTorch and JAX cost one CSE, not three.
+        self.plans = plans if plans is not None else {}
         self.program = derivation.program
         self.backend = backend
         self.printer = CodePrinter(backend)
@@ -112,7 +120,10 @@ class ModuleWriter:
         statements: list[tuple[str, N.Node]],
         returns: str,
     ) -> str:
-        statements = eliminate(statements, self.reserved)
+        if signature not in self.plans:
+            cheaper = [(name, optimise(node)) for name, node in statements]
+            self.plans[signature] = eliminate(cheaper, self.reserved)
+        statements = self.plans[signature]
         body = self._statements(statements)
         text = "\n".join(body) + "\n" + returns
         lines = [f"def {signature}:", f'    """{doc}"""', *self._prologue(text), *body, returns]
@@ -160,27 +171,23 @@ class ModuleWriter:
     def value_and_vjp(self) -> str:
         """Reverse mode with a runtime seed: the building block of Jacobians without matrix form."""
         out = self._output_name()
-        program = self.program
-        seed = N.Var("_seed", program.output.shape, "input")
-        taken = set(self.reserved)
-        bw = backward(program.definitions, program.output, seed, self.d.wrt, taken)
-        taken |= {d.name for d in bw.definitions}
-        stmts = [*self._forward(), (out, program.output)]
+        bw = self.d.vjp
+        assert bw is not None
+        taken = set(self.reserved) | {d.name for d in bw.definitions}
+        stmts = [*self._forward(), (out, self.program.output)]
         stmts += [(d.name, d.node) for d in bw.definitions]
         grads = []
         for w in self.d.wrt:
-            var = program.inputs[w]
-            g = bw.adjoints.get(w)
-            node = g if g is not None else (N.Const(0) if var.is_scalar else N.Zeros(var.shape))
+            node = bw.adjoints[w]
             name = self._fresh(f"vjp_{w}", taken)
             stmts.append((name, node))
             grads.append((w, self._wrap_scalar(name, node)))
         mapping = ", ".join(f'"{w}": {g}' for w, g in grads)
         ret = f"    return {out}, {{{mapping}}}"
         doc = (
-            f"{out} and _seedᵀ·∂{out}/∂v for each variable v (reverse mode with an upstream seed)."
+            f"{out} and {SEED}ᵀ·∂{out}/∂v for each variable v (reverse mode with an upstream seed)."
         )
-        return self._function(f"value_and_vjp(_seed, {self._params()})", doc, stmts, ret)
+        return self._function(f"value_and_vjp({SEED}, {self._params()})", doc, stmts, ret)
 
     def jacobian(self) -> str:
         out = self._output_name()
@@ -237,18 +244,15 @@ class ModuleWriter:
 
     def _hvp(self, item: Item) -> str:
         """Reverse mode through the gradient of a matrix variable, seeded at run time."""
-        var = self.program.inputs[item.wrt]
-        ext, grad = self.d.differentiable_gradient(item.wrt)
-        seed = N.Var("_seed", var.shape, "input")
+        bw = self.d.hvps[item.wrt]  # through the gradient as derived (before kinds' facts)
+        ext, _ = self.d.differentiable_gradient(item.wrt)
         taken = set(self.reserved) | {d.name for d in ext}
-        bw = backward(ext, grad, seed, [item.wrt], taken)
         stmts = [(d.name, d.node) for d in ext] + [(d.name, d.node) for d in bw.definitions]
-        g = bw.adjoints.get(item.wrt)
         hvp = self._fresh("hvp", taken | {d.name for d in bw.definitions})
-        stmts.append((hvp, g if g is not None else A.zeros(var.shape)))
-        doc = f"Hessian-vector product: ∂/∂{item.wrt} of ⟨_seed, ∂f/∂{item.wrt}⟩."
+        stmts.append((hvp, bw.adjoints[item.wrt]))
+        doc = f"Hessian-vector product: ∂/∂{item.wrt} of ⟨{SEED}, ∂f/∂{item.wrt}⟩."
         return self._function(
-            f"_hvp_{item.wrt}(_seed, {self._params()})", doc, stmts, f"    return {hvp}"
+            f"_hvp_{item.wrt}({SEED}, {self._params()})", doc, stmts, f"    return {hvp}"
         )
 
     # -- the module --------------------------------------------------------------------------
@@ -306,6 +310,12 @@ def _uses(text: str, name: str) -> bool:
     return re.search(rf"(?<![A-Za-z0-9_.]){re.escape(name)}(?![A-Za-z0-9_])", text) is not None
 
 
-def generate_module(derivation: Derivation, hessian: bool = False, backend: str = "numpy") -> str:
-    """The module for ``backend`` ("numpy", "torch" or "jax")."""
-    return ModuleWriter(derivation, BACKENDS[backend]).module(hessian)
+def generate_module(
+    derivation: Derivation,
+    hessian: bool = False,
+    backend: str = "numpy",
+    plans: dict[str, list[tuple[str, N.Node]]] | None = None,
+) -> str:
+    """The module for ``backend`` ("numpy", "torch" or "jax"); ``plans`` is shared by the
+    modules of one derivation (see ModuleWriter)."""
+    return ModuleWriter(derivation, BACKENDS[backend], plans).module(hessian)

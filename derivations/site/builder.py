@@ -31,7 +31,7 @@ from .misc_pages import (
 from .ops import ops_page
 from .templates import Links
 
-ASSETS = ("site.css", "site.js")
+ASSETS = ("site.css", "site.js", "favicon.svg")
 FIXED = ("index", "ops", "cookbook", "verification", "playground", "problems")
 
 

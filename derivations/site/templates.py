@@ -62,6 +62,7 @@ def page(title: str, body: str, links: Links, active: str = "") -> str:
         f'<html lang="en" data-mode="{mode}"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{escape(title)} · chainrule</title>"
+        f'<link rel="icon" type="image/svg+xml" href="{escape(links.href("assets/favicon.svg"))}">'
         f'<link rel="stylesheet" href="{escape(links.href("assets/site.css"))}">'
         f'<script defer src="{escape(links.href("assets/site.js"))}"></script>'
         "</head><body>\n"

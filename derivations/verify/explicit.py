@@ -18,11 +18,13 @@ import sympy as sp
 from ..expr import nodes as N
 from ..ops.registry import MissingOp, node_spec
 from . import definitions
+from .implicit import compound, implicit_det, implicit_inverse
 
 if TYPE_CHECKING:
     from .exact import Work
 
-# Square matrices up to this size are inverted exactly (by adjugate and determinant).
+# Square matrices up to this size are inverted exactly: by adjugate and determinant when their
+# entries are symbols, by a rational solve at each point when they are compound (implicit.py).
 MAX_EXACT_INVERSE = 5
 
 
@@ -170,6 +172,24 @@ class Explicit:
                 f"a {m.shape[0]}×{m.shape[0]} matrix (inverted exactly up to {MAX_EXACT_INVERSE})"
             )
         return m
+
+    def inverse(self, node: N.Node) -> sp.Matrix:
+        """inv of the operand: adjugate over determinant (Berkowitz: no division, no pivoting
+        on symbols, no simplification) when its entries are symbols, so the cost is fixed by
+        the size; solved at each point when they are compound, as adjugates of fractions swell
+        without bound (implicit.py)."""
+        m = self.square(node)
+        if compound(m):
+            return implicit_inverse(m)
+        det = m.det(method="berkowitz")
+        if det == 0:
+            raise ZeroDivisionError("the matrix is singular")
+        return m.adjugate(method="berkowitz") / det
+
+    def determinant(self, node: N.Node) -> sp.Expr:
+        """det of the operand, by the same choice as ``inverse``."""
+        m = self.square(node)
+        return implicit_det(m) if compound(m) else m.det(method="berkowitz")
 
 
 # The structural ops' meanings; every other op's is its registry entry's ``exact``.

@@ -189,7 +189,12 @@ def evaluate(expr: sp.Basic, point: dict[sp.Symbol, Any], memo: dict[sp.Basic, A
             elif isinstance(node, ExprCondPair):
                 memo[node] = None  # read by its Piecewise
             else:
-                fn = _FUNCTIONS.get(type(node)) or _namesake(node)
+                # A function solved at the point (implicit.py) carries its own evaluation.
+                fn = (
+                    _FUNCTIONS.get(type(node))
+                    or getattr(type(node), "at_point", None)
+                    or _namesake(node)
+                )
                 if fn is None:
                     raise NotImplementedError(
                         f"the exact evaluator has no rule for {type(node).__name__}"

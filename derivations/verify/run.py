@@ -100,6 +100,29 @@ def _hessian_errors(
     return errors
 
 
+def _derivative_errors(
+    derivation: Derivation,
+    module: dict[str, Any],
+    inputs: dict[str, Any],
+    hessian: bool,
+    first_order: Callable[[str, Any], tuple[float, tuple[int, ...]]],
+    gradients: Callable[[dict[str, Any]], Any],
+) -> list[tuple[str, float, tuple[int, ...]]]:
+    """The generated derivatives against one reference: each gradient (scalar output) or
+    Jacobian by ``first_order(w, ours)``, and each Hessian against finite differences of the
+    reference's ``gradients`` function."""
+    if derivation.scalar_output:
+        ours = module["value_and_grad"](**inputs)[1]
+    else:
+        ours = module["jacobian"](**inputs)
+    errors = [(w, *first_order(w, ours[w])) for w in derivation.wrt]
+    if hessian and derivation.scalar_output:
+        errors += _hessian_errors(
+            module, inputs, derivation.wrt, gradients, derivation.program.kinds
+        )
+    return errors
+
+
 def finite_difference_check(
     derivation: Derivation,
     module: dict[str, Any],
@@ -112,31 +135,17 @@ def finite_difference_check(
     def f(kw: dict[str, Any]) -> np.ndarray:
         return np.asarray(value(**kw), dtype=float)
 
-    errors = []
     scale = float(np.max(np.abs(f(inputs)), initial=0.0))
-    if derivation.scalar_output:
-        _, grads = module["value_and_grad"](**inputs)
-        for w in derivation.wrt:
-            errors.append((w, *best_error(grads[w], f, inputs, w, scale)))
-        if hessian:
-            errors += _hessian_errors(
-                module,
-                inputs,
-                derivation.wrt,
-                lambda kw: module["value_and_grad"](**kw)[1],
-                derivation.program.kinds,
-            )
-    else:
-        jac = module["jacobian"](**inputs)
-        for w in derivation.wrt:
-            errors.append((w, *best_error(jac[w], f, inputs, w, scale)))
-    return _check(
-        "finite_differences",
-        errors,
-        TOLERANCE,
-        sizes,
-        "five-point central differences, h = 1e-3 (1e-4, 1e-5 if needed)",
+    errors = _derivative_errors(
+        derivation,
+        module,
+        inputs,
+        hessian,
+        lambda w, ours: best_error(ours, f, inputs, w, scale),
+        lambda kw: module["value_and_grad"](**kw)[1],
     )
+    detail = "five-point central differences, h = 1e-3 (1e-4, 1e-5 if needed)"
+    return _check("finite_differences", errors, TOLERANCE, sizes, detail)
 
 
 def engine_check(
@@ -148,31 +157,23 @@ def engine_check(
 ) -> dict[str, Any]:
     """The generated code against the hand-written gates of the backprop engine."""
     graph = compile_program(derivation.program.as_written)
-    errors = []
+    wrt = list(derivation.wrt)
     if derivation.scalar_output:
-        _, ours = module["value_and_grad"](**inputs)
-        _, theirs = graph.backward(inputs, list(derivation.wrt))
-        for w in derivation.wrt:
-            errors.append((w, *rel_error(ours[w], theirs[w])))
-        if hessian:
-            errors += _hessian_errors(
-                module,
-                inputs,
-                derivation.wrt,
-                lambda kw: graph.backward(kw, list(derivation.wrt))[1],
-                derivation.program.kinds,
-            )
-        tol = ENGINE_TOLERANCE
+        theirs = graph.backward(inputs, wrt)[1]
     else:
-        ours = module["jacobian"](**inputs)
-        theirs = graph.jacobian(inputs, list(derivation.wrt))
-        for w in derivation.wrt:
-            errors.append((w, *rel_error(ours[w], theirs[w])))
-        tol = ENGINE_TOLERANCE
+        theirs = graph.jacobian(inputs, wrt)
+    errors = _derivative_errors(
+        derivation,
+        module,
+        inputs,
+        hessian,
+        lambda w, ours: rel_error(ours, theirs[w]),
+        lambda kw: graph.backward(kw, wrt)[1],
+    )
     detail = "gradients from the engine's hand-written forward/backward gates"
     if hessian and derivation.scalar_output:
         detail += "; Hessians against finite differences of the engine's gradients"
-    return _check("backprop_engine", errors, tol, sizes, detail)
+    return _check("backprop_engine", errors, ENGINE_TOLERANCE, sizes, detail)
 
 
 def _reduced(
@@ -251,20 +252,23 @@ def _per_draw(
     return merged
 
 
-def _fd(ctx: Context) -> dict[str, Any]:
-    return _per_draw(
-        ctx,
-        "finite_differences",
-        lambda sizes, x: finite_difference_check(ctx.derivation, ctx.module, x, sizes, ctx.hessian),
-    )
+def _numeric(
+    method: str, one: Callable[[Context, dict[str, int], dict[str, Any]], dict[str, Any]]
+) -> Callable[[Context], dict[str, Any]]:
+    """A check run at every sampled set of sizes (see _per_draw)."""
+    return lambda ctx: _per_draw(ctx, method, lambda sizes, x: one(ctx, sizes, x))
 
 
-def _engine(ctx: Context) -> dict[str, Any]:
-    return _per_draw(
-        ctx,
-        "backprop_engine",
-        lambda sizes, x: engine_check(ctx.derivation, ctx.module, x, sizes, ctx.hessian),
-    )
+_fd = _numeric(
+    "finite_differences",
+    lambda ctx, sizes, x: finite_difference_check(
+        ctx.derivation, ctx.module, x, sizes, ctx.hessian
+    ),
+)
+_engine = _numeric(
+    "backprop_engine",
+    lambda ctx, sizes, x: engine_check(ctx.derivation, ctx.module, x, sizes, ctx.hessian),
+)
 
 
 def _source(ctx: Context) -> Any:
@@ -308,12 +312,10 @@ def reference_check(
     )
 
 
-def _reference(ctx: Context) -> dict[str, Any]:
-    return _per_draw(
-        ctx,
-        "source_reference",
-        lambda sizes, x: reference_check(ctx.result, ctx.module, x, sizes, ctx.limits),
-    )
+_reference = _numeric(
+    "source_reference",
+    lambda ctx, sizes, x: reference_check(ctx.result, ctx.module, x, sizes, ctx.limits),
+)
 
 
 def _exact(ctx: Context) -> dict[str, Any]:

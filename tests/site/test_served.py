@@ -47,3 +47,17 @@ def test_render_fragments(client: TestClient) -> None:
     junk = client.post("/render/derivation", json={"expression": 1})
     assert junk.status_code == 422 and junk.json()["kind"] == "validation"
     assert client.post("/render/check", json={"verdict": "correct"}).status_code == 200
+
+
+def test_the_favicon_is_served(client: TestClient) -> None:
+    """Browsers request /favicon.ico on every page: it is the site's SVG icon, not a 404, and
+    the pages link the same icon."""
+    import xml.etree.ElementTree as ET
+
+    for path in ("/favicon.ico", "/assets/favicon.svg"):
+        icon = client.get(path)
+        assert icon.status_code == 200, path
+        assert icon.headers["content-type"].startswith("image/svg+xml"), path
+        root = ET.fromstring(icon.content)
+        assert root.tag == "{http://www.w3.org/2000/svg}svg" and len(icon.content) < 2048
+    assert 'rel="icon" type="image/svg+xml" href="/assets/favicon.svg"' in client.get("/").text

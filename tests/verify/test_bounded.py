@@ -142,3 +142,48 @@ def test_a_value_beyond_float64_is_not_compared_in_float64() -> None:
     checks = derive("sum((x ** 64) ** 64)", {"x": ("n",)}).to_dict()["verification"]["checks"]
     exact = next(c for c in checks if c["method"] == "exact_componentwise")
     assert exact["passed"], exact["detail"]
+
+
+NESTED = "trace(inv(A + inv(B + inv(C + inv(D)))))"
+NESTED_VARS = {k: ["n", "n"] for k in "ABCD"}
+
+
+@pytest.mark.parametrize("hessian", [False, True], ids=["gradient", "hessian"])
+def test_nested_inverses_are_solved_at_the_points_within_the_work_budget(hessian: bool) -> None:
+    """The adjugate of fractions (inv of a sum with an inverse in it) swelled without bound
+    inside Berkowitz, before any work was charged; the compound inverses are now solved
+    exactly at each rational point, so the check ends and stays within
+    its counted budget (the subprocess timeout only guards against a hang). The gradient is
+    decided entry by entry; the Hessian runs into the budget partway and is skipped, counted."""
+    *checks, passed = _verify_in_subprocess(NESTED, NESTED_VARS, hessian)
+    assert passed is True, checks
+    exact = next(c for c in checks if c["method"] == "exact_componentwise")
+    assert exact["work"] <= DEFAULT_LIMITS.exact_check_work + MAX_TREE, exact
+    if hessian:  # 16 Hessian blocks of 16 entries: the budget ends it, after some are compared
+        assert exact["skipped"] and "work budget" in exact["detail"], exact
+        assert "none wrong" in exact["detail"] and " 0 entries" not in exact["detail"], exact
+    else:
+        assert exact["passed"] and not exact["skipped"], exact
+
+
+def test_a_solved_inverse_still_catches_a_wrong_gradient() -> None:
+    """∂ tr(inv(A + inv(B)))/∂B is not symmetric: its transpose must be found wrong."""
+    from derivations.expr import nodes as N
+
+    result = derive("trace(inv(A + inv(B)))", {"A": ["n", "n"], "B": ["n", "n"]}, verify=False)
+    derivation = result.derivation
+    sizes = exact_sizes(derivation.program, None)
+    assert exact_check(derivation, sizes)["passed"]
+    item = next(i for i in derivation.items if i.wrt == "B")
+    item.matrix = N.Transpose(item.matrix)
+    out = exact_check(derivation, sizes)
+    assert out["passed"] is False and "gradient B" in out["detail"], out
+
+
+def test_a_small_budget_stops_the_nested_inverse_check_at_its_count() -> None:
+    result = derive(NESTED, NESTED_VARS, verify=False)
+    sizes = exact_sizes(result.derivation.program, None)
+    first = exact_check(result.derivation, sizes, work_limit=3000)
+    again = exact_check(result.derivation, sizes, work_limit=3000)
+    assert first["skipped"] and "work budget of 3000" in first["detail"], first
+    assert first["work"] == again["work"]

@@ -94,6 +94,36 @@ async def _await_replacement(exc: PoolError, settings: Settings) -> None:
             )
 
 
+async def _on_worker(
+    pool: WorkerPool,
+    op: str,
+    payload: dict[str, Any],
+    timed_out: Callable[[WorkerTimeout], Problem],
+    before_wait: Callable[[], Awaitable[None]] | None = None,
+    lost: Callable[[PoolError, Failure], Awaitable[None]] | None = None,
+) -> Outcome:
+    """``op`` on a worker, with the pool's failures as problems: a time-out as ``timed_out``
+    says, no free worker as 503 busy, a crash re-raised (an opaque 500). ``lost`` hears of a
+    time-out or crash that cost a worker."""
+    try:
+        return await pool.run(op, payload, before_wait=before_wait)
+    except WorkerTimeout as exc:
+        if lost is not None:
+            await lost(exc, Failure("time_limit", time.monotonic(), exc.seconds))
+        raise timed_out(exc) from None
+    except PoolBusy as exc:
+        raise Problem(
+            "busy",
+            f"no worker became free within {exc.seconds:g} s",
+            hint="retry later",
+            headers={"Retry-After": "1"},
+        ) from None
+    except WorkerCrashed as exc:
+        if lost is not None:
+            await lost(exc, Failure("crash", time.monotonic()))
+        raise  # logged with its traceback and answered as an opaque 500
+
+
 async def _run(
     op: str,
     payload: dict[str, Any],
@@ -104,28 +134,48 @@ async def _run(
 ) -> Outcome:
     failures: FailureMemory = request.app.state.failures
     settings: Settings = request.app.state.settings
-    try:
-        return await pool.run(op, payload, before_wait=check)
-    except WorkerTimeout as exc:
-        failures.put(op, key, Failure("time_limit", time.monotonic(), exc.seconds))
+
+    async def lost(exc: PoolError, failure: Failure) -> None:
+        failures.put(op, key, failure)  # an identical request is answered from memory
         await _await_replacement(exc, settings)
-        raise Problem(
+
+    def timed_out(exc: WorkerTimeout) -> Problem:
+        return Problem(
             "time_limit",
             f"the request took longer than the time limit of {exc.seconds:g} s and was stopped",
             hint="simplify the program, send verify=false, or raise CHAINRULE_TIME_LIMIT_SECONDS",
             details={"limit": "time_limit_seconds", "value": exc.seconds},
-        ) from None
-    except PoolBusy as exc:
-        raise Problem(
-            "busy",
-            f"no worker became free within {exc.seconds:g} s",
-            hint="retry later",
-            headers={"Retry-After": "1"},
-        ) from None
-    except WorkerCrashed as exc:
-        failures.put(op, key, Failure("crash", time.monotonic()))
-        await _await_replacement(exc, settings)
-        raise  # logged with its traceback and answered as an opaque 500
+        )
+
+    return await _on_worker(pool, op, payload, timed_out, before_wait=check, lost=lost)
+
+
+def _without_work(
+    op: str, key: str, etag: str, request: Request, cache: ResponseCache, settings: Settings
+) -> Response | None:
+    """The answer that costs nothing: 304 on a matching ETag, a cached answer (or its error),
+    a remembered time-out or crash; None when a worker has to compute it."""
+    context = _context(request)
+    entry = cache.get(key)
+    exists = entry is not None and not entry.error
+    if etag_matches(request.headers.get("if-none-match"), etag, exists):
+        context["cache"] = "not-modified"
+        return Response(
+            status_code=304,
+            headers={"ETag": etag, "Cache-Control": f"public, max-age={settings.cache_max_age}"},
+        )
+    if entry is not None:
+        context["cache"] = "hit"
+        if entry.error:
+            raise ChainruleError(**entry.error)
+        if "raw_digest" in context:
+            cache.remember_raw(context["raw_digest"], key)
+        return _success(entry.body, etag, settings, "hit")
+    failure = request.app.state.failures.get(op, key)
+    if failure is not None:
+        context["cache"] = "remembered"
+        raise _remembered(failure)
+    return None
 
 
 async def compute(
@@ -149,25 +199,9 @@ async def compute(
         key, payload = json.dumps(body, separators=(",", ":")), body
     etag = cache.etag(op, key)
     context = _context(request)
-    entry = cache.get(key)
-    exists = entry is not None and not entry.error
-    if etag_matches(request.headers.get("if-none-match"), etag, exists):
-        context["cache"] = "not-modified"
-        return Response(
-            status_code=304,
-            headers={"ETag": etag, "Cache-Control": f"public, max-age={settings.cache_max_age}"},
-        )
-    if entry is not None:
-        context["cache"] = "hit"
-        if entry.error:
-            raise ChainruleError(**entry.error)
-        if "raw_digest" in context:
-            cache.remember_raw(context["raw_digest"], key)
-        return _success(entry.body, etag, settings, "hit")
-    failure = request.app.state.failures.get(op, key)
-    if failure is not None:
-        context["cache"] = "remembered"
-        raise _remembered(failure)
+    known = _without_work(op, key, etag, request, cache, settings)
+    if known is not None:
+        return known
     context["cache"] = "miss"
     limiter: ClientLimiter = request.app.state.limiter
     prechecker: Prechecker = request.app.state.prechecker
@@ -197,20 +231,14 @@ async def compute(
 
 async def compute_page(key: str, pool: WorkerPool) -> bytes:
     """A documentation page rendered by a worker (it derives), under the same time limit."""
-    try:
-        outcome = await pool.run("page", {"key": key})
-    except WorkerTimeout as exc:
-        raise Problem(
+
+    def timed_out(exc: WorkerTimeout) -> Problem:
+        return Problem(
             "time_limit",
             f"rendering /{key} took longer than the time limit of {exc.seconds:g} s",
             hint="retry: the page is kept once built; or build the static site with chainrule docs build",
-        ) from None
-    except PoolBusy as exc:
-        raise Problem(
-            "busy",
-            f"no worker became free within {exc.seconds:g} s",
-            hint="retry later",
-            headers={"Retry-After": "1"},
-        ) from None
+        )
+
+    outcome = await _on_worker(pool, "page", {"key": key}, timed_out)
     outcome.raise_error()
     return outcome.body
