@@ -22,6 +22,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from . import nodes as N
+from . import shapes as S
 from .program import Definition, TypedProgram
 
 
@@ -83,7 +84,7 @@ def _rewrite_div(node: N.Div) -> N.Node | None:
             return _sigmoid(negate(a), node)  # 1/(1 + e^{a}) = σ(−a)
         if top.shape == node.shape:
             return N.Mul(top, _sigmoid(negate(a), node))
-    exp_top = _exp_arg(top) is not None and not top.is_scalar
+    exp_top = _exp_arg(top) is not None and S.is_column(top.shape)  # softmax is of a column only
     if exp_top and isinstance(bottom, N.Sum) and _same(bottom.children[0], top):
         return N.Softmax(top.children[0])  # e^{a}/Σ e^{a}
     if (
