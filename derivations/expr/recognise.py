@@ -9,7 +9,7 @@ generated code uses the stable implementations of those functions (logaddexp, an
 Every rewrite is an exact identity for every real argument:
 
 - 1/(1 + e^{−a}) = σ(a),  e^{a}/(1 + e^{a}) = σ(a),  c/(1 + e^{a}) = c σ(−a);
-- log(1 + e^{a}) = softplus(a);  log(1 − σ(a)) = log σ(−a);
+- log(1 + e^{a}) = log1p(e^{a}) = softplus(a);  log(1 − σ(a)) = log σ(−a);
 - e^{a}/Σ e^{a} = softmax(a),  log Σ e^{a} = logsumexp(a);
 - (e^{a} − e^{−a})/(e^{a} + e^{−a}) = tanh(a).
 
@@ -140,6 +140,8 @@ def recognise_node(root: N.Node) -> N.Node:
             rewritten = _rewrite_div(new)
         elif isinstance(new, N.Apply) and new.fn == "log":
             rewritten = _rewrite_log(new)
+        elif isinstance(new, N.Apply) and new.fn == "log1p" and _exp_arg(new.children[0]):
+            rewritten = N.Apply("softplus", _exp_arg(new.children[0]))  # log1p(e^{a})
         if rewritten is not None and rewritten.shape == new.shape:
             new = recognise_node(rewritten) if rewritten != new else rewritten
         memo[node] = new
