@@ -22,7 +22,7 @@ from .assume import Facts, assume, assume_definitions
 from .forward import jacobian
 from .reverse import Backward, backward, delta_word, depends
 from .rules import NoMatrixForm
-from .tangent import derivative_by_scalar
+from .tangent import NoTangentRule, derivative_by_scalar
 from .tidy import Tidy, inline_deltas, program_names, prune, tidy_backward
 
 INDEX_LETTERS = "ijklpqrs"
@@ -252,14 +252,10 @@ def _derive(program: TypedProgram, wrt: list[str] | None, hessian: bool) -> Deri
         shape = S.user_shape(out.shape) + S.user_shape(var.shape)
         matrix = None
         if var.is_scalar:
-            # d/dt has the output's shape: the textbook's matrix form, cos(t) A B x and
-            # −Y⁻¹ B Y⁻¹ (index form beside it), even through matrix-valued intermediates.
-            d = derivative_by_scalar(defs, out, var) if w in depends(defs, {w}) else None
-            matrix = Tidy(program_names(defs))(d) if d is not None else A.zeros(out.shape)
-            derivation.items.append(
-                Item(w, "jacobian", shape, "derivative by a scalar: the output's shape", matrix)
-            )
-            continue
+            item = _scalar_item(defs, out, var, shape)
+            if item is not None:
+                derivation.items.append(item)
+                continue
         if not S.is_matrix(out.shape) and not S.is_matrix(var.shape):
             try:
                 matrix = jacobian(defs, out, var) if w in depends(defs, {w}) else None
@@ -292,6 +288,18 @@ def _derive(program: TypedProgram, wrt: list[str] | None, hessian: bool) -> Deri
                 )
             )
     return derivation
+
+
+def _scalar_item(defs: list[Definition], out: N.Node, var: N.Var, shape: list[str]) -> Item | None:
+    """d/dt has the output's shape: the textbook's matrix form, cos(t) A B x and −Y⁻¹ B Y⁻¹
+    (index form beside it), even through matrix-valued intermediates. None when an op on the
+    way has no tangent rule: the Jacobian or the index form is given instead of a crash."""
+    try:
+        d = derivative_by_scalar(defs, out, var) if var.name in depends(defs, {var.name}) else None
+    except NoTangentRule:
+        return None
+    matrix = Tidy(program_names(defs))(d) if d is not None else A.zeros(out.shape)
+    return Item(var.name, "jacobian", shape, "derivative by a scalar: the output's shape", matrix)
 
 
 def _entries(shape: S.Shape) -> sp.Expr:
