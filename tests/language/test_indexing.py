@@ -175,3 +175,19 @@ def test_labels_are_drawn_as_integers_in_range() -> None:
         assert isinstance(inputs["y"], int) and 0 <= inputs["y"] < len(inputs["z"])
         seen.add(inputs["y"])
     assert seen == set(range(len(inputs["z"])))
+
+
+@pytest.mark.parametrize(
+    ("program", "variables"),
+    [
+        ("X[0:1] @ x", {"X": ["n", "m"], "x": ["m"]}),
+        ("u.T @ X[:, 0:1]", {"X": ["n", "m"], "u": ["n"]}),
+        ("sum(X[0:1].T * x)", {"X": [3, 3], "x": [3]}),
+        ("X[0:1, 0:1]", {"X": [3, 3]}),
+        ("sum(x[0:1] * x) + sum(x[-1:] * x)", {"x": ["n"]}),
+    ],
+)
+def test_a_one_row_slice_is_a_row_or_an_entry_in_the_code(program: str, variables: dict) -> None:
+    """x[a:a+1] and X[a:a+1] were printed as NumPy's (1,) and (1, m) arrays where the module
+    keeps a row 1-D and an entry 0-d: wrong shapes, wrong broadcasts (X[0:1].T * x was n × n)."""
+    _checked(derive(program, variables))
