@@ -191,3 +191,23 @@ def test_a_one_row_slice_is_a_row_or_an_entry_in_the_code(program: str, variable
     """x[a:a+1] and X[a:a+1] were printed as NumPy's (1,) and (1, m) arrays where the module
     keeps a row 1-D and an entry 0-d: wrong shapes, wrong broadcasts (X[0:1].T * x was n × n)."""
     _checked(derive(program, variables))
+
+
+@pytest.mark.parametrize(
+    ("program", "variables", "values"),
+    [
+        ("x[2]", {"x": ["n"]}, {"x": [1.0, 2.0]}),  # was an IndexError: a 500, a worker lost
+        ("x[-3]", {"x": ["n"]}, {"x": [1.0, 2.0]}),  # was x[-1] = 2.0, silently
+        ("sum(x[1:3])", {"x": ["n"]}, {"x": [1.0, 2.0]}),  # was 2.0, NumPy's short slice
+        ("sum(X[:, 2])", {"X": ["n", "m"]}, {"X": [[1.0, 2.0], [3.0, 4.0]]}),
+        ("u.T @ onehot(2, n)", {"u": ["n"]}, {"u": [1.0, 2.0]}),
+    ],
+)
+def test_trace_refuses_values_shorter_than_an_index_needs(program, variables, values) -> None:
+    with pytest.raises(
+        ChainruleError, match="needs an axis of at least 3 entries; the value has 2"
+    ):
+        trace(program, variables, values)
+    longer = {k: np.pad(np.asarray(v), [(0, 1)] * np.asarray(v).ndim, constant_values=1.0).tolist()
+              for k, v in values.items()}  # fmt: skip
+    trace(program, variables, longer)
