@@ -23,7 +23,7 @@ from .forward import jacobian
 from .reverse import backward, delta_word, depends
 from .rules import NoMatrixForm
 from .seeded import free_indices, reserved_names, seeded_partials
-from .tangent import derivative_by_scalar
+from .tangent import NoTangentRule, derivative_by_scalar
 from .tidy import Tidy, inline_deltas, program_names, prune, tidy_backward
 
 __all__ = [
@@ -185,12 +185,9 @@ def _array_item(program: TypedProgram, var: N.Var, taken: set[str]) -> Item:
     shape = S.user_shape(out.shape) + S.user_shape(var.shape)
     live = var.name in depends(defs, {var.name})
     if var.is_scalar:
-        # d/dt has the output's shape: the textbook's matrix form, cos(t) A B x and
-        # −Y⁻¹ B Y⁻¹ (index form beside it), even through matrix-valued intermediates.
-        d = derivative_by_scalar(defs, out, var) if live else None
-        matrix = Tidy(program_names(defs))(d) if d is not None else A.zeros(out.shape)
-        layout = "derivative by a scalar: the output's shape"
-        return Item(var.name, "jacobian", shape, layout, matrix)
+        item = _scalar_item(defs, out, var, shape, live)
+        if item is not None:
+            return item
     matrix = None
     if not S.is_matrix(out.shape) and not S.is_matrix(var.shape):
         try:
@@ -207,6 +204,20 @@ def _array_item(program: TypedProgram, var: N.Var, taken: set[str]) -> Item:
     seeded = seeded_partials(defs, out, var, taken, reserved_names(program))
     layout = "index notation: output indices first, then the variable's"
     return Item(var.name, "partials", shape, layout, None, seeded)
+
+
+def _scalar_item(
+    defs: list[Definition], out: N.Node, var: N.Var, shape: list[str], live: bool
+) -> Item | None:
+    """d/dt has the output's shape: the textbook's matrix form, cos(t) A B x and −Y⁻¹ B Y⁻¹
+    (index form beside it), even through matrix-valued intermediates. None when an op on the
+    way has no tangent rule: the Jacobian or the index form is given instead of a crash."""
+    try:
+        d = derivative_by_scalar(defs, out, var) if live else None
+    except NoTangentRule:
+        return None
+    matrix = Tidy(program_names(defs))(d) if d is not None else A.zeros(out.shape)
+    return Item(var.name, "jacobian", shape, "derivative by a scalar: the output's shape", matrix)
 
 
 def runtime_seeded(

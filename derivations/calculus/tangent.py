@@ -19,6 +19,10 @@ from .scalar import partial
 Tan = Callable[[N.Node, list[N.Node | None]], N.Node | None]
 
 
+class NoTangentRule(NotImplementedError):
+    """An op without a tangent rule here: the caller falls back to the Jacobian or index form."""
+
+
 def _sum_terms(terms: list[N.Node | None]) -> N.Node | None:
     present = [t for t in terms if t is not None]
     return A.add(*present) if present else None
@@ -166,7 +170,7 @@ def derivative_by_scalar(
                 continue
             rule = TANGENT.get(type(node))
             if rule is None:
-                raise NotImplementedError(f"no tangent rule for {type(node).__name__}")
+                raise NoTangentRule(f"no tangent rule for {type(node).__name__}")
             d = rule(node, ds)
             memo[node] = None if d is None else _fit(d, node)
         return memo[root]

@@ -23,6 +23,7 @@ from ..expr.kinds import violation
 from ..expr.program import TypedProgram
 from ..language.elaborate import elaborate
 from ..limits import DEFAULT_LIMITS, Limits
+from ..ops.indexing import Index, OneHot
 from ..ops.registry import node_spec
 from .compile import compile_program
 from .graph import Graph, GraphNode, Run, _numeric, to_api
@@ -197,6 +198,33 @@ def _check_kinds(program: TypedProgram, values: Mapping[str, Any], env: Mapping)
             )
 
 
+def _axis_ranges(node: N.Node) -> list[tuple[Any, Any, Any]]:
+    """(first, last + 1, axis length) of every integer pick and slice of ``node``."""
+    if isinstance(node, N.Slice):
+        return [(node.params[0], node.params[1], node.children[0].shape[0])]
+    if isinstance(node, OneHot):
+        picks = [(node.params[1], node.params[0])]
+    elif isinstance(node, Index):
+        picks = list(zip(node.params, node.children[0].shape, strict=True))
+    else:
+        return []
+    return [(p[1], p[1] + 1, n) for p, n in picks if p[0] == "at"]
+
+
+def _check_indices(program: TypedProgram, env: Mapping) -> None:
+    """An index or slice valid for the declared sizes (x[2] needs n ≥ 3) must fit the values'."""
+    for node in N.walk(program.inlined()):
+        for first, stop, length in _axis_ranges(node):
+            lo, hi, n = _numeric((first, stop, length), env)  # type: ignore[misc]
+            if lo < 0 or hi > n:
+                need = n - lo if lo < 0 else hi
+                raise ChainruleError(
+                    "value",
+                    f"an index or slice needs an axis of at least {need} entries; the value has {n}",
+                    hint="give longer values: the program indexes past their end",
+                )
+
+
 def trace(
     program_text: str,
     variables: Mapping[str, Any],
@@ -207,6 +235,7 @@ def trace(
     program = elaborate(program_text, variables, limits)
     arrays, env = coerce_values(program.inputs, values, limits)
     _check_kinds(program, values, env)
+    _check_indices(program, env)
     graph = compile_program(program)
     _check_sizes(graph, env, limits)
     wrt = list(program.inputs)

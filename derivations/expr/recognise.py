@@ -9,7 +9,7 @@ generated code uses the stable implementations of those functions (logaddexp, an
 Every rewrite is an exact identity for every real argument:
 
 - 1/(1 + e^{−a}) = σ(a),  e^{a}/(1 + e^{a}) = σ(a),  c/(1 + e^{a}) = c σ(−a);
-- log(1 + e^{a}) = softplus(a);  log(1 − σ(a)) = log σ(−a);
+- log(1 + e^{a}) = log1p(e^{a}) = softplus(a);  log(1 − σ(a)) = log σ(−a);
 - e^{a}/Σ e^{a} = softmax(a),  log Σ e^{a} = logsumexp(a);
 - (e^{a} − e^{−a})/(e^{a} + e^{−a}) = tanh(a).
 
@@ -22,6 +22,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from . import nodes as N
+from . import shapes as S
 from .program import Definition, TypedProgram
 
 
@@ -83,7 +84,7 @@ def _rewrite_div(node: N.Div) -> N.Node | None:
             return _sigmoid(negate(a), node)  # 1/(1 + e^{a}) = σ(−a)
         if top.shape == node.shape:
             return N.Mul(top, _sigmoid(negate(a), node))
-    exp_top = _exp_arg(top) is not None and not top.is_scalar
+    exp_top = _exp_arg(top) is not None and S.is_column(top.shape)  # softmax is of a column only
     if exp_top and isinstance(bottom, N.Sum) and _same(bottom.children[0], top):
         return N.Softmax(top.children[0])  # e^{a}/Σ e^{a}
     if (
@@ -139,6 +140,8 @@ def recognise_node(root: N.Node) -> N.Node:
             rewritten = _rewrite_div(new)
         elif isinstance(new, N.Apply) and new.fn == "log":
             rewritten = _rewrite_log(new)
+        elif isinstance(new, N.Apply) and new.fn == "log1p" and _exp_arg(new.children[0]):
+            rewritten = N.Apply("softplus", _exp_arg(new.children[0]))  # log1p(e^{a})
         if rewritten is not None and rewritten.shape == new.shape:
             new = recognise_node(rewritten) if rewritten != new else rewritten
         memo[node] = new

@@ -80,18 +80,31 @@ def _bound(e: Any, syn: Syntax, length: sp.Expr, default: sp.Expr) -> sp.Expr:
     return _integer(e, syn, length, end=True)
 
 
+def _may_be_empty(count: sp.Expr) -> bool:
+    """Whether a slice of ``count`` entries is empty at some size ≥ SMALLEST_SIZE: x[-1:2] and
+    x[2:-2] on a symbolic n are empty at n = 3 (count = 3 − n, n − 4), which verification draws.
+    The count is linear in the sizes, so the smallest and a huge size bound it."""
+    symbols = sorted(count.free_symbols, key=str)
+    ends = [count.subs({s: v for s in symbols}) for v in (SMALLEST_SIZE, 10**6)]
+    return any(sp.simplify(c) < 1 for c in ends)
+
+
 def _axis(e: Any, syn: Syntax, length: sp.Expr) -> tuple[tuple, list[N.Node], tuple | None]:
     """(pick, labels, span) for one subscript: a span is returned for Slice to take."""
     if _is_span(syn):
         lo = _bound(e, syn.args[0], length, sp.Integer(0))
         hi = _bound(e, syn.args[1], length, length)
-        if sp.simplify(hi - lo).is_positive is False:
+        if _may_be_empty(hi - lo):
+            fixed = length.is_Integer or sp.simplify(hi - lo).is_number
             raise e.error(
                 "shape_mismatch",
-                "the slice is empty",
+                "the slice is empty"
+                + ("" if fixed else f" for some sizes {length} ≥ {SMALLEST_SIZE}"),
                 syn.pos,
-                "a slice a:b needs a < b",
-            )
+                "a slice a:b needs a < b"
+                + ("" if fixed else
+                   " at every size checked: declare the size as a number to slice so"),
+            )  # fmt: skip
         return ("all",), [], (lo, hi)
     if is_label(e, syn):
         return ("label",), [_label(e, syn, length, "the axis")], None

@@ -122,6 +122,8 @@ def _norm_code(p: Any, node: N.Node) -> tuple[str, int]:
 
 def _slice_code(p: Any, node: N.Node) -> tuple[str, int]:
     start, stop = node.params
+    if sp.simplify(stop - start) == 1:  # one row: a row (1-D) or an entry, as the code keeps them
+        return f"{p.wrap(node.children[0], ATOM)}[{p.dim(start)}]", ATOM
     return f"{p.wrap(node.children[0], ATOM)}[{p.dim(start)}:{p.dim(stop)}]", ATOM
 
 

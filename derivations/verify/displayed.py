@@ -17,6 +17,7 @@ import re
 from typing import Any
 
 import numpy as np
+import sympy as sp
 
 from ..engine.compile import compile_program
 from ..errors import ChainruleError
@@ -402,7 +403,12 @@ def _picks(derivation: Any) -> bool:
     """Whether any displayed quantity picks entries (x[i], z[y], e_y)."""
     roots = [d.node for d in derivation.extended_definitions()]
     roots += [i.matrix if i.matrix is not None else i.seeded.node for i in derivation.items]
-    return any(isinstance(n, Index | OneHot) for r in roots for n in N.walk(r))
+    return any(isinstance(n, Index | OneHot) or _one_row(n) for r in roots for n in N.walk(r))
+
+
+def _one_row(node: N.Node) -> bool:
+    """A one-row slice x[a:a+1], whose index form names the entry by an integer (x_{1})."""
+    return isinstance(node, N.Slice) and sp.simplify(node.params[1] - node.params[0]) == 1
 
 
 def _verdict(

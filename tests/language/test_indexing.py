@@ -125,6 +125,11 @@ def test_the_source_reference_indexes_as_numpy_does(text: str, variables: dict) 
         ("a[0]", {"a": []}, ["a scalar has no entries"]),
         ("x[0, 1]", {"x": ["n"]}, ["a vector takes one index"]),
         ("x[2:1]", {"x": [4]}, ["the slice is empty"]),
+        # empty at some n ≥ 3, which verification draws (x[-1:2] was shown as a block of 3 − n
+        # ones and verified; x[2:-2] failed its exact check at n = 3)
+        ("sum(x[-1:2])", {"x": ["n"]}, ["the slice is empty for some sizes n ≥ 3"]),
+        ("sum(x[2:-2])", {"x": ["n"]}, ["the slice is empty for some sizes", "as a number"]),
+        ("sum(x[1:1])", {"x": ["n"]}, ["the slice is empty"]),
         ("z[y]", {"z": ["n"], "y": LABEL, "w": ["k"]}, ["has k classes", "n entries"]),
         ("y * z", {"z": ["k"], "y": LABEL}, ["is a class label", "z[y]"]),
         ("exp(y)", {"z": ["k"], "y": LABEL}, ["is a class label"]),
@@ -175,3 +180,39 @@ def test_labels_are_drawn_as_integers_in_range() -> None:
         assert isinstance(inputs["y"], int) and 0 <= inputs["y"] < len(inputs["z"])
         seen.add(inputs["y"])
     assert seen == set(range(len(inputs["z"])))
+
+
+@pytest.mark.parametrize(
+    ("program", "variables"),
+    [
+        ("X[0:1] @ x", {"X": ["n", "m"], "x": ["m"]}),
+        ("u.T @ X[:, 0:1]", {"X": ["n", "m"], "u": ["n"]}),
+        ("sum(X[0:1].T * x)", {"X": [3, 3], "x": [3]}),
+        ("X[0:1, 0:1]", {"X": [3, 3]}),
+        ("sum(x[0:1] * x) + sum(x[-1:] * x)", {"x": ["n"]}),
+    ],
+)
+def test_a_one_row_slice_is_a_row_or_an_entry_in_the_code(program: str, variables: dict) -> None:
+    """x[a:a+1] and X[a:a+1] were printed as NumPy's (1,) and (1, m) arrays where the module
+    keeps a row 1-D and an entry 0-d: wrong shapes, wrong broadcasts (X[0:1].T * x was n × n)."""
+    _checked(derive(program, variables))
+
+
+@pytest.mark.parametrize(
+    ("program", "variables", "values"),
+    [
+        ("x[2]", {"x": ["n"]}, {"x": [1.0, 2.0]}),  # was an IndexError: a 500, a worker lost
+        ("x[-3]", {"x": ["n"]}, {"x": [1.0, 2.0]}),  # was x[-1] = 2.0, silently
+        ("sum(x[1:3])", {"x": ["n"]}, {"x": [1.0, 2.0]}),  # was 2.0, NumPy's short slice
+        ("sum(X[:, 2])", {"X": ["n", "m"]}, {"X": [[1.0, 2.0], [3.0, 4.0]]}),
+        ("u.T @ onehot(2, n)", {"u": ["n"]}, {"u": [1.0, 2.0]}),
+    ],
+)
+def test_trace_refuses_values_shorter_than_an_index_needs(program, variables, values) -> None:
+    with pytest.raises(
+        ChainruleError, match="needs an axis of at least 3 entries; the value has 2"
+    ):
+        trace(program, variables, values)
+    longer = {k: np.pad(np.asarray(v), [(0, 1)] * np.asarray(v).ndim, constant_values=1.0).tolist()
+              for k, v in values.items()}  # fmt: skip
+    trace(program, variables, longer)
