@@ -77,7 +77,8 @@ def elaborate_against(
         from ..language.latex_typing import elaborate_latex
 
         declare(variables, limits)  # the same declaration errors as for expressions
-        return elaborate_latex(text, dict(names), expected, limits).output
+        labels = {k: v for k, v in labels_of(variables).items() if k in names}
+        return elaborate_latex(text, dict(names), expected, limits, labels=labels).output
     program = parse_answer(text, answer_format, limits)
     syntax = _single_expression(program)
     inputs = declare(variables, limits)

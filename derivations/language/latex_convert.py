@@ -448,6 +448,9 @@ class Converter:
             for ch in first[1:]:
                 node = BinOp("@", node, Name(ch, pos), pos, implicit=True)
             return node  # type: ignore[return-value]
+        basis = self._basis_of(bases, base, parts, tok)
+        if basis is not None:
+            return basis
         if self.indices is not None and parts:
             letters = self._trailing_indices(parts)
             if letters:
@@ -470,11 +473,53 @@ class Converter:
                 break
         return out
 
+    def _basis_of(
+        self, bases: list[str], base: Tree, parts: list[str], tok: Token
+    ) -> Syntax | None:
+        """e_y, \\mathbf{e}_{3}: the basis vector chainrule prints (``onehot`` without a size,
+        which the context fixes), when no declared name is spelt so. Integers count from 1, as
+        displayed: e_{3} is onehot(2, n)."""
+        if self.indices is not None or self.names is None or len(parts) != 1:
+            return None
+        if bases != ["e"] or base.data not in ("letters", "font"):
+            return None
+        if self.name_of("e", parts, tok).id in self.names:
+            return None
+        (part,) = parts
+        pos = _pos(tok)
+        if part.isdigit() and len(part) <= 6 and int(part) >= 1:
+            return Call("onehot", (Number(str(int(part) - 1), pos),), pos, pos, internal=True)
+        if part in self.names:
+            return Call("onehot", (Name(part, pos),), pos, pos, internal=True)
+        return None
+
+    def _displayed_entry(self, value: Syntax, sub: Tree) -> Syntax | None:
+        """[x]_{3}, [W]_{2,3}, [z]_{y}: an entry as chainrule displays it (integers from 1)."""
+        if self.names is None or self.indices is not None:
+            return None
+        parts = self.sub_parts(sub)
+        pos = _pos(sub)
+        idx: list[Syntax] = []
+        for part in parts:
+            if part.isdigit() and len(part) <= 6 and int(part) >= 1:
+                idx.append(Number(str(int(part) - 1), pos))
+            elif part in self.names:
+                idx.append(Name(part, pos))
+            else:
+                return None
+        if not 1 <= len(idx) <= 2:
+            return None
+        return Call("_index", (value, *idx), pos, pos, internal=True)
+
     def r_entry(self, t: Tree, base: Tree, sub: Tree) -> Syntax:
+        value = self.convert(base)
+        shown = self._displayed_entry(value, sub)
+        if shown is not None:
+            return shown
         if self.indices is None:
             raise self.error("an entry (…)_{ij} is index notation", sub,
                              "write the answer in matrix form, e.g. \\delta x^{T}")  # fmt: skip
-        return self.entry_of(self.convert(base), sub)
+        return self.entry_of(value, sub)
 
     def entry_of(self, value: Syntax, sub: Tree) -> Syntax:
         if self.indices is None:

@@ -16,6 +16,8 @@ from ..expr import nodes as N
 from ..expr import shapes as S
 from ..expr.program import TypedProgram
 from ..limits import DEFAULT_LIMITS, Limits
+from ..ops.indexing import OneHot
+from .indexing import SMALLEST_SIZE
 from .ast import Call, Name, Number, Program, Syntax, Unary, children
 from .elaborate import _Elaborator
 from .latex_reader import parse_latex
@@ -32,7 +34,10 @@ def _walk(node: Syntax) -> list[Syntax]:
 
 
 def size_hints(
-    tree: Syntax, names: Mapping[str, N.Var], expected: S.Shape | None = None
+    tree: Syntax,
+    names: Mapping[str, N.Var],
+    expected: S.Shape | None = None,
+    labels: Mapping[str, str] | None = None,
 ) -> dict[int, N.Node]:
     """Typed nodes for the 𝟏s, Is, dimension names and a bare 0 whose sizes the context fixes."""
     dims = {str(s): s for v in names.values() for d in v.shape for s in d.free_symbols}
@@ -50,6 +55,8 @@ def size_hints(
             shape = inference.resolved(node)
             if isinstance(node, Call) and node.func == "ones" and shape is not None:
                 hints[id(node)] = N.Ones(shape)
+            elif _is_basis(node) and shape is not None:
+                hints[id(node)] = _basis(node, shape[0], names, labels or {})
             elif isinstance(node, Name) and node.id not in names and shape is not None:
                 if node.id in dims:
                     hints[id(node)] = N.Const(dims[node.id])
@@ -64,6 +71,33 @@ def size_hints(
     ):
         hints[id(tree)] = N.Zeros(expected)  # 0 for a zero gradient of any shape
     return hints
+
+
+def _is_basis(node: Syntax) -> bool:
+    return isinstance(node, Call) and node.func == "onehot" and len(node.args) == 1
+
+
+def _basis(
+    node: Call, n: S.Dim, names: Mapping[str, N.Var], labels: Mapping[str, str]
+) -> N.Node:
+    """e_y (a label's) or e_{3} (0-based 2 here), of the length its context fixes."""
+    (arg,) = node.args
+    if isinstance(arg, Name):
+        if arg.id not in labels:
+            raise ChainruleError(
+                "shape_mismatch",
+                f"e_{{{arg.id}}} picks a basis vector by a class label, and {arg.id!r} is not one",
+                hint="declare it as a label (kind label), or write e_{1}, e_{2}, … for a fixed entry",
+            )
+        return OneHot(n, ("label",), names[arg.id])
+    k = int(arg.text)
+    if (n.is_Integer and k >= int(n)) or (not n.is_Integer and k >= SMALLEST_SIZE):
+        raise ChainruleError(
+            "shape_mismatch",
+            f"e_{{{k + 1}}} is outside a vector of {n} entries",
+            hint="basis vectors count from 1, as displayed: e_{1} is the first entry",
+        )
+    return OneHot(n, ("at", k))
 
 
 def _infer(
@@ -89,6 +123,7 @@ def elaborate_latex(
     expected: S.Shape | None = None,
     limits: Limits = DEFAULT_LIMITS,
     spellings: Collection[str] | None = None,
+    labels: Mapping[str, str] | None = None,
 ) -> TypedProgram:
     """Read and type a LaTeX answer over ``names`` (variables, intermediates, δs as typed Vars).
 
@@ -98,9 +133,11 @@ def elaborate_latex(
     dims = {str(s) for v in names.values() for d in v.shape for s in d.free_symbols}
     program = parse_latex(text, limits, names=set(spellings or (set(names) | dims)))
     tree = program.statements[0].value
-    hints = size_hints(tree, names, expected)
+    hints = size_hints(tree, names, expected, labels)
+    elaborator = _Elaborator(program, dict(names), limits, hints)
+    elaborator.labels = {k: v for k, v in (labels or {}).items() if k in names}
     try:
-        return _Elaborator(program, dict(names), limits, hints).run()
+        return elaborator.run()
     except ChainruleError as exc:
         if exc.kind == "unknown_function" and exc.details.get("name") == "ones":
             exc.message = "the size of 𝟏 (a vector of ones) cannot be inferred here"

@@ -169,6 +169,13 @@ class ShapeInference:
         fn = node.func
         if fn == "ones":
             return (self.new(), 1 if self.ones_are_columns else self.new())
+        if fn == "onehot" and len(node.args) == 1:  # e_y, e_{3} as displayed: a column
+            self.infer(node.args[0])
+            return (self.new(), 1)
+        if fn == "_index":  # [x]_{3}, [W]_{2,3}, [z]_{y} as displayed: one entry
+            for a in node.args:
+                self.infer(a)
+            return (1, 1)
         shapes = [self.infer(a) for a in node.args]
         if node.keywords and shapes:
             return self._infer_axis(node, shapes[0])
