@@ -17,9 +17,9 @@ from ..expr import shapes as S
 from ..expr.program import TypedProgram
 from ..limits import DEFAULT_LIMITS, Limits
 from ..ops.indexing import OneHot
-from .indexing import SMALLEST_SIZE
 from .ast import Call, Name, Number, Program, Syntax, Unary, children
 from .elaborate import _Elaborator
+from .indexing import SMALLEST_SIZE
 from .latex_reader import parse_latex
 from .shape_inference import Mismatch, ShapeInference
 
@@ -77,9 +77,7 @@ def _is_basis(node: Syntax) -> bool:
     return isinstance(node, Call) and node.func == "onehot" and len(node.args) == 1
 
 
-def _basis(
-    node: Call, n: S.Dim, names: Mapping[str, N.Var], labels: Mapping[str, str]
-) -> N.Node:
+def _basis(node: Call, n: S.Dim, names: Mapping[str, N.Var], labels: Mapping[str, str]) -> N.Node:
     """e_y (a label's) or e_{3} (0-based 2 here), of the length its context fixes."""
     (arg,) = node.args
     if isinstance(arg, Name):
