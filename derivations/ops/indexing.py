@@ -7,8 +7,8 @@
 - ``OneHot``: the basis vector e_i or e_y of length n, what ``onehot(y, k)`` writes and what the
   gradient of ``z[y]`` sends back (g e_y).
 
-Printed as this codebase prints blocks, ``[x]_{i}`` with 1-based integers, and e_y for the basis
-vector. The derivative rules are in ``calculus/rules.py``, the engine's gates in
+Printed as this codebase prints blocks, ``[x]_{i}`` with 1-based integers (the index forms sum
+from 1), and e_y for the basis vector of class y; in index forms class y is position y + 1. The derivative rules are in ``calculus/rules.py``, the engine's gates in
 ``engine/gates.py``; the language's syntax is in ``language/indexing.py``.
 """
 
@@ -150,8 +150,8 @@ def _onehot_label(f: Any, params: tuple, kids: list) -> tuple[str, int]:
 
 
 def _pick_symbol(b: Any, pick: Pick, label: N.Node | None, free: sp.Expr) -> sp.Expr:
-    if pick[0] == "label":
-        return sp.Symbol(b.latex.name(label.name), integer=True)
+    if pick[0] == "label":  # the label counts from 0, the displayed position from 1
+        return sp.Symbol(b.latex.name(label.name), integer=True) + 1
     if pick[0] == "at":
         return pick[1] + 1
     if pick[0] == "unit":

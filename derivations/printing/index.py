@@ -360,7 +360,8 @@ def label_cases(
     expr = builder.entry(node, *((i, one) if S.is_column(node.shape) else (one, i)))
     printer = _Printer({"mul_symbol": None})
     for label in labels:
-        y = sp.Symbol(builder.latex.name(label), integer=True)
+        # Positions count from 1 and a label y from 0 (a NumPy index): class y is entry y + 1.
+        y = sp.Symbol(builder.latex.name(label), integer=True) + 1
         delta = sp.KroneckerDelta(i, y)
         if expr.has(delta):
             i_tex, y_tex = printer.doprint(i), printer.doprint(y)

@@ -49,17 +49,17 @@ def test_cross_entropy_by_label_is_yhat_minus_e_y_with_tip_3s_cases() -> None:
     assert item["latex"] == r"\operatorname{softmax}\left(z\right) - \mathbf{e}_{y}"
     assert item["cases"] == [
         {
-            "when": "i = y",
+            "when": "i = y + 1",
             "latex": r"\frac{\partial J}{\partial z_{i}} = \operatorname{softmax}\left(z\right)_{i} - 1",
         },
         {
-            "when": r"i \neq y",
+            "when": r"i \neq y + 1",
             "latex": r"\frac{\partial J}{\partial z_{i}} = \operatorname{softmax}\left(z\right)_{i}",
         },
     ]
     text = result.text()
-    assert "for i = y: ∂J/∂z_i = softmax(z)_i - 1" in text
-    assert "for i ≠ y: ∂J/∂z_i = softmax(z)_i" in text
+    assert "for i = y + 1: ∂J/∂z_i = softmax(z)_i - 1" in text
+    assert "for i ≠ y + 1: ∂J/∂z_i = softmax(z)_i" in text
 
 
 def test_the_network_delta_shows_the_two_cases() -> None:
@@ -70,8 +70,22 @@ def test_the_network_delta_shows_the_two_cases() -> None:
     _checked(result)
     (delta,) = [d for d in result.to_dict()["definitions"] if d["role"] == "adjoint"]
     assert delta["latex"] == r"\operatorname{softmax}\left(z\right) - \mathbf{e}_{y}"
-    assert [c["when"] for c in delta["cases"]] == ["i = y", r"i \neq y"]
+    assert [c["when"] for c in delta["cases"]] == ["i = y + 1", r"i \neq y + 1"]
     assert [i["wrt"] for i in result.to_dict()["derivatives"]] == ["W", "b"]
+
+
+def test_x_2_and_a_label_y_2_name_the_same_displayed_entry() -> None:
+    """One convention: displayed positions count from 1, a label y (and x[2]) from 0, so
+    x[2] is entry 3 and class y is entry y + 1; at y = 2 the two index forms coincide."""
+    fixed = derive("z[2]", {"z": [5]}, verify=False).to_dict()["derivatives"][0]
+    labelled = derive("z[y]", {"z": [5], "y": {"kind": "label", "classes": 5}}, verify=False)
+    by_label = labelled.to_dict()["derivatives"][0]
+    assert fixed["latex"] == r"\mathbf{e}_{3}"
+    assert by_label["latex"] == r"\mathbf{e}_{y}"
+    at_3 = fixed["index_latex"].replace("3 = i", "i = 3")  # SymPy orders 𝟙[3 = i]
+    assert r"\left[i = 3\right]" in at_3
+    assert by_label["index_latex"].replace("y + 1", "3") == at_3
+    assert [c["when"] for c in by_label["cases"]] == ["i = y + 1", r"i \neq y + 1"]
 
 
 def test_tip_3_cases_are_the_index_form_at_each_class() -> None:

@@ -102,7 +102,7 @@ def test_derive_by_class_label_shows_tip_3s_cases(client: TestClient) -> None:
     DeriveResponse.model_validate(body)
     (item,) = body["derivatives"]
     assert item["latex"] == r"\operatorname{softmax}\left(z\right) - \mathbf{e}_{y}"
-    assert [c["when"] for c in item["cases"]] == ["i = y", r"i \neq y"]
+    assert [c["when"] for c in item["cases"]] == ["i = y + 1", r"i \neq y + 1"]
     assert body["verification"]["passed"] is True
 
 
