@@ -41,6 +41,8 @@ def _label(e: Any, syn: Syntax, length: sp.Expr, what: str) -> N.Node:
 
 def _integer(e: Any, syn: Syntax, length: sp.Expr, end: bool = False) -> sp.Expr:
     """A literal index (or slice bound, ``end``: up to the length) as a 0-based expression."""
+    if getattr(e, "positions_from_1", False) and isinstance(syn, Name) and syn.id == str(length):
+        return length - 1  # [x]_{n} as displayed (a LaTeX answer's integers are shifted already)
     sign = 1
     if isinstance(syn, Unary) and syn.op == "-" and isinstance(syn.operand, Number):
         sign, syn = -1, syn.operand

@@ -80,6 +80,8 @@ def _is_basis(node: Syntax) -> bool:
 def _basis(node: Call, n: S.Dim, names: Mapping[str, N.Var], labels: Mapping[str, str]) -> N.Node:
     """e_y (a label's) or e_{3} (0-based 2 here), of the length its context fixes."""
     (arg,) = node.args
+    if isinstance(arg, Name) and arg.id == str(n):  # e_{n}: the last, as x[-1]'s is shown
+        return OneHot(n, ("at", n - 1))
     if isinstance(arg, Name):
         if arg.id not in labels:
             raise ChainruleError(
@@ -134,6 +136,7 @@ def elaborate_latex(
     hints = size_hints(tree, names, expected, labels)
     elaborator = _Elaborator(program, dict(names), limits, hints)
     elaborator.labels = {k: v for k, v in (labels or {}).items() if k in names}
+    elaborator.positions_from_1 = True  # type: ignore[attr-defined]
     try:
         return elaborator.run()
     except ChainruleError as exc:

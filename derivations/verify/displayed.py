@@ -42,9 +42,7 @@ TOLERANCE = 1e-8
 # Printed forms the reader does not read, with why (kept small: each is a gap, not a pass).
 UNREADABLE = {
     r"\\sum_\{": "an index sum (index notation has no matrix reading)",
-    r"\\right\]_\{[^:{}]*\}": "an entry [x]_{i}",
-    r"\\right\]_\{": "a slice [x]_{a:b}",
-    r"\\mathbf\{e\}_\{": "a basis vector e_y",
+    r"\\right\]_\{[^{}]*:": "a slice [x]_{a:b}",
     r"_\{ij\}": "an index form",
     r"_\{[^{}]*\+[^{}]*\}": "an offset index (a block of a concatenation)",
 }
@@ -84,6 +82,8 @@ def _unreadable(latex: str, index_form: bool = False) -> str | None:
             continue  # read by the index evaluator
         if re.search(pattern, latex):
             return why
+    if index_form and re.search(r"\\right\]_\{", latex):  # [⟨w_[i], y⟩]_{i,i}: no reading
+        return "an entry [x]_{i} in an index form"
     return None
 
 
@@ -151,6 +151,7 @@ class _Reader:
         self.env = env
         self.inputs: dict[str, Any] = {}  # the draw, for the engine's Jacobians of index steps
         self.names = set(env)
+        self.sizes: set[str] = set()  # e_{n}, [x]_{n}: a size as a position is the last entry
         self.errors: list[tuple[str, float]] = []
         self.failures: list[str] = []
         self.unread: list[str] = []
@@ -164,17 +165,19 @@ class _Reader:
     def value(self, latex: str, expected: tuple[int, ...] | None) -> np.ndarray:
         tree = parse_latex(latex, names=self.names).statements[0].value
         try:
-            return evaluate_syntax(tree, self.env, expected)
+            return evaluate_syntax(tree, self.env, expected, self.sizes)
         except Ambiguous:
             raise
         except ReadError:
             if expected is not None and len(expected) == 1:
                 try:  # a chain of Jacobians is a row: ∂s/∂b = uᵀ diag(f′(z)) I
-                    return evaluate_syntax(tree, self.env, (1, expected[0])).reshape(expected)
+                    return evaluate_syntax(tree, self.env, (1, expected[0]), self.sizes).reshape(
+                        expected
+                    )
                 except ReadError:
                     pass
             # 0 stands for a zero array of any shape: uᵀ diag(f′(z)) 0 is the zero row.
-            value = evaluate_syntax(tree, self.env, None)
+            value = evaluate_syntax(tree, self.env, None, self.sizes)
             if expected is None or np.any(value != 0):
                 raise
             return np.zeros(expected)
@@ -374,6 +377,7 @@ def check_displayed(
     d = result.to_dict()
     d["output_symbol"] = LatexPrinter().name(derivation.output_symbol)
     reader = _Reader(env)
+    reader.sizes = set(sizes or {})
     reader.inputs = inputs
     reader.opaque = unreadable_ops(derivation)
     for defn in d["definitions"]:

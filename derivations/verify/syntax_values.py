@@ -8,7 +8,7 @@ result is returned in the generated code's convention (vectors 1-D, scalars 0-D)
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
 import numpy as np
@@ -34,7 +34,13 @@ def _column(value: Any) -> np.ndarray:
 
 
 class SyntaxEvaluator:
-    def __init__(self, values: Mapping[str, Any], ones_are_columns: bool = True) -> None:
+    def __init__(
+        self,
+        values: Mapping[str, Any],
+        ones_are_columns: bool = True,
+        sizes: Collection[str] = (),
+    ) -> None:
+        self.sizes = set(sizes)
         # π is the number unless the program names something pi (erf′ = 2 e^{−x²}/√π).
         self.values = {"pi": _column(np.pi), **{k: _column(v) for k, v in values.items()}}
         self.shapes = ShapeInference(self._name_shape, ones_are_columns)
@@ -89,11 +95,33 @@ class SyntaxEvaluator:
             return np.power(a, b)
         return {"+": np.add, "-": np.subtract, "*": np.multiply, "/": np.divide}[op](a, b)
 
+    def _position(self, syn: Syntax, value: np.ndarray) -> int:
+        """A read index (0-based), a label's value, or a size n: the last entry (n − 1)."""
+        k = float(np.asarray(value).reshape(-1)[0])
+        if not k.is_integer():
+            raise Mismatch("an index or a class label must be an integer")
+        return int(k) - (isinstance(syn, Name) and syn.id in self.sizes)
+
     def _call(self, node: Call) -> np.ndarray:
         fn = node.func
         if fn == "ones":
             return np.ones(self._size(node))
         args = [self.value(a) for a in node.args]
+        if fn == "onehot" and len(args) == 1:  # e_y, e_{3} as displayed (0-based once read)
+            out = np.zeros((self._size(node)[0], 1))
+            out[self._position(node.args[0], args[0])] = 1.0
+            return out
+        if fn == "_index":  # [x]_{3}, [W]_{2,3}, [z]_{y}
+            picks = [self._position(a, v) for a, v in zip(node.args[1:], args[1:], strict=True)]
+            x = args[0]
+            at = (
+                tuple(picks)
+                if len(picks) == 2
+                else (picks[0], 0)
+                if x.shape[1] == 1
+                else (0, picks[0])
+            )
+            return np.array([[x[at]]])
         if node.keywords:
             return along_axis(fn, args[0], keyword_axis(node))
         if fn in _ELEMENTWISE:
@@ -139,17 +167,21 @@ def along_axis(fn: str, x: np.ndarray, axis: int) -> np.ndarray:
 
 
 def evaluate_syntax(
-    node: Syntax, values: Mapping[str, Any], expected: tuple[int, ...] | None = None
+    node: Syntax,
+    values: Mapping[str, Any],
+    expected: tuple[int, ...] | None = None,
+    sizes: Collection[str] = (),
 ) -> np.ndarray:
-    """The value of a syntax tree at ``values`` (arrays as the generated code takes them)."""
+    """The value of a syntax tree at ``values`` (arrays as the generated code takes them);
+    ``sizes`` are the names among them that are sizes (e_{n} is the last basis vector)."""
     try:
-        return SyntaxEvaluator(values).evaluate(node, expected)
+        return SyntaxEvaluator(values, sizes=sizes).evaluate(node, expected)
     except Ambiguous:
         raise
     except Mismatch:
         if not any(isinstance(n, Call) and n.func == "ones" for n in walk(node)):
             raise
-        return SyntaxEvaluator(values, ones_are_columns=False).evaluate(node, expected)
+        return SyntaxEvaluator(values, False, sizes).evaluate(node, expected)
 
 
 def walk(node: Syntax) -> list[Syntax]:

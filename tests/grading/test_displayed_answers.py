@@ -99,3 +99,10 @@ def test_basis_vectors_need_a_label_or_an_entry_in_range() -> None:
 def test_a_declared_name_e_y_is_still_the_name() -> None:
     problem = _problem("e_y.T @ x", {"x": ["n"], "e_y": ["n"]}, "x")
     assert check(problem, r"e_{y}", answer_format="latex").verdict == "correct"
+
+
+def test_the_last_entry_e_n_reads_as_x_minus_1() -> None:
+    problem = _problem("x[-1] * x[0]", {"x": ["n"]}, "x")
+    shown = _displayed(*problem.values())
+    assert r"\mathbf{e}_{n}" in shown
+    assert check(problem, shown, answer_format="latex").verdict == "correct", shown

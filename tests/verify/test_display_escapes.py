@@ -44,10 +44,12 @@ print(json.dumps({"passed": v["passed"],
 """
 
 
-def _verify_mutated(tmp_path: Path, edit: tuple[str, str], program: str, variables: dict) -> dict:
+def _verify_mutated(
+    tmp_path: Path, edit: tuple[str, str], program: str, variables: dict, where: str = INDEX
+) -> dict:
     copy = tmp_path / "derivations"
     shutil.copytree(ROOT / "derivations", copy, ignore=shutil.ignore_patterns("__pycache__"))
-    path = copy / INDEX
+    path = copy / where
     text = path.read_text(encoding="utf-8")
     assert text.count(edit[0]) == 1, edit[0]  # the mutant still applies to the code
     path.write_text(text.replace(*edit), encoding="utf-8")
@@ -93,3 +95,18 @@ def test_the_kronecker_delta_reads_only_as_an_indicator() -> None:
     matrix = [[1.0, 2.0, 3.0], [4.0, 5.0, 6.0], [7.0, 8.0, 9.0]]
     entries = evaluate_index_form(delta, {"delta": np.array(matrix)}, ["i", "j"], (3, 3))
     assert (entries == np.array(matrix)).all()
+
+
+ONEHOT = (
+    'else sp.latex(pick[1] + 1)\n    return rf"\\mathbf{{e}}',
+    'else sp.latex(2 - pick[1])\n    return rf"\\mathbf{{e}}',
+)
+
+
+def test_a_basis_vector_printed_at_the_wrong_entry_fails_verification(tmp_path) -> None:
+    """e_{k} and [x]_{k} are read back now: printing x[0]'s e₁ as e₂ is caught."""
+    program, variables = "x[0] * x[1] ** 2", {"x": ["n"]}
+    assert derive(program, variables).verification_passed
+    verdict = _verify_mutated(tmp_path, ONEHOT, program, variables, "ops/indexing.py")
+    assert verdict["passed"] is False
+    assert verdict["failed"] == ["displayed_form"]

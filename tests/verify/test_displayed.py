@@ -46,8 +46,7 @@ ALLOWED_UNREAD = (
     "an offset index",  # δ_{x, 3d + i}: the entries of one block of a concatenation
     # (I ⊗ y)_{ij} in an index form: one entry does not fix the sizes of I
     "a Kronecker product's factors are not determined",
-    "an entry [x]_{i}",  # x[2], z[y]: an entry picked by an integer or a class label
-    "a basis vector e_y",  # onehot(y, k) and the gradient of z[y]
+    "an entry [x]_{i} in an index form",  # [⟨w_[i], y⟩]_{i,i} of a Kronecker product
     "a picked entry",  # index forms with δ_{iy} or x_{n}: the grid does not bind y
 )
 # Ops whose printed form has no reading, each with why (the registry's ``unreadable``: Xᵏ would
