@@ -236,7 +236,7 @@ def _item_dict(
 
 
 def _definition_cases(program: Any, d: Any, printer: LatexPrinter) -> dict[str, Any]:
-    """Tip 3 for a δ that picks the correct class: δ_i for i = y and for i ≠ y."""
+    """Tip 3 for a δ that picks the correct class: δ_i for i = y + 1 and i ≠ y + 1 (from 1)."""
     labels = [n for n, decl in program.declarations.items() if decl.is_label]
     if not labels:
         return {}

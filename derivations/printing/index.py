@@ -350,7 +350,7 @@ def label_cases(
     node: N.Node, indices: tuple[str, ...], labels: list[str], names: dict[str, str] | None = None
 ) -> list[tuple[str, str]]:
     """The lecture's Tip 3: an index form with δ_{iy} (y a class label) split into its two
-    cases, i = y and i ≠ y, each with δ replaced by 1 and by 0. Empty when there is none."""
+    cases, i = y + 1 and i ≠ y + 1, each with δ set to 1 and to 0. Empty when there is none."""
     if len(indices) != 1 or not S.is_vector(node.shape):
         return []
     used = set(indices) | {str(s) for d in _dims(node) for s in d.free_symbols}
