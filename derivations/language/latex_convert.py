@@ -15,6 +15,7 @@ from lark import Token, Tree
 from ..errors import ChainruleError
 from ..ops.functions import FUNCTIONS
 from .ast import BinOp, Call, Keyword, Name, Number, Pos, Syntax, TransposeOp, Unary
+from .latex_entries import DisplayedIndexing, _pos
 from .latex_tables import (
     ACCENTS,
     EXPANSIONS,
@@ -33,19 +34,13 @@ class _Args(tuple):  # type: ignore[type-arg]
     """``(a, b)``: only a function application may take it."""
 
 
-def _pos(item: Tree | Token) -> Pos:
-    if isinstance(item, Token):
-        return Pos(item.line or 1, item.column or 1)
-    return Pos(getattr(item.meta, "line", 1), getattr(item.meta, "column", 1))
-
-
 def _word(command: str) -> str:
     """``\\operatorname{diag}`` -> ``diag``, ``\\tanh`` -> ``tanh``."""
     m = re.search(r"\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}", command)
     return m.group(1) if m else command.lstrip("\\")
 
 
-class Converter:
+class Converter(DisplayedIndexing):
     def __init__(
         self,
         source: str,
@@ -472,44 +467,6 @@ class Converter:
             else:
                 break
         return out
-
-    def _basis_of(
-        self, bases: list[str], base: Tree, parts: list[str], tok: Token
-    ) -> Syntax | None:
-        """e_y, \\mathbf{e}_{3}: the basis vector chainrule prints (``onehot`` without a size,
-        which the context fixes), when no declared name is spelt so. Integers count from 1, as
-        displayed: e_{3} is onehot(2, n)."""
-        if self.indices is not None or self.names is None or len(parts) != 1:
-            return None
-        if bases != ["e"] or base.data not in ("letters", "font"):
-            return None
-        if self.name_of("e", parts, tok).id in self.names:
-            return None
-        (part,) = parts
-        pos = _pos(tok)
-        if part.isdigit() and len(part) <= 6 and int(part) >= 1:
-            return Call("onehot", (Number(str(int(part) - 1), pos),), pos, pos, internal=True)
-        if part in self.names:
-            return Call("onehot", (Name(part, pos),), pos, pos, internal=True)
-        return None
-
-    def _displayed_entry(self, value: Syntax, sub: Tree) -> Syntax | None:
-        """[x]_{3}, [W]_{2,3}, [z]_{y}: an entry as chainrule displays it (integers from 1)."""
-        if self.names is None or self.indices is not None:
-            return None
-        parts = self.sub_parts(sub)
-        pos = _pos(sub)
-        idx: list[Syntax] = []
-        for part in parts:
-            if part.isdigit() and len(part) <= 6 and int(part) >= 1:
-                idx.append(Number(str(int(part) - 1), pos))
-            elif part in self.names:
-                idx.append(Name(part, pos))
-            else:
-                return None
-        if not 1 <= len(idx) <= 2:
-            return None
-        return Call("_index", (value, *idx), pos, pos, internal=True)
 
     def r_entry(self, t: Tree, base: Tree, sub: Tree) -> Syntax:
         value = self.convert(base)
