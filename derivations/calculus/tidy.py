@@ -112,8 +112,8 @@ class Tidy:
         return best
 
     def _rebuild_elementwise(self, node: N.Node, named: bool) -> N.Node:
-        if named and node in self.names:
-            return self.names[node]
+        if node in self.names and (named or _is_root(node)):
+            return self.names[node]  # a named root is always its name: 1/(2σ), not 1/(2√v)
         if not isinstance(node, _ELEMENTWISE):
             return self.tidy(node)
         kids = [self._rebuild_elementwise(c, named) for c in node.children]
@@ -282,6 +282,12 @@ def _may_cancel(node: N.Node) -> bool:
                 return True
             seen.add(n)
     return False
+
+
+def _is_root(node: N.Node) -> bool:
+    """√(·): the program's σ = √v is written σ wherever √v recurs, as a textbook does (the
+    square root's own derivative, 1/(2√v), and a normalisation's backward pass)."""
+    return isinstance(node, N.Apply) and node.fn == "sqrt"
 
 
 def _is_gram(node: N.Node) -> bool:
