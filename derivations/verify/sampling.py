@@ -14,6 +14,7 @@ Draws close to a kink of relu/abs/max/min or to a pole are rejected.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,6 +25,7 @@ from ..expr.axis_nodes import AxisMax
 from ..expr.broadcast import unspread
 from ..expr.program import TypedProgram
 from ..ops.registry import function_spec, node_spec
+from ..printing.module import size_binding
 from ..printing.numpy_code import HELPERS, NumpyPrinter
 from .numeric import load_module
 
@@ -204,6 +206,15 @@ def compile_nodes(program: TypedProgram, nodes: list[N.Node]) -> object:
         f"    {d.name} = {printer.doprint(d.node)}" for d in program.definitions if d.name in needed
     ]
     lines.append("    return [" + ", ".join(printer.doprint(n) for n in nodes) + "]")
+    # A size in a node (batch norm's σ = √(1/B C² 𝟏) is a pole argument) is read off the
+    # inputs' shapes, as in the generated module; unbound, every draw raised a NameError.
+    text = "\n".join(lines[1:])
+    sizes = [
+        f"    {d} = {size_binding(program.inputs, d)}"
+        for d in program.dims
+        if re.search(rf"\b{re.escape(str(d))}\b", text)
+    ]
+    lines[1:1] = sizes
     helpers = "\n\n".join(HELPERS[h] for h in sorted(printer.helpers))
     source = "import numpy as np\n\n" + helpers + "\n\n" + "\n".join(lines)
     return load_module(source)["_evaluate"]
