@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from collections.abc import Callable, Sequence
 
@@ -25,16 +26,63 @@ def parse_var(text: str) -> tuple[str, list[str]]:
     return name, shape
 
 
-def _declarations(items: Sequence[str] | None) -> dict[str, list[str]]:
-    out: dict[str, list[str]] = {}
+def parse_declaration(text: str) -> tuple[str, list[str], str | None]:
+    """``y=k:onehot`` -> ("y", ["k"], "onehot"); without ``:KIND`` the kind is None."""
+    declared, colon, kind = text.partition(":")
+    name, shape = parse_var(declared)
+    return name, shape, (kind.strip() if colon else None)
+
+
+def _names(items: Sequence[str] | None) -> list[str]:
+    return [n.strip() for item in items or [] for n in item.split(",") if n.strip()]
+
+
+def _declarations(
+    items: Sequence[str] | None, data: Sequence[str] | None = None
+) -> dict[str, object]:
+    """--var NAME[=DIMS][:KIND] and --data NAMES as the library's declarations."""
+    out: dict[str, object] = {}
+    kinds: dict[str, str] = {}
+    classes: dict[str, str] = {}
     for item in items or []:
-        name, shape = parse_var(item)
+        name, shape, kind = parse_declaration(item)
         if name in out:
             raise ChainruleError(
                 "declaration", f"variable {name!r} is declared twice", hint="give each --var once"
             )
         out[name] = shape
+        if kind is not None:
+            kinds[name] = kind
+            label = _LABEL.fullmatch(kind)
+            if label:  # y:label(k), a class index among k
+                kinds[name] = "label"
+                classes[name] = label.group(1).strip()
+    roles = _names(data)
+    for name in roles:
+        if name not in out:
+            raise ChainruleError(
+                "declaration",
+                f"--data names {name!r}, which no --var declares",
+                hint=f"declare it too, e.g. --var {name}=n",
+            )
+    for name in [*kinds, *(n for n in roles if n not in kinds)]:
+        declaration: dict[str, object] = {"shape": out[name]}
+        if name in kinds:
+            declaration["kind"] = kinds[name]
+        if name in classes:
+            declaration["classes"] = classes[name]
+        if name in roles:
+            declaration["role"] = "data"
+        out[name] = declaration
     return out
+
+
+_LABEL = re.compile(r"label\(([^()]*)\)")
+_VAR_HELP = (
+    "declare a variable: W=n,m  x=m  lam  (with a kind: y=k:onehot, A=n,n:symmetric;"
+    " a class index: y:label(k))"
+)
+_DATA_HELP = "variables that are data (x,y): not differentiated unless named by --wrt"
 
 
 def _derive(args: argparse.Namespace) -> int:
@@ -42,7 +90,7 @@ def _derive(args: argparse.Namespace) -> int:
 
     result = derive(
         args.program,
-        _declarations(args.var),
+        _declarations(args.var, args.data),
         wrt=args.wrt or None,
         hessian=args.hessian,
         verify=not args.no_verify,
@@ -76,7 +124,7 @@ def _trace(args: argparse.Namespace) -> int:
                 f"the value of {name.strip()!r} is not a number or a JSON array: {raw!r}",
                 hint="write --at x=1 or --at W='[[1,2],[3,4]]'",
             ) from None
-    result = trace(args.program, _declarations(args.var), values)
+    result = trace(args.program, _declarations(args.var, args.data), values)
     if args.svg:
         from pathlib import Path
 
@@ -96,14 +144,13 @@ def build_parser() -> tuple[argparse.ArgumentParser, argparse._SubParsersAction]
 
     d = sub.add_parser("derive", help="derive gradients, Jacobians and Hessians of a program")
     d.add_argument("program", help="e.g. 'z = W @ x + b; h = tanh(z); s = u.T @ h'")
-    d.add_argument(
-        "--var", action="append", metavar="NAME[=DIMS]", help="declare a variable: W=n,m  x=m  lam"
-    )
+    d.add_argument("--var", action="append", metavar="NAME[=DIMS][:KIND]", help=_VAR_HELP)
+    d.add_argument("--data", action="append", metavar="NAMES", help=_DATA_HELP)
     d.add_argument(
         "--wrt",
         action="append",
         metavar="NAME",
-        help="differentiate by NAME (default: every variable)",
+        help="differentiate by NAME (default: every variable not declared as data)",
     )
     d.add_argument("--hessian", action="store_true", help="also derive Hessians of a scalar output")
     d.add_argument("--no-verify", action="store_true", help="skip the numeric and exact checks")
@@ -121,7 +168,8 @@ def build_parser() -> tuple[argparse.ArgumentParser, argparse._SubParsersAction]
 
     t = sub.add_parser("trace", help="run forward and backward passes and show every node")
     t.add_argument("program")
-    t.add_argument("--var", action="append", metavar="NAME[=DIMS]")
+    t.add_argument("--var", action="append", metavar="NAME[=DIMS][:KIND]", help=_VAR_HELP)
+    t.add_argument("--data", action="append", metavar="NAMES", help=_DATA_HELP)
     t.add_argument("--at", action="append", metavar="NAME=VALUE", help="x=1 or W='[[1,2],[3,4]]'")
     t.add_argument("--json", action="store_true")
     t.add_argument("--svg", metavar="FILE", help="also write the computation graph as SVG")

@@ -9,8 +9,9 @@ from typing import Any
 from .calculus.derivation import Derivation, Item, free_indices, reserved_names
 from .expr import nodes as N
 from .expr import shapes as S
+from .expr.kinds import FACTS, PARAMETER
 from .printing.backends import BACKENDS
-from .printing.index import index_latex, partial_lhs
+from .printing.index import index_latex, label_cases, partial_lhs, subscript
 from .printing.latex import LatexPrinter
 from .printing.module import generate_module
 from .printing.numpy_code import NumpyPrinter
@@ -81,20 +82,31 @@ class DerivationResult:
     def _text_latex(self) -> str:
         d = self.to_dict()
         lines = [f"program: {d['expression']}"]
+        declared = d.get("declarations", {})
         lines.append(
-            "variables: " + ", ".join(f"{k} {tuple(v)}" for k, v in d["variables"].items())
+            "variables: "
+            + ", ".join(
+                f"{k} {tuple(v)}{_declared(declared.get(k))}" for k, v in d["variables"].items()
+            )
         )
+        for name, facts in d.get("assumptions", {}).items():
+            kind = declared[name]["kind"]
+            lines.append(f"assumed: {', '.join(facts)}    ({name} is declared {kind})")
         lines.append(f"output: {d['output']['latex']}  shape {tuple(d['output']['shape'])}")
         if d["definitions"]:
             lines.append("\ndefinitions:")
             for defn in d["definitions"]:
                 lines.append(f"  {defn['symbol']} = {defn['latex']}    [{defn['role']}]")
+                for case in defn.get("cases", []):
+                    lines.append(f"      for {case['when']}: {case['latex']}")
         lines.append("\nderivatives:")
         for item in d["derivatives"]:
             lines.append(f"  {item['kind']} wrt {item['wrt']}  shape {tuple(item['shape'])}")
             lines.append(f"    {item['equation']}")
             if item["index_latex"] != item["equation"] and item["shape"]:
                 lines.append(f"    {item['index_latex']}")
+            for case in item.get("cases", []):  # Tip 3: the correct class and the others
+                lines.append(f"      for {case['when']}: {case['latex']}")
         if d["steps"]:
             lines.append("\nchain-rule steps:")
             for wrt, steps in d["steps"].items():
@@ -149,6 +161,14 @@ def to_unicode_lines(text: str) -> str:
     return "\n".join(out)
 
 
+def _declared(declaration: dict[str, str] | None) -> str:
+    if not declaration:
+        return ""
+    role = declaration.get("role")
+    words = [w for w in (role if role == "data" else None, declaration.get("kind")) if w]
+    return f" [{', '.join(words)}]" if words else ""
+
+
 def _verdict(v: dict[str, Any]) -> str:
     if v.get("passed") is None:
         return "not run" + (f" ({v['skipped']})" if v.get("skipped") else "")
@@ -191,6 +211,11 @@ def _item_dict(
             lhs = partial_lhs(out_name, seeded.output_indices, w, seeded.var_indices)
         index = f"{lhs} = {index_latex(seeded.node, seeded.var_indices, printer.names, reserved)}"
         equation = index
+    labels = [n for n, d in program.declarations.items() if d.is_label]
+    cases = []
+    if labels and item.kind == "gradient" and item.matrix is not None:
+        for when, body in label_cases(item.matrix, indices, labels, printer.names):
+            cases.append({"when": when, "latex": f"{lhs} = {body}"})
     matrix_latex = printer.doprint(item.matrix) if item.matrix is not None else None
     numpy_expr = code.doprint(item.matrix) if item.matrix is not None else _numpy_call(item)
     return {
@@ -203,7 +228,21 @@ def _item_dict(
         "equation": equation,
         "index_latex": index,
         "numpy": numpy_expr,
+        **({"cases": cases} if cases else {}),
     }
+
+
+def _definition_cases(program: Any, d: Any, printer: LatexPrinter) -> dict[str, Any]:
+    """Tip 3 for a δ that picks the correct class: δ_i for i = y and for i ≠ y."""
+    labels = [n for n, decl in program.declarations.items() if decl.is_label]
+    if not labels:
+        return {}
+    lhs = subscript(printer.name(d.name), "i")
+    cases = [
+        {"when": when, "latex": f"{lhs} = {body}"}
+        for when, body in label_cases(d.node, ("i",), labels, printer.names)
+    ]
+    return {"cases": cases} if cases else {}
 
 
 def _numpy_call(item: Item) -> str:
@@ -253,6 +292,7 @@ def build_dict(result: DerivationResult) -> dict[str, Any]:
                 "latex": printer.doprint(d.node),
                 "role": "adjoint",
                 "meaning": meaning.get(d.name, ""),
+                **_definition_cases(program, d, printer),
             }
         )
     program_latex = [
@@ -262,7 +302,7 @@ def build_dict(result: DerivationResult) -> dict[str, Any]:
     steps = {}
     if program.output.is_scalar:
         steps = {w: steps_for(derivation, w, printer) for w in derivation.wrt}
-    return {
+    out = {
         "expression": program.source,
         "variables": {name: S.user_shape(v.shape) for name, v in program.inputs.items()},
         "output": {
@@ -276,6 +316,14 @@ def build_dict(result: DerivationResult) -> dict[str, Any]:
         "steps": steps,
         "code": dict(result.code),
     }
+    declared = {n: d.to_dict() for n, d in program.declarations.items() if d != PARAMETER}
+    if declared:  # roles and kinds, and the facts the results were simplified with
+        out["declarations"] = declared
+        out["assumptions"] = {
+            name: [FACTS[key].format(v=printer.name(name)) for key in keys]
+            for name, keys in derivation.assumptions.items()
+        }
+    return out
 
 
 def make_result(derivation: Derivation, hessian: bool) -> DerivationResult:

@@ -11,7 +11,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr
 
-from .schemas import Shape, _Request
+from .schemas import Shape, Variable, _Request
 
 AnswerFormat = Literal["expression", "latex"]
 Share = Annotated[float, Field(strict=True, ge=0.0, le=1.0)]
@@ -40,7 +40,7 @@ class _Judging(_Strict):
 
 class InlineProblem(_Judging):
     expression: str = Field(description="the program whose output is differentiated")
-    variables: dict[str, Shape]
+    variables: dict[str, Variable]
     wrt: StrictStr
 
 

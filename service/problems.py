@@ -26,6 +26,8 @@ from starlette.routing import Match
 
 from derivations.errors import ChainruleError
 
+from .schemas import FORM_TAGS
+
 log = logging.getLogger("chainrule.service")
 
 MEDIA_TYPE = "application/problem+json"
@@ -117,7 +119,7 @@ def chainrule_problem(exc: ChainruleError) -> dict[str, Any]:
 def _field_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
     out = []
     for error in exc.errors():
-        loc = [str(part) for part in error.get("loc", ())]
+        loc = [str(part) for part in error.get("loc", ()) if part not in FORM_TAGS]
         field = ".".join(loc[1:] if loc[:1] == ["body"] else loc)
         out.append(
             {

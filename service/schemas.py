@@ -16,12 +16,17 @@ from typing import Annotated, Any, Literal
 from pydantic import (
     BaseModel,
     ConfigDict,
+    Discriminator,
     Field,
     PlainValidator,
     StrictBool,
     StrictStr,
+    Tag,
     model_validator,
 )
+from typing_extensions import TypedDict  # pydantic needs it below Python 3.12
+
+from derivations.declared import KindName
 
 
 def _dimension(value: object) -> int | str:
@@ -59,6 +64,40 @@ Shape = list[Dimension]
 Values = Annotated[
     float | list[float] | list[list[float]],
     PlainValidator(_values, json_schema_input_type=float | list[float] | list[list[float]]),
+]
+
+
+class DeclaredVariable(TypedDict, total=False):
+    """A variable with its shape and, optionally, its role and kind.
+
+    ``role``: ``parameter`` (the default: differentiated) or ``data`` (not differentiated
+    unless named in ``wrt``). ``kind``: ``onehot``, ``probability`` (Σ y = 1),
+    ``symmetric``, ``spd``, ``diagonal`` (Aᵀ = A), ``positive`` (entries > 0), or ``label``
+    (an integer class index, with ``classes``); the simplifier uses the kind's facts, and
+    verification samples the kind.
+    """
+
+    __pydantic_config__ = ConfigDict(extra="forbid")  # type: ignore[misc]
+
+    shape: Shape  # required, except for a label (a single integer)
+    role: Literal["parameter", "data"]
+    kind: KindName
+    classes: Dimension  # a label's number of classes: the scores' length
+
+
+# Union tags: they name no field, so error locations leave them out (problems.py).
+FORM_TAGS = ("<shape>", "<declaration>")
+
+
+def _form(value: object) -> str:
+    return FORM_TAGS[1] if isinstance(value, dict) else FORM_TAGS[0]
+
+
+# A shape (["n", "m"]) or a declaration ({"shape": ["k"], "role": "data", "kind": "onehot"}),
+# told apart by form, so that an error is about the form that was written.
+Variable = Annotated[
+    Annotated[Shape, Tag(FORM_TAGS[0])] | Annotated[DeclaredVariable, Tag(FORM_TAGS[1])],
+    Discriminator(_form),
 ]
 
 _VARIABLES_EXAMPLE = {"W": ["n", "m"], "x": ["m"], "b": ["n"], "u": ["n"]}
@@ -112,15 +151,19 @@ class DeriveRequest(_Request):
             "examples": [
                 {"expression": _PROGRAM_EXAMPLE, "variables": _VARIABLES_EXAMPLE, "wrt": ["W", "b"]},
                 {"expression": "0.5 * norm2(A @ x - y)", "variables": {"A": ["n", "m"], "x": ["m"], "y": ["n"]}, "hessian": True},
+                {"expression": "J = -y.T @ log_softmax(W @ x)", "variables": {"W": ["k", "m"], "x": {"shape": ["m"], "role": "data"}, "y": {"shape": ["k"], "role": "data", "kind": "onehot"}}},
             ]
         },
     )  # fmt: skip
 
     expression: str = Field(description="the program: statements separated by ';' or newlines")
-    variables: dict[str, Shape] = Field(
-        description='shapes: [] scalar, ["n"] (column) vector, ["n", "m"] matrix; dims are names or integers'
+    variables: dict[str, Variable] = Field(
+        description='shapes: [] scalar, ["n"] (column) vector, ["n", "m"] matrix; dims are names or integers;'
+        ' or {"shape": [...], "role": "data", "kind": "onehot"}'
     )
-    wrt: list[StrictStr] | None = Field(None, description="differentiate by these (default: all)")
+    wrt: list[StrictStr] | None = Field(
+        None, description="differentiate by these (default: every variable not declared as data)"
+    )
     hessian: StrictBool = Field(False, description="also derive Hessians of a scalar output")
     verify: StrictBool = Field(True, description="check every result numerically and exactly")
 
@@ -140,7 +183,7 @@ class TraceRequest(_Request):
     )
 
     expression: str
-    variables: dict[str, Shape]
+    variables: dict[str, Variable]
     values: dict[str, Values] = Field(
         description="a number per scalar, a list per vector, a list of rows per matrix"
     )

@@ -145,3 +145,27 @@ def test_no_eval_of_user_text() -> None:
         text = path.read_text()
         assert "sympify(" not in text, path
         assert "parse_expr(" not in text, path
+
+
+def test_no_merge_conflict_markers_are_left_in_the_sources() -> None:
+    """A marker left by a merge in a README or module would ship; git does not refuse it."""
+    import subprocess
+
+    listed = subprocess.run(
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if listed.returncode != 0:
+        pytest.skip("not a git checkout")
+    marker = re.compile(r"^(<{7}|>{7}) ", re.M)
+    found = [
+        name
+        for name in listed.stdout.splitlines()
+        if (ROOT / name).is_file()
+        and (ROOT / name).suffix in {".py", ".md", ".toml", ".lark", ".html", ".js", ".txt"}
+        and marker.search((ROOT / name).read_text(errors="ignore"))
+    ]
+    assert not found, f"merge conflict markers in {found}"

@@ -20,6 +20,7 @@ from ..expr import nodes as N
 from ..expr import shapes as S
 from ..expr.broadcast import spread_of
 from ..expr.shapes import Shape
+from ..ops.indexing import OneHot
 
 
 def const(value: sp.Expr | int | float) -> N.Const:
@@ -389,6 +390,8 @@ def sum_(a: N.Node) -> N.Node:
         return scale(c, sum_(rest))
     if isinstance(a, N.Ones):
         return N.Const(S.length(a.shape))
+    if isinstance(a, OneHot):  # Σ e_y = 1
+        return N.Const(1)
     return N.Sum(a)
 
 

@@ -18,6 +18,7 @@ from ..expr import nodes as N
 from ..expr import shapes as S
 from ..expr.program import Definition, TypedProgram
 from . import algebra as A
+from .assume import Facts, assume, assume_definitions
 from .forward import jacobian
 from .reverse import Backward, backward, delta_word, depends
 from .rules import NoMatrixForm
@@ -53,6 +54,12 @@ class Derivation:
     output_symbol: str  # identifier for the output in ∂s/∂x (the output's name, or f)
     backward: Backward | None  # the gradient's adjoint definitions (scalar outputs)
     items: list[Item] = field(default_factory=list)
+    # The declared kinds' facts the results were simplified with, by variable (assume.py):
+    # keys of ``expr.kinds.FACTS``.
+    assumptions: dict[str, list[str]] = field(default_factory=dict)
+    # Before that rewrite: the extended definitions and gradients, which Hessian-vector products
+    # differentiate again (a rewritten gradient is right on the kind only, not its derivative).
+    plain: tuple[list[Definition], dict[str, N.Node]] | None = None
 
     @property
     def scalar_output(self) -> bool:
@@ -64,6 +71,15 @@ class Derivation:
     def extended_definitions(self) -> list[Definition]:
         """Forward intermediates, then the adjoints computed from them."""
         return [*self.program.definitions, *self.adjoint_definitions()]
+
+    def differentiable_gradient(self, wrt: str) -> tuple[list[Definition], N.Node]:
+        """The gradient by ``wrt`` and its definitions as derived, before the kinds' facts
+        rewrote them: what a Hessian-vector product may differentiate again."""
+        if self.plain is not None:
+            return self.plain[0], self.plain[1][wrt]
+        grad = next(i.matrix for i in self.items if i.wrt == wrt and i.kind == "gradient")
+        assert grad is not None
+        return self.extended_definitions(), grad
 
 
 def _indices(count: int, used: set[str]) -> tuple[str, ...]:
@@ -113,6 +129,33 @@ def seeded_partials(
 
 
 def derive_program(program: TypedProgram, wrt: list[str] | None, hessian: bool) -> Derivation:
+    """Every derivative asked for; the declared kinds' facts are applied last (assume.py)."""
+    derivation = _derive(program, wrt, hessian)
+    if program.kinds:
+        _assume(derivation)
+    return derivation
+
+
+def _assume(derivation: Derivation) -> None:
+    facts = Facts(derivation.program.kinds)
+    gradients = {
+        i.wrt: i.matrix for i in derivation.items if i.kind == "gradient" and i.matrix is not None
+    }
+    derivation.plain = (derivation.extended_definitions(), gradients)
+    bw = derivation.backward
+    if bw is not None:
+        bw.definitions = assume_definitions(bw.definitions, facts)
+        bw.adjoints = {k: assume(v, facts) for k, v in bw.adjoints.items()}
+    for item in derivation.items:
+        if item.matrix is not None:
+            item.matrix = assume(item.matrix, facts)
+        if item.seeded is not None:
+            item.seeded.node = assume(item.seeded.node, facts)
+    derivation.assumptions = {k: sorted(v) for k, v in sorted(facts.used.items())}
+
+
+def default_wrt(program: TypedProgram) -> list[str]:
+    """What is differentiated when nothing is asked: every variable not declared as data."""
     names = list(program.inputs)
     if not names:
         raise ChainruleError(
@@ -120,7 +163,19 @@ def derive_program(program: TypedProgram, wrt: list[str] | None, hessian: bool) 
             "the program has no variables to differentiate by",
             hint="declare at least one variable, e.g. --var x=n, and use it in the program",
         )
-    wrt = list(wrt) if wrt else names
+    parameters = program.parameters
+    if not parameters:
+        raise ChainruleError(
+            "not_a_variable",
+            "every variable is declared as data, so nothing is differentiated by default",
+            hint="ask for a gradient by data explicitly (wrt), or declare a parameter",
+        )
+    return parameters
+
+
+def _derive(program: TypedProgram, wrt: list[str] | None, hessian: bool) -> Derivation:
+    names = list(program.inputs)
+    wrt = list(wrt) if wrt else default_wrt(program)
     for w in wrt:
         if w not in program.inputs:
             intermediate = program.definition(w) is not None or w == program.output_name
@@ -133,6 +188,14 @@ def derive_program(program: TypedProgram, wrt: list[str] | None, hessian: bool) 
                 else "declare the variables with --var",
                 details={"wrt": w},
             )
+    labels = [w for w in wrt if program.declaration(w).is_label]
+    if labels:
+        raise ChainruleError(
+            "not_a_variable",
+            f"cannot differentiate by {labels[0]!r}: it is a class label, an integer",
+            hint="differentiate by the scores instead; a label only selects an entry",
+            details={"wrt": labels[0]},
+        )
     if len(set(wrt)) != len(wrt):
         raise ChainruleError(
             "not_a_variable", "a variable is listed twice in wrt", hint="list each once"

@@ -191,8 +191,46 @@ class log1p(_Elementwise):  # noqa: N801
         return 1 / (1 + self.args[0])
 
 
-def _pow(a: sp.Expr, b: sp.Expr) -> sp.Expr:
-    return a**b
+class gelu(_Elementwise):  # noqa: N801
+    """GELU(x) = x Φ(x) (the exact form); GELU′(x) = Φ(x) + x φ(x), Φ and φ the standard normal
+    CDF and density (their own functions here, so the derivative prints as a textbook does)."""
+
+    nargs = 1
+
+    @classmethod
+    def definition(cls, x: sp.Expr) -> sp.Expr:
+        return x * (1 + sp.erf(x / sp.sqrt(2))) / 2
+
+    def fdiff(self, argindex: int = 1) -> sp.Expr:
+        x = self.args[0]
+        return normal_cdf(x) + x * normal_pdf(x)
+
+
+class normal_cdf(_Elementwise):  # noqa: N801
+    """Φ(x) = (1 + erf(x/√2))/2; Φ′ = φ."""
+
+    nargs = 1
+
+    @classmethod
+    def definition(cls, x: sp.Expr) -> sp.Expr:
+        return (1 + sp.erf(x / sp.sqrt(2))) / 2
+
+    def fdiff(self, argindex: int = 1) -> sp.Expr:
+        return normal_pdf(self.args[0])
+
+
+class normal_pdf(_Elementwise):  # noqa: N801
+    """φ(x) = e^{−x²/2}/√(2π); φ′ = −x φ."""
+
+    nargs = 1
+
+    @classmethod
+    def definition(cls, x: sp.Expr) -> sp.Expr:
+        return sp.exp(-(x**2) / 2) / sp.sqrt(2 * sp.pi)
+
+    def fdiff(self, argindex: int = 1) -> sp.Expr:
+        x = self.args[0]
+        return -x * normal_pdf(x)
 
 
 def _pow(a: sp.Expr, b: sp.Expr) -> sp.Expr:
@@ -207,6 +245,8 @@ SYMPY: dict[str, object] = {
     "sqrt": sp.sqrt,
     "sin": sp.sin,
     "cos": sp.cos,
+    "tan": sp.tan,
+    "erf": sp.erf,
     "tanh": sp.tanh,
     "pow": _pow,
     **{getattr(c, "registry_name", c.__name__): c for c in _Elementwise.__subclasses__()},

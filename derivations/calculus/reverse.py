@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from ..expr import nodes as N
 from ..expr import shapes as S
 from ..expr.program import Definition
+from ..ops.indexing import OneHot
 from . import algebra as A
 from .rules import vjp
 
@@ -32,18 +33,23 @@ class Backward:
 
 
 def _is_atomic(node: N.Node) -> bool:
-    """Small enough to write inline instead of naming: u, uᵀ, −u, 2u, 𝟏, I."""
-    if not node.children:
+    """Small enough to write inline instead of naming: u, uᵀ, −u, 2u, 𝟏, I, e_y."""
+    if _leaf(node):
         return True
     if isinstance(node, N.Transpose | N.Neg):
-        return _is_atomic(node.children[0]) and not node.children[0].children
+        return _leaf(node.children[0])
     c, rest = A.split_coefficient(node)
-    if c != 1 and not rest.children:
+    if c != 1 and _leaf(rest):
         return True
     # A broadcast scalar, c·𝟏 (what a sum sends back), is no shared work worth a name.
     return isinstance(node, N.Mul) and all(
         f.is_scalar or isinstance(f, N.Ones) for f in node.children
     )
+
+
+def _leaf(node: N.Node) -> bool:
+    """A name, a constant array, or e_y (whose only child is the label it is built from)."""
+    return not node.children or isinstance(node, OneHot)
 
 
 _PLACEHOLDER = "__upstream__"

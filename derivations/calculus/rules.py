@@ -29,6 +29,7 @@ import sympy as sp
 
 from ..expr import nodes as N
 from ..expr import shapes as S
+from ..ops.indexing import Index, OneHot, selector
 from ..ops.nodeops import Cumsum
 from . import algebra as A
 from .axis_rules import AXIS_VJP, jacobian_rules
@@ -392,6 +393,29 @@ def _vjp_slice(node: N.Node, g: N.Node) -> list[N.Node | None]:
     return [A.concat(*parts)]
 
 
+def _vjp_index(node: N.Node, g: N.Node) -> list[N.Node | None]:
+    """[X]_{i,j} sends g back as e_i g e_jᵀ; z[y] as g e_y; X[:, j] as g e_jᵀ."""
+    assert isinstance(node, Index)
+    operand = node.children[0]
+    (rows, rl), (cols, cl) = node.picks()
+    back = A.matmul(selector(operand.shape[0], rows, rl), g)
+    if operand.shape[1] != 1:
+        back = A.matmul(back, A.transpose(selector(operand.shape[1], cols, cl)))
+    return [back, *(None for _ in node.children[1:])]
+
+
+def _tangent_index(node: N.Node, js: list[N.Node]) -> N.Node:
+    """The picked rows of the operand's Jacobian (a vector operand: matrices have no form)."""
+    assert isinstance(node, Index)
+    operand = node.children[0]
+    if S.is_matrix(operand.shape):
+        raise NoMatrixForm("Index")
+    pick, label = node.picks()[0] if S.is_column(operand.shape) else node.picks()[1]
+    if isinstance(js[0], N.Identity):  # a row of I is e_iᵀ
+        return A.transpose(selector(js[0].shape[0], pick, label))
+    return Index(js[0], pick, ("all",), *([label] if label is not None else []))
+
+
 def _column_totals(g: N.Node) -> N.Node:
     """Each column's total, repeated down the column: (Σg)𝟏 for a vector, 𝟏𝟏ᵀG for a matrix."""
     if isinstance(g, N.Ones):
@@ -427,6 +451,8 @@ RULES: dict[type[N.Node], Rule] = {
     N.DiagPart: linear(_vjp_diagpart, _matrix_tangent),
     N.Concat: linear(_vjp_concat, lambda node, js: A.concat(*js)),
     N.Slice: linear(_vjp_slice, lambda node, js: A.slice_rows(js[0], *node.params)),
+    Index: linear(_vjp_index, _tangent_index),
+    OneHot: linear(lambda node, g: [None for _ in node.children], lambda node, js: None),
     Cumsum: linear(_vjp_cumsum),
     N.MatMul: general(_vjp_matmul, _jac_matmul),
     N.Inverse: general(_vjp_inverse, _jac_matrix_only),
@@ -438,6 +464,11 @@ RULES: dict[type[N.Node], Rule] = {
     N.LogSumExp: general(_vjp_logsumexp, _jac_logsumexp),
 }
 
+# Kronecker products, matrix powers and normalisation, declared in their own module (it reads
+# this one's helpers, so it is imported once they exist).
+from .product_rules import PRODUCT_RULES  # noqa: E402
+
+RULES.update(PRODUCT_RULES)
 # The ops along an axis (calculus/axis_rules.py): general rules, the vector ops' row by row.
 RULES.update({op: general(AXIS_VJP[op], jac) for op, jac in jacobian_rules(NoMatrixForm).items()})
 

@@ -108,6 +108,8 @@ def render(entry: dict[str, Any]) -> str:
     out.append("tags:      " + ", ".join(entry["tags"]))
     for d in entry.get("definitions", []):
         out.append(f"  {u(d['symbol'])} = {u(d['latex'])}   ({d['role']}, shape {d['shape']})")
+        for case in d.get("cases", []):  # Tip 3: the correct class and the others
+            out.append(f"      for {u(case['when'])}: {u(case['latex'])}")
     for d in entry.get("derivatives", []):
         out += ["", f"d/d{d['wrt']}  ({d['kind']}, shape {d['shape']}, {d['layout']})"]
         out.append(f"  {u(d.get('equation', d['latex']))}")

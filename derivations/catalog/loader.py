@@ -15,6 +15,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from ..declared import Frozen, freeze, thaw
 from ..errors import ChainruleError
 from .schema import Entry
 
@@ -111,20 +112,19 @@ def entry_fields(entry: Entry) -> dict[str, Any]:
 @functools.lru_cache(maxsize=64)
 def _derive_cached(
     program: str,
-    variables: tuple[tuple[str, tuple[str | int, ...]], ...],
+    variables: tuple[Frozen, ...],
     wrt: tuple[str, ...],
     verify: bool,
 ) -> dict[str, Any]:
     """Derivations keyed by their input: several technique entries share one program."""
     from ..api import derive
 
-    declared = {name: list(dims) for name, dims in variables}
-    return derive(program, declared, wrt=list(wrt), verify=verify).to_dict()
+    return derive(program, thaw(variables), wrt=list(wrt), verify=verify).to_dict()
 
 
 def derivation(entry: Entry, verify: bool = True) -> dict[str, Any]:
     """``derive(...).to_dict()`` for the entry's program (a fresh copy, safe to modify)."""
-    variables = tuple((name, tuple(dims)) for name, dims in entry.variables.items())
+    variables = freeze(entry.variables)
     return copy.deepcopy(_derive_cached(entry.program, variables, tuple(entry.wrt), verify))
 
 

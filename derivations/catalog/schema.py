@@ -12,6 +12,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from ..declared import Declaration
+
 SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")  # applied with fullmatch
 
 Dims = list[str | int]
@@ -70,7 +72,7 @@ class Entry(_Strict):
     summary: str = Field(min_length=1)
     tags: list[str] = Field(min_length=1)
     program: str = Field(min_length=1)
-    variables: dict[str, Dims] = Field(min_length=1)
+    variables: dict[str, Declaration] = Field(min_length=1)
     wrt: list[str] = Field(min_length=1)
     notes: list[str] = Field(min_length=1)
     trace_at: dict[str, Any] | None = None

@@ -13,6 +13,7 @@ import inspect
 import math
 from typing import Any
 
+from ..declared import shape_of
 from ..errors import ChainruleError
 from ..expr.nodes import free_vars
 from ..language.elaborate import elaborate
@@ -51,9 +52,9 @@ def _sizes(entry: Entry, variables: dict[str, list[str | int]]) -> dict[str, tup
     """Every declared variable's numeric shape, from the entry's ``training.sizes``."""
     sizes = entry.training.sizes if entry.training else {}
     out: dict[str, tuple[int, ...]] = {}
-    for name, dims in variables.items():
+    for name, declared in variables.items():
         shape = []
-        for d in dims:
+        for d in shape_of(declared):
             if isinstance(d, int) or str(d).isdigit():
                 shape.append(int(d))
             elif d in sizes:

@@ -15,12 +15,14 @@ computes the entries whose ``needs`` flag is set, so pruned branches cost nothin
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from ..expr import nodes as N
+from ..ops.indexing import Index, OneHot
 from ..ops.nodeops import Cumsum
 
 Array = np.ndarray
@@ -59,6 +61,27 @@ def unbroadcast(grad: Array, shape: tuple[int, ...]) -> Array:
 def _sigmoid(x: Array) -> Array:
     # exp(-log(1 + e^-x)) never overflows, unlike 1 / (1 + exp(-x)) for very negative x.
     return np.exp(-np.logaddexp(0.0, -x))
+
+
+def _erf(x: Array) -> Array:
+    return np.vectorize(math.erf, otypes=[float])(x)
+
+
+def _cdf(x: Array) -> Array:
+    return 0.5 * (1.0 + _erf(x / math.sqrt(2.0)))
+
+
+def _pdf(x: Array) -> Array:
+    return np.exp(-0.5 * x * x) / math.sqrt(2.0 * math.pi)
+
+
+def _gelu(x: Array) -> Array:
+    return x * _cdf(x)
+
+
+def _gelu_local(x: Array, y: Array) -> Array:
+    # GELU = x Φ(x): the product rule gives Φ(x) + x φ(x), with Φ′ = φ the normal density.
+    return _cdf(x) + x * _pdf(x)
 
 
 def _zero(g: Array) -> Array:
@@ -142,6 +165,11 @@ FUNCTION_GATES: dict[str, FunctionGate] = {
     "abs": _unary(np.abs, lambda x, y: np.sign(x)),
     "sin": _unary(np.sin, lambda x, y: np.cos(x)),
     "cos": _unary(np.cos, lambda x, y: -np.sin(x)),
+    "tan": _unary(np.tan, lambda x, y: 1.0 + y * y),
+    "erf": _unary(_erf, lambda x, y: 2.0 / math.sqrt(math.pi) * np.exp(-x * x)),
+    "gelu": _unary(_gelu, _gelu_local),
+    "normal_cdf": _unary(_cdf, lambda x, y: _pdf(x)),
+    "normal_pdf": _unary(_pdf, lambda x, y: -x * y),
     "tanh": _unary(np.tanh, lambda x, y: 1.0 - y * y),
     "sigmoid": _unary(_sigmoid, lambda x, y: y * (1.0 - y)),
     "relu": _unary(lambda x: np.maximum(x, 0.0), lambda x, y: x > 0),
@@ -340,6 +368,40 @@ def _slice_backward(params, g, out, ins, needs) -> Grads:
     return [full]
 
 
+def _pick(pick: tuple, labels: list) -> object:
+    if pick[0] == "label":
+        return int(round(float(labels.pop(0).reshape(()))))
+    if pick[0] == "unit":
+        return 0
+    return pick[1] if pick[0] == "at" else slice(None)
+
+
+def _index_at(params: tuple, ins: Sequence[Array]) -> tuple[object, object]:
+    labels = list(ins[1:])
+    return _pick(params[0], labels), _pick(params[1], labels)
+
+
+def _index_forward(params, ins) -> Array:
+    r, c = _index_at(params, ins)
+    return np.asarray(ins[0][r, c], dtype=float).reshape(
+        ins[0].shape[0] if r == slice(None) else 1, ins[0].shape[1] if c == slice(None) else 1
+    )
+
+
+def _index_backward(params, g, out, ins, needs) -> Grads:
+    r, c = _index_at(params, ins)
+    full = np.zeros_like(ins[0])
+    full[r, c] = np.reshape(g, np.shape(full[r, c]))
+    return [full, *(None for _ in ins[1:])]
+
+
+def _onehot_forward(params, ins) -> Array:
+    n, pick = params
+    out = np.zeros((int(n), 1))
+    out[_pick(pick, list(ins)), 0] = 1.0
+    return out
+
+
 def _cumsum_backward(params, g, out, ins, needs) -> Grads:
     # Entry i of the input feeds every output entry j >= i: a running sum from the end.
     return [np.flip(np.cumsum(np.flip(g, axis=0), axis=0), axis=0)]
@@ -373,6 +435,8 @@ GATES: dict[type[N.Node], Gate] = {
     N.LogSumExp: Gate(lambda p, ins: np.full((1, 1), _logsumexp(ins[0])), _logsumexp_backward),
     N.Concat: Gate(lambda p, ins: np.concatenate(ins, axis=0), _concat_backward),
     N.Slice: Gate(lambda p, ins: ins[0][p[0] : p[1]], _slice_backward),
+    Index: Gate(_index_forward, _index_backward),
+    OneHot: Gate(_onehot_forward, lambda p, g, out, ins, needs: [None for _ in ins]),
     Cumsum: Gate(lambda p, ins: np.cumsum(ins[0], axis=0), _cumsum_backward),
 }
 
@@ -400,3 +464,7 @@ def gate_for(op: type[N.Node], fn: str | None = None) -> Gate:
 from .axis_gates import AXIS_GATES  # noqa: E402 - axis_gates builds on Gate, defined above
 
 GATES.update(AXIS_GATES)
+
+from .product_gates import PRODUCT_GATES  # noqa: E402 - kron, matpow, var, layernorm
+
+GATES.update(PRODUCT_GATES)

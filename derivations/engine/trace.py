@@ -19,6 +19,8 @@ import numpy as np
 
 from ..errors import ChainruleError
 from ..expr import nodes as N
+from ..expr.kinds import violation
+from ..expr.program import TypedProgram
 from ..language.elaborate import elaborate
 from ..limits import DEFAULT_LIMITS, Limits
 from ..ops.registry import node_spec
@@ -176,6 +178,25 @@ def _first_nonfinite(
     return None
 
 
+def _check_kinds(program: TypedProgram, values: Mapping[str, Any], env: Mapping) -> None:
+    """Values of a variable declared with a kind must be of the kind (y one-hot, A symmetric,
+    a label an integer class)."""
+    sizes = {str(k): int(v) for k, v in env.items()}
+    for name, kind in program.kinds.items():
+        classes = program.declaration(name).classes
+        count = (
+            None if classes is None else int(classes) if classes.isdigit() else sizes.get(classes)
+        )
+        why = violation(kind, values[name], count)
+        if why is not None:
+            raise ChainruleError(
+                "value",
+                f"the value of {name!r} is not {kind}, as declared",
+                hint=f"{why}; give such a value, or drop the kind from the declaration",
+                details={"variable": name},
+            )
+
+
 def trace(
     program_text: str,
     variables: Mapping[str, Any],
@@ -185,6 +206,7 @@ def trace(
     """Elaborate, check the values, then run forward and backward w.r.t. every declared input."""
     program = elaborate(program_text, variables, limits)
     arrays, env = coerce_values(program.inputs, values, limits)
+    _check_kinds(program, values, env)
     graph = compile_program(program)
     _check_sizes(graph, env, limits)
     wrt = list(program.inputs)

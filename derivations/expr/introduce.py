@@ -98,5 +98,6 @@ def introduce_names(program: TypedProgram) -> TypedProgram:
         program.output_name,
         list(program.dims),
         introduced={d.name for d in definitions},
+        declarations=dict(program.declarations),
         written=program.written,
     )

@@ -17,6 +17,7 @@ from ..expr import shapes as S
 from ..language.ast import Program
 from ..language.elaborate import _Elaborator, declare
 from ..language.parser import parse
+from ..language.roles import labels_of
 from ..limits import DEFAULT_LIMITS, Limits
 
 FORMATS = ("expression", "latex")
@@ -82,5 +83,6 @@ def elaborate_against(
     inputs = declare(variables, limits)
     allowed_inputs = {k: v for k, v in inputs.items() if k in names}
     elaborator = _Elaborator(program, allowed_inputs, limits)
+    elaborator.labels = {k: v for k, v in labels_of(variables).items() if k in allowed_inputs}
     elaborator.intermediates = {k: v for k, v in names.items() if v.role != "input"}
     return elaborator.expr(syntax)  # type: ignore[arg-type]

@@ -29,6 +29,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from ..declared import Declaration
 from ..errors import ChainruleError
 from ..limits import DEFAULT_LIMITS
 from .check import as_problem, check_in, context
@@ -44,7 +45,7 @@ class Question(BaseModel):
     points: float = Field(gt=0)
     title: str | None = None
     program: str | None = None
-    variables: dict[str, list[str | int]] | None = None
+    variables: dict[str, Declaration] | None = None
     catalog_id: str | None = None
     wrt: str | None = None
     kind: Literal["gradient", "jacobian"] = "gradient"

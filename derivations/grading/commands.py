@@ -21,7 +21,7 @@ def _check(args: argparse.Namespace) -> int:
         raise ChainruleError("not_a_variable", "check takes one --wrt", hint="e.g. --wrt W")
     problem = {
         "program": args.program,
-        "variables": _declarations(args.var),
+        "variables": _declarations(args.var, args.data),
         "wrt": args.wrt[0],
         "kind": args.kind,
         "reveal_reference": args.reveal,
@@ -69,7 +69,10 @@ def _grade(args: argparse.Namespace) -> int:
 def register(sub: argparse._SubParsersAction) -> None:
     c = sub.add_parser("check", help="check a student's answer against the derived gradient")
     c.add_argument("program", help="e.g. 'z = W @ x + b; h = tanh(z); s = u.T @ h'")
-    c.add_argument("--var", action="append", metavar="NAME[=DIMS]", help="W=n,m  x=m  lam")
+    c.add_argument(
+        "--var", action="append", metavar="NAME[=DIMS][:KIND]", help="W=n,m  x=m  lam  y=k:onehot"
+    )
+    c.add_argument("--data", action="append", metavar="NAMES", help="variables that are data")
     c.add_argument("--wrt", action="append", required=True, metavar="NAME")
     c.add_argument("--answer", required=True, help="e.g. 'delta @ x.T' or '\\delta x^T'")
     c.add_argument("--answer-format", choices=["expression", "latex"], default="expression")

@@ -120,7 +120,9 @@ class Judge:
         if self._exact is None:
             rational = is_rational([d.node for d in self.ref.definitions] + [self.ref.node])
             self._exact_rational = rational
-            self._exact = ExactDraw(self.draws[0], self.ref.definitions, rational)
+            self._exact = ExactDraw(
+                self.draws[0], self.ref.definitions, rational, kinds=self.ref.program.kinds
+            )
         return self._exact
 
     def equivalent(self, a: N.Node) -> Comparison:
@@ -143,7 +145,9 @@ class Judge:
             assert draw is not None
             rational = bool(self._exact_rational) and is_rational([a])
             if rational != draw.rational:
-                draw = ExactDraw(self.draws[0], self.ref.definitions, rational)
+                draw = ExactDraw(
+                    self.draws[0], self.ref.definitions, rational, kinds=self.ref.program.kinds
+                )
             difference = draw.difference(a, self.ref.node)
         except (Budget, NotImplementedError, ZeroDivisionError, ArithmeticError) as exc:
             return {

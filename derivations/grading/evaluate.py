@@ -19,6 +19,7 @@ from ..expr.program import Definition
 from ..ops.registry import node_spec
 from ..verify.exact import DEFAULT_WORK, Work
 from ..verify.explicit import Explicit
+from ..verify.kinds import exact_on_kind
 
 EXACT_DIGITS = 60
 MEMO_LIMIT = 20_000  # memoised node values per draw (each answer adds its subtrees)
@@ -122,12 +123,15 @@ class ExactDraw:
         definitions: list[Definition],
         rational: bool,
         work_limit: int = DEFAULT_WORK,
+        kinds: dict[str, str] | None = None,
     ) -> None:
         self.rational = rational
         env: dict[str, sp.Matrix] = {}
         for name, value in draw.inputs.items():
             a = np.asarray(value, dtype=float).reshape(_internal_shape(np.asarray(value)))
             env[name] = sp.Matrix(a.shape[0], a.shape[1], lambda i, j, a=a: self._number(a[i, j]))
+        for name, kind in (kinds or {}).items():  # Σ y = 1 exactly, as the reference assumes
+            env[name] = exact_on_kind(kind, env[name])
         # Counted work, never wall-clock: a comparison that would be confirmed on a quiet
         # machine must not fall back to the float verdict on a loaded one.
         self.explicit = Explicit(env, draw.sizes, work=Work(work_limit))

@@ -15,6 +15,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ..calculus.derivation import Derivation, derive_program
+from ..declared import Declaration, shape_of
 from ..errors import ChainruleError
 from ..expr import nodes as N
 from ..expr import shapes as S
@@ -41,7 +42,7 @@ class Problem(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
     program: str = Field(min_length=1, max_length=20_000)
-    variables: dict[str, list[str | int]]
+    variables: dict[str, Declaration]
     wrt: str
     kind: Literal["gradient", "jacobian"] = "gradient"
     names: list[str] | None = None
@@ -71,7 +72,9 @@ class Problem(BaseModel):
                 f"catalog entry {entry_id!r} has no variable {chosen!r}",
                 hint="choose one of " + ", ".join(entry.variables),
             )
-        variables = {k: list(v) for k, v in entry.variables.items()}
+        variables = {
+            k: dict(v) if isinstance(v, dict) else list(v) for k, v in entry.variables.items()
+        }
         return cls(program=entry.program, variables=variables, wrt=chosen, **extra)
 
     def key(self) -> str:
@@ -161,7 +164,8 @@ def build_reference(problem: Problem, limits: Limits = DEFAULT_LIMITS) -> Refere
             f"wrt {problem.wrt!r} is not a declared variable",
             hint="choose one of " + ", ".join(problem.variables),
         )
-    for name, dims in problem.variables.items():
+    for name, declared in problem.variables.items():
+        dims = shape_of(declared)
         numeric = [int(str(d).strip()) for d in dims if str(d).strip().isdigit()]
         big = [d for d in numeric if d > limits.max_verify_dim]
         if big:
@@ -172,8 +176,12 @@ def build_reference(problem: Problem, limits: Limits = DEFAULT_LIMITS) -> Refere
                 hint=f'declare the dimension by name, e.g. "{name}": ["n", "m"]',
             )
     typed = introduce_names(elaborate(problem.program, problem.variables, limits))
-    # Every variable, so that the δs the lecture names (shared by several gradients) exist.
-    derivation = derive_program(typed, None, False)
+    # Every parameter (and wrt, even if it is data), so that the δs the lecture names (shared
+    # by several gradients) exist.
+    wrt = typed.parameters or []
+    if problem.wrt not in wrt:
+        wrt = [*wrt, problem.wrt]
+    derivation = derive_program(typed, wrt, False)
     names: dict[str, N.Var] = dict(typed.inputs)
     for d in typed.definitions:
         names[d.name] = d.ref

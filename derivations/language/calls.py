@@ -17,9 +17,10 @@ from ..expr.axis_nodes import AxisLogSoftmax, AxisSoftmax
 from ..expr.broadcast import broadcast_pair
 from ..ops.registry import CALLS, FUNCTIONS, usage
 from ..ops.spec import Builder, FunctionSpec
-from .ast import Call, Pos
+from .ast import Call, Name, Pos
 from .axes import AXIS_FUNCTIONS, axis_call
 from .declarations import USER_FUNCTIONS
+from .indexing import CALLS as INDEX_CALLS
 
 # The builders of every non-elementwise call, by name (tests swap one to check that a wrong
 # reading of the source is caught).
@@ -51,6 +52,8 @@ class CallElaboration:
 
     def call(self, syn: Call) -> N.Node:
         name = syn.func
+        if name in INDEX_CALLS:  # x[i], z[y], onehot(y, k), cross_entropy(z, y)
+            return INDEX_CALLS[name](self, syn)
         if name not in USER_FUNCTIONS and (name in self.inputs or name in self.intermediates):
             raise self.error(
                 "unknown_function",
@@ -60,7 +63,7 @@ class CallElaboration:
                 f" {name} * (...) for a product by a scalar or elementwise",
                 name=name,
             )
-        if name == "ones":
+        if name == "ones" and not syn.args:  # 𝟏 of a LaTeX answer that its context did not size
             raise self.error(
                 "unknown_function",
                 "𝟏 (a vector of ones) has no form in the expression language",
@@ -72,7 +75,10 @@ class CallElaboration:
             return axis_call(self, syn)  # type: ignore[arg-type]
         internal = syn.internal and name in FUNCTIONS and not FUNCTIONS[name].user_facing
         if name not in USER_FUNCTIONS and not internal:
-            close = difflib.get_close_matches(name, list(USER_FUNCTIONS), n=1, cutoff=0.5)
+            # A swap of letters first (tahn is tanh, not tan), then the nearest by difflib.
+            close = [f for f in USER_FUNCTIONS if sorted(f) == sorted(name)][:1] or (
+                difflib.get_close_matches(name, list(USER_FUNCTIONS), n=1, cutoff=0.5)
+            )
             hint = (
                 f"did you mean {close[0]}?"
                 if close
@@ -96,7 +102,11 @@ class CallElaboration:
                 expected=arity,
                 got=len(syn.args),
             )
-        args = [self.expr(a) for a in syn.args]
+        spec = CALLS.get(name)
+        if getattr(spec, "size_args", False):
+            args = [self.size(a, name) for a in syn.args]
+        else:
+            args = [self.expr(a) for a in syn.args]
         if name == "log" and isinstance(args[0], N.Softmax):
             # log softmax(z) is the log-softmax: one op, stable in value and in gradient.
             return N.LogSoftmax(args[0].children[0])
@@ -105,6 +115,37 @@ class CallElaboration:
         if name in FUNCTIONS:
             return self.elementwise(name, args, syn)
         return BUILDERS[name](self, args, syn)
+
+    def size(self, syn: Any, name: str) -> N.Const:
+        """An argument that is a size, ones(n) or eye(3): a declared dimension or a positive
+        integer (or an expression of them, 2 * n)."""
+        dims = sorted(str(d) for d in getattr(self, "dims", []))
+        known = (
+            f"the declared dimensions are {', '.join(dims)}" if dims else "no dimension is declared"
+        )
+        if isinstance(syn, Name) and syn.id not in dims and syn.id not in self.inputs:
+            raise self.error(
+                "undeclared_name",
+                f"{syn.id!r} is not a declared dimension ({name} takes a size)",
+                syn.pos,
+                f"{known}; write e.g. {name}({dims[0] if dims else 3}), or declare a variable"
+                f" with the dimension {syn.id} (--var x={syn.id})",
+                name=syn.id,
+            )
+        dim = next(
+            (d for d in getattr(self, "dims", []) if str(d) == getattr(syn, "id", None)), None
+        )
+        value = N.Const(dim) if dim is not None else self.expr(syn)  # ones(T) is fine
+        ok = isinstance(value, N.Const) and value.value.is_integer and value.value.is_positive
+        if not ok:
+            raise self.error(
+                "shape_mismatch" if not isinstance(value, N.Const) else "value",
+                f"{name} takes a size: a declared dimension or a positive integer, not"
+                f" {S.describe(value.shape) if not isinstance(value, N.Const) else value.value}",
+                getattr(syn, "pos", Pos(1, 1)),
+                f"{known}; write e.g. {name}({dims[0] if dims else 3})",
+            )
+        return value  # type: ignore[return-value]
 
     def elementwise(self, name: str, args: list[N.Node], syn: Call) -> N.Node:
         spec = FUNCTIONS[name]

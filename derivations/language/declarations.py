@@ -21,6 +21,7 @@ from ..expr import shapes as S
 from ..limits import DEFAULT_LIMITS, Limits
 from ..ops.registry import CALLS
 from .ast import Pos
+from .roles import declared_shape
 
 # Every pattern here is applied with fullmatch: '$' would also accept a trailing new line.
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -55,6 +56,7 @@ def declare(
     out: dict[str, N.Var] = {}
     for name, raw in variables.items():
         _check_name(name, "variable")
+        raw = declared_shape(name, raw)  # the shape of {"shape": ..., "role": ..., "kind": ...}
         dims_raw: list[str | int]
         if raw is None:
             dims_raw = []

@@ -29,6 +29,7 @@ from .declarations import (
     dimension_expression,
 )
 from .parser import parse
+from .roles import declarations
 
 __all__ = [
     "MAX_LITERAL_DIGITS",
@@ -54,6 +55,8 @@ class _Elaborator(CallElaboration):
         # Typed nodes for syntax nodes (by id) whose size only the context gives: 𝟏 and I in
         # a LaTeX answer, sized by latex_typing's shape inference before this bottom-up pass.
         self.hints = hints or {}
+        # Class labels (name -> number of classes): they may only pick entries (indexing.py).
+        self.labels: dict[str, str] = {}
         self.program = program
         self.source = program.source
         self.inputs = inputs
@@ -224,10 +227,23 @@ class _Elaborator(CallElaboration):
         return N.Const(value)
 
     def name(self, syn: Name) -> N.Node:
+        if syn.id in self.labels:
+            raise self.error(
+                "shape_mismatch",
+                f"{syn.id!r} is a class label: it can only pick an entry",
+                syn.pos,
+                f"write z[{syn.id}], onehot({syn.id}, {self.labels[syn.id]}) or"
+                f" cross_entropy(z, {syn.id}); for arithmetic declare a one-hot vector instead",
+            )
         if syn.id in self.inputs:
             return self.inputs[syn.id]
         if syn.id in self.intermediates:
             return self.intermediates[syn.id]
+        dim = next((d for d in self.dims if str(d) == syn.id), None)
+        if dim is not None:
+            return self.dimension(dim, syn)
+        if syn.id == "pi":  # the number π, unless the program names something pi
+            return N.Const(sp.pi)
         known = [*self.inputs, *self.intermediates]
         close = difflib.get_close_matches(syn.id, known, n=1)
         if close:
@@ -255,6 +271,20 @@ class _Elaborator(CallElaboration):
                 "undeclared_name", message, syn.pos, hint, name=syn.id, defined_at=where.line
             )
         raise self.error("undeclared_name", message, syn.pos, hint, name=syn.id)
+
+    def dimension(self, dim: sp.Symbol, syn: Name) -> N.Const:
+        """A declared dimension used as a number, sum(x) / n: a positive integer symbol, which
+        verification binds to the drawn size and the printers print as n."""
+        if syn.id == "T":
+            raise self.error(
+                "declaration",
+                "the dimension T cannot be used as a number: x ** T would print as x^T, the"
+                " transpose",
+                syn.pos,
+                "rename the dimension (e.g. --var x=L) to use it as a number",
+                name=syn.id,
+            )
+        return N.Const(dim)
 
     def binop(self, syn: BinOp) -> N.Node:
         a = self.expr(syn.left)
@@ -386,5 +416,10 @@ def elaborate(
 ) -> TypedProgram:
     """Parse and type-check a program against its variable declarations."""
     inputs = declare(variables, limits)
+    roles = declarations(variables, inputs)
     program = parse(text, limits)
-    return _Elaborator(program, inputs, limits).run()
+    elaborator = _Elaborator(program, inputs, limits)
+    elaborator.labels = {n: str(d.classes) for n, d in roles.items() if d.is_label}
+    typed = elaborator.run()
+    typed.declarations = roles
+    return typed

@@ -13,6 +13,7 @@ from collections.abc import Collection
 from lark import Token, Tree
 
 from ..errors import ChainruleError
+from ..ops.functions import FUNCTIONS
 from .ast import BinOp, Call, Keyword, Name, Number, Pos, Syntax, TransposeOp, Unary
 from .latex_tables import (
     ACCENTS,
@@ -92,6 +93,10 @@ class Converter:
     def r_hadamard(self, t: Tree, a: Tree, op: Token, b: Tree) -> Syntax:
         return BinOp("*", self.convert(a), self.convert(b), _pos(op))
 
+    def r_kron(self, t: Tree, a: Tree, op: Token, b: Tree) -> Syntax:
+        # internal: read from ⊗, which the builder refuses between two vectors (ambiguous)
+        return Call("kron", (self.convert(a), self.convert(b)), _pos(op), _pos(op), internal=True)
+
     def r_div(self, t: Tree, a: Tree, op: Token, b: Tree) -> Syntax:
         return BinOp("/", self.convert(a), self.convert(b), _pos(op))
 
@@ -126,7 +131,8 @@ class Converter:
             return EXPANSIONS[fn](args[0], pos)
         if fn == "log" and len(args) == 1 and isinstance(args[0], Call) and args[0].func == "det":
             return Call("logdet", args[0].args, pos, pos)  # \log\det X is log|det X|, one op
-        return Call(fn, args, pos, pos, internal=fn == "sign")
+        internal = fn in FUNCTIONS and not FUNCTIONS[fn].user_facing  # sign, Φ, φ
+        return Call(fn, args, pos, pos, internal=internal)
 
     def r_apply(self, t: Tree, fn: Token, arg: Tree) -> Syntax:
         # f(x)^{T} is (f(x))^{T}, while \log x^{2} is log(x^2): a bracketed argument binds first.

@@ -20,7 +20,7 @@ OPERATOR_WORDS = {
 # LaTeX's own function commands (\tanh, \ln, \sigma…), which the grammar lists by name.
 COMMAND_WORDS = {
     "tanh": "tanh", "exp": "exp", "log": "log", "ln": "log", "sin": "sin", "cos": "cos",
-    "sigma": "sigmoid", "σ": "sigmoid", "det": "det", "max": "max", "min": "min", "tr": "trace",
+    "tan": "tan", "Phi": "normal_cdf", "varphi": "normal_pdf", "sigma": "sigmoid", "σ": "sigmoid", "det": "det", "max": "max", "min": "min", "tr": "trace",
     "sinh": "sinh", "cosh": "cosh",
 }  # fmt: skip
 # LaTeX function words (after the backslash or inside \operatorname{}) -> the language's names.

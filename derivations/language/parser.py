@@ -141,6 +141,10 @@ def _check_depth(tree: Tree, limits: Limits, text: str) -> None:
             stack.extend((child, depth + 1) for child in node.children)
 
 
+# A bound left out of a slice (x[a:], x[:b], X[:, j]).
+_END = Call("_end", (), Pos(1, 1), Pos(1, 1), internal=True)
+
+
 def _convert(node: Tree | Token) -> Syntax:
     if isinstance(node, Token):  # pragma: no cover - grammar wraps every token
         raise AssertionError(node)
@@ -159,6 +163,16 @@ def _convert(node: Tree | Token) -> Syntax:
         return Unary("-" if kind == "neg" else "+", _convert(node.children[1]), pos)
     if kind == "transpose":
         return TransposeOp(_convert(node.children[0]), _pos(node.children[1]))
+    if kind == "index":  # x[i], X[i, j], x[a:b], X[:, j]: an internal call, see indexing.py
+        parts = tuple(_convert(c) for c in node.children if isinstance(c, Tree))
+        bracket = next(c for c in node.children if isinstance(c, Token) and c.type == "LSQB")
+        return Call("_index", parts, pos, _pos(bracket), internal=True)
+    if kind == "span":
+        colon = next(i for i, c in enumerate(node.children) if isinstance(c, Token))
+        lower = [_convert(c) for c in node.children[:colon]]
+        upper = [_convert(c) for c in node.children[colon + 1 :]]
+        bounds = ((lower or [_END])[0], (upper or [_END])[0])
+        return Call("_span", bounds, _pos(node.children[colon]), pos, internal=True)
     if kind == "call":
         return _call(node, pos)
     raise AssertionError(f"unhandled syntax node {kind}")  # pragma: no cover

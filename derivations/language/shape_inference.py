@@ -55,6 +55,7 @@ class ShapeInference:
         self.shape: dict[int, Shape] = {}
         self.zero_blocks: set[int] = set()  # the 0 blocks of a block matrix [I; 0]
         self.stacks: list[tuple[Dim, list[Dim]]] = []  # total rows = the sum of block rows
+        self.products: list[tuple[Dim, Dim, Dim]] = []  # a Kronecker size = the product
 
     # -- union-find ------------------------------------------------------------------------
 
@@ -182,6 +183,10 @@ class ShapeInference:
             return (r, r) if self.known(c) and self.find(c) == 1 else (r, 1)
         if fn == "concat":
             return self._infer_stack(node, shapes)
+        if fn == "kron":  # (p, q) ⊗ (r, s) is (pr, qs), solved with the other constraints
+            out = (self.new(), self.new())
+            self.products.extend((out[k], shapes[0][k], shapes[1][k]) for k in (0, 1))
+            return out
         out = shapes[0]  # elementwise, scalars broadcast
         for s in shapes[1:]:
             out = self.broadcast(out, s, fn)
@@ -215,11 +220,29 @@ class ShapeInference:
         self.stacks.append((total, rows))
         return (total, cols)
 
+    def _solve_products(self) -> bool:
+        """total = a · b (a Kronecker product's sizes): any two give the third."""
+        progress = False
+        for total, a, b in self.products:
+            known = [self.known(d) for d in (total, a, b)]
+            if known == [False, True, True]:
+                self.unify(total, self.find(a) * self.find(b), "a Kronecker product")
+            elif known[0] and known[1] != known[2]:
+                given, missing = (a, b) if known[1] else (b, a)
+                whole, part = self.find(total), self.find(given)
+                if whole % part:
+                    raise Mismatch("a Kronecker product's factors do not fit its size")
+                self.unify(missing, whole // part, "a Kronecker product")
+            else:
+                continue
+            progress = True
+        return progress
+
     def solve_stacks(self) -> None:
         """Sum constraints with one unknown are solved; more than one is ambiguous."""
         progress = True
         while progress:
-            progress = False
+            progress = self._solve_products()
             for total, rows in self.stacks:
                 missing = [r for r in rows if not self.known(r)]
                 known_sum = sum(self.find(r) for r in rows if self.known(r))
@@ -232,6 +255,8 @@ class ShapeInference:
                         raise Mismatch("a block matrix's blocks do not fit its size")
                     self.unify(missing[0], rest, "a block matrix")
                     progress = True
+        if not all(self.known(d) for c in self.products for d in c):
+            raise Ambiguous("the sizes of a Kronecker product's factors are not determined")
         for total, rows in self.stacks:
             if not all(self.known(r) for r in [total, *rows]):
                 raise Ambiguous("the sizes of a block matrix's zero blocks are not determined")

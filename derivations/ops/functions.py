@@ -11,6 +11,7 @@ rule at a cost fixed by the expression, where ``Piecewise`` would run condition 
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -114,6 +115,83 @@ def _sigmoid(x: Any) -> Any:
     return 1.0 / (1.0 + np.exp(-x))
 
 
+def erf_array(x: Any) -> Any:
+    """erf entry by entry: NumPy has none; ``math.erf`` is accurate to float64 precision."""
+    return np.vectorize(math.erf, otypes=[float])(x)
+
+
+def _normal_cdf(x: Any) -> Any:
+    return 0.5 * (1.0 + erf_array(x / math.sqrt(2.0)))
+
+
+def _normal_pdf(x: Any) -> Any:
+    return np.exp(-0.5 * x * x) / math.sqrt(2.0 * math.pi)
+
+
+def _gelu(x: Any) -> Any:
+    return x * _normal_cdf(x)
+
+
+def _exact_cdf(x: sp.Expr) -> sp.Expr:
+    """Φ(x) = (1 + erf(x/√2))/2, the standard normal CDF."""
+    return (1 + sp.erf(x / sp.sqrt(2))) / 2
+
+
+# erf, Φ and GELU in generated code: NumPy has no erf (math.erf, entry by entry); PyTorch and
+# JAX call their own under the same helper names, so every backend spells the same operations.
+_ERF_HELPER = {
+    "numpy": {
+        "_erf": '''def _erf(x):
+    """erf entry by entry (NumPy has none; math.erf is accurate to float64)."""
+    import math
+
+    return np.vectorize(math.erf, otypes=[float])(x)'''
+    },
+    "torch": {
+        "_erf": """def _erf(x):
+    return torch.erf(torch.as_tensor(x, dtype=torch.float64))"""
+    },
+    "jax": {
+        "_erf": """def _erf(x):
+    return jax.scipy.special.erf(x)"""
+    },
+}
+_CDF = {
+    "numpy": {
+        "_normal_cdf": '''def _normal_cdf(x):
+    """Φ(x) = (1 + erf(x/√2))/2, the standard normal CDF (NumPy has no erf; math.erf)."""
+    import math
+
+    return 0.5 * (1.0 + np.vectorize(math.erf, otypes=[float])(x / math.sqrt(2.0)))'''
+    },
+    "torch": {
+        "_normal_cdf": """def _normal_cdf(x):
+    return torch.special.ndtr(torch.as_tensor(x, dtype=torch.float64))"""
+    },
+    "jax": {
+        "_normal_cdf": """def _normal_cdf(x):
+    return jax.scipy.special.ndtr(x)"""
+    },
+}
+_GELU_HELPERS = {
+    "numpy": {
+        "_gelu": '''def _gelu(x):
+    """GELU(x) = x Φ(x), Φ the standard normal CDF: the exact form, not tanh's approximation."""
+    import math
+
+    return 0.5 * x * (1.0 + np.vectorize(math.erf, otypes=[float])(x / math.sqrt(2.0)))'''
+    },
+    "torch": {
+        "_gelu": """def _gelu(x):
+    return torch.nn.functional.gelu(torch.as_tensor(x, dtype=torch.float64))"""
+    },
+    "jax": {
+        "_gelu": """def _gelu(x):
+    return jax.nn.gelu(x, approximate=False)"""
+    },
+}
+
+
 def _internal(fn: str, arity: int, second: str = "y") -> Example:
     """sum(f(x[, y]) ∘ y): a function only derivatives produce, as a typed tree."""
 
@@ -178,6 +256,24 @@ _SPECS = [
           latex_words=("tanh",), unicode={r"\tanh": "tanh"},
           doc=_doc("tanh", "elementwise hyperbolic tangent"),
           examples=(Example("tanh(W @ v)", WV),)),
+    # tan = sin / cos by definition; its rule is SymPy's (1 + tan²).
+    _head("tan", r"\tan", lambda x: sp.sin(x) / sp.cos(x), np.tan, names_layer=True,
+          plain_word=True, latex_words=("tan",), unicode={r"\tan": "tan"},
+          doc=_doc("tan", "elementwise tangent"),
+          examples=(Example("sum(tan(x))", X, True), Example("tan(W @ v)", WV))),
+    FunctionSpec("erf", 1, sp.erf, erf_array, r"\operatorname{erf}", "_erf({0})",
+                 helpers=_ERF_HELPER, plain_word=True, latex_words=("erf",),
+                 doc=_doc("erf", "elementwise error function (2/√π) ∫₀ˣ e^{−t²} dt"),
+                 examples=(Example("sum(erf(x))", X, True), Example("erf(W @ v)", WV))),
+    # GELU's exact form x Φ(x) = x (1 + erf(x/√2))/2, not the tanh approximation.
+    FunctionSpec("gelu", 1, lambda x: x * _exact_cdf(x), _gelu,
+                 r"\operatorname{GELU}", "_gelu({0})",
+                 helpers=_GELU_HELPERS,
+                 names_layer=True, plain_word=True, latex_words=("GELU", "gelu"),
+                 doc=_doc("gelu", "elementwise GELU x Φ(x) = x (1 + erf(x/√2))/2 (exact, not "
+                          "the tanh approximation)"),
+                 examples=(Example("sum(gelu(x))", X, True),
+                           Example("u.T @ gelu(W @ v)", {"u": ("n",), **WV}, True))),
     _head("sigmoid", r"\sigma", lambda x: 1 / (1 + sp.exp(-x)), _sigmoid, code="_sigmoid({0})",
           names_layer=True, plain_word=True, latex_words=("sigmoid",),
           doc=_doc("sigmoid", "elementwise logistic σ(x) = 1/(1 + e⁻ˣ)"),
@@ -230,6 +326,12 @@ _SPECS = [
     _head("sign", r"\operatorname{sign}", lambda x: x / magnitude(x), np.sign, kinks="zero",
           analytic=False, user_facing=False, latex_words=("sign", "sgn"),
           examples=(_internal("sign", 1),)),
+    # GELU′ = Φ + x φ: the standard normal CDF and density, as derivatives write them.
+    FunctionSpec("normal_cdf", 1, _exact_cdf, _normal_cdf, r"\Phi", "_normal_cdf({0})",
+                 helpers=_CDF, user_facing=False, examples=(_internal("normal_cdf", 1),)),
+    FunctionSpec("normal_pdf", 1, lambda x: sp.exp(-(x**2) / 2) / sp.sqrt(2 * sp.pi), _normal_pdf,
+                 r"\varphi", "np.exp(-0.5 * {0} ** 2) / 2.5066282746310002", user_facing=False,
+                 examples=(_internal("normal_pdf", 1),)),
     FunctionSpec("leaky_step", 2, lambda x, a: a + (1 - a) * _step(x),
                  lambda x, a: np.where(x > 0, 1.0, a), _leaky_step_latex,
                  "np.where({0} > 0, 1.0, {1})", index=r"\operatorname{LeakyReLU}'",

@@ -17,6 +17,9 @@ from ..expr import nodes as N
 from ..expr import shapes as S
 from .axisops import AXIS_SPECS
 from .functions import magnitude
+from .indexing import INDEX_SPECS
+from .normalization import NORMALIZATION_SPECS
+from .products import PRODUCT_SPECS
 from .spec import ATOM, MUL, POW, Doc, Example, NodeSpec
 
 Sc: list[str] = []
@@ -24,6 +27,11 @@ Nv = ["n"]
 X = {"x": ("n",)}
 WV = {"W": ("n", "m"), "v": ("m",)}
 A = {"A": ("n", "n")}
+
+
+def _size(n: Any) -> int:
+    """A size argument's value (a 1×1 array in the reference evaluators) as an int."""
+    return int(round(float(np.asarray(n).reshape(-1)[0])))
 
 
 def _column(x: Any) -> Any:
@@ -287,11 +295,23 @@ _STRUCTURAL = [
     NodeSpec(N.Zeros, structural=True, rational=True, label="zeros", trace="zeros",
              examples=(_tree(lambda v: N.Sum(N.Add(N.Mul(v["x"], v["x"]), N.Zeros(v["x"].shape))),
                              "x"),)),
-    NodeSpec(N.Ones, structural=True, rational=True, label="ones", trace="ones",
-             examples=(_tree(lambda v: N.MatMul(N.Transpose(N.Ones(v["x"].shape)),
+    NodeSpec(N.Ones, structural=True, rational=True, label="ones", trace="ones", name="ones", size_args=True,
+             build=lambda e, args, syn: N.Ones(S.column(args[0].value)), usage="ones(n)",
+             value=lambda n: np.ones((_size(n), 1)),
+             doc=Doc("ones(n)", "the vector 𝟏 of n ones (n a dimension or a positive integer)",
+                     "ones(n).T @ x / n", {"x": Nv}),
+             examples=(Example("ones(n).T @ (x * x) / n", X, True),
+                       Example("sum(x) / n + x.T @ ones(n) * m", {**X, "y": ("m",)}, True),
+                       Example("(ones(3) * a).T @ y", {"a": (), "y": (3,)}, True),
+                       _tree(lambda v: N.MatMul(N.Transpose(N.Ones(v["x"].shape)),
                                                 N.Mul(v["x"], v["x"])), "x"),)),
-    NodeSpec(N.Identity, structural=True, rational=True, label="identity", trace="identity",
-             examples=(_tree(lambda v: N.MatMul(N.Transpose(v["x"]),
+    NodeSpec(N.Identity, structural=True, rational=True, label="identity", trace="identity", name="eye",
+             size_args=True, build=lambda e, args, syn: N.Identity(args[0].value),
+             usage="eye(n)", value=lambda n: np.eye(_size(n)),
+             doc=Doc("eye(n)", "the n×n identity matrix I", "x.T @ (A + eye(n)) @ x",
+                     {"x": Nv, "A": ["n", "n"]}),
+             examples=(Example("x.T @ (A - 2 * eye(n)) @ x", {**X, **A}, True),
+                       _tree(lambda v: N.MatMul(N.Transpose(v["x"]),
                                                 N.MatMul(N.Identity(_n), v["y"])), "x", "y"),)),
     # Basis only appears in index forms (seeded reverse passes).
     NodeSpec(N.Basis, structural=True, rational=True, label="basis", trace="basis"),
@@ -424,4 +444,11 @@ _OPS += [
                        Example("sum(cumsum(W) * W)", {"W": ("n", "m")}, True))),
 ]  # fmt: skip
 
-NODE_SPECS: list[NodeSpec] = [*_STRUCTURAL, *_OPS, *AXIS_SPECS]
+NODE_SPECS: list[NodeSpec] = [
+    *_STRUCTURAL,
+    *_OPS,
+    *AXIS_SPECS,
+    *INDEX_SPECS,
+    *PRODUCT_SPECS,
+    *NORMALIZATION_SPECS,
+]

@@ -96,7 +96,8 @@ CallableSpec = FunctionSpec | NodeSpec | CallSpec
 
 # The op reference's order: functions, then reductions and linear algebra.
 _CALL_ORDER = ["sum", "mean", "dot", "outer", "norm2", "trace", "det", "logdet", "inv", "diag",
-               "softmax", "log_softmax", "logsumexp", "concat"]  # fmt: skip
+               "softmax", "log_softmax", "logsumexp", "concat", "kron", "matpow", "ones",
+               "eye", "var", "layernorm"]  # fmt: skip
 
 
 def _calls() -> dict[str, CallableSpec]:

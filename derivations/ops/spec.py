@@ -60,6 +60,8 @@ class FunctionSpec:
       ``power_head`` says tanh² prints as \\tanh^{2}(z);
     - ``code``: NumPy template over printed arguments; ``torch``/``jax`` default to it with
       ``np.`` replaced; ``code_args`` prints the arguments a template needs (default: each);
+      ``helpers`` are functions a backend's generated module must define for the template
+      (NumPy has no erf: ``_erf``), emitted only when used;
     - ``index``: the head the index printer writes (default: ``latex`` if it is a head);
     - ``exact``: the SymPy meaning by definition (SymPy builtins only, never our derivatives);
     - ``value``: the plain NumPy meaning on arrays (reference evaluators);
@@ -77,6 +79,8 @@ class FunctionSpec:
     torch: str | None = None
     jax: str | None = None
     code_args: Callable[[Any, tuple], list[str]] | None = None
+    # Functions a backend's code needs for this op: backend -> {helper name: its source}.
+    helpers: Mapping[str, Mapping[str, str]] = field(default_factory=lambda: EMPTY)
     power_head: bool = False
     domain: str = "real"
     kinks: str | None = None  # None, "zero" (of the first argument) or "tie" (a == b)
@@ -129,10 +133,12 @@ class NodeSpec:
     name: str | None = None
     arity: int | None = 1
     build: Builder | None = None
+    size_args: bool = False  # the arguments are sizes (ones(n), eye(n)), elaborated as such
     usage: str | None = None
     latex: LatexForm | None = None
     code: Mapping[str, str | CodeForm] = field(default_factory=lambda: EMPTY)
     index: IndexForm | str | None = None  # "opaque": the entry of the printed LaTeX
+    helpers: Mapping[str, Mapping[str, str]] = field(default_factory=lambda: EMPTY)
     exact: Callable[[Any, Any], Any] | None = None  # (explicit evaluator, node) -> sp.Matrix
     value: Callable[..., Any] | None = None  # NumPy meaning on column arrays (user calls)
     # How a LaTeX reading's shape follows from its arguments': "scalar", "same" or
@@ -147,6 +153,9 @@ class NodeSpec:
     latex_words: tuple[str, ...] = ()
     plain_word: bool = False
     unicode: Mapping[str, str] = field(default_factory=lambda: EMPTY)
+    # Why the LaTeX reader cannot read this op's printed form back (a displayed formula
+    # containing it is counted as not read, never as passed): Xᵏ reads as an elementwise power.
+    unreadable: str | None = None
     doc: Doc | None = None
     examples: tuple[Example, ...] = ()
 

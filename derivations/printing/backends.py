@@ -53,6 +53,7 @@ _NUMPY_CALLS = {
     "eye": "np.eye({0})",
     "inf": "np.inf",
     "basis": "_basis({0}, {1})",
+    "label": "_label({0})",
     "scale_rows": "{0}[:, None] * {1}",
     "scale_columns": "{0} * {1}[None, :]",
     "sum_rows": "np.sum({0}, axis=1)",
@@ -79,6 +80,14 @@ def _ops(backend: str) -> dict[str, str]:
         form = spec.code_form(backend)
         if isinstance(form, str):
             out[op_key(spec)] = form
+    return out
+
+
+def _op_helpers(backend: str) -> dict[str, str]:
+    """The helper functions registered ops need in one backend (an op's ``helpers``)."""
+    out: dict[str, str] = {}
+    for spec in [*FUNCTIONS.values(), *NODES.values()]:
+        out.update(spec.helpers.get(backend, {}))
     return out
 
 
@@ -114,6 +123,9 @@ _NUMPY_HELPERS = {
     e = np.zeros(n)
     e[i] = 1.0
     return e""",
+    "_label": '''def _label(y):
+    """A class label as an int (every input arrives as a float array)."""
+    return int(np.real(np.asarray(y)).reshape(()))''',
     "_scalar": '''def _scalar(v):
     """A 0-d or 1×1 result as a Python number (complex stays complex, for complex-step checks)."""
     return np.asarray(v).reshape(()).item()''',
@@ -162,7 +174,7 @@ NUMPY = Backend(
     name="numpy",
     header="import numpy as np",
     calls=_frozen({**_NUMPY_CALLS, **_ops("numpy")}),
-    helpers=_frozen(_NUMPY_HELPERS),
+    helpers=_frozen({**_NUMPY_HELPERS, **_op_helpers("numpy")}),
     module_lines=_frozen({"shape": "np.shape({0})", "device": ""}),
 )
 
@@ -175,6 +187,7 @@ _TORCH_CALLS = {
     "eye": "torch.eye({0}, dtype=torch.float64, device=_dev)",
     "inf": "math.inf",
     "basis": "_basis({0}, {1}, _dev)",
+    "label": "_label({0})",
     "sum_rows": "torch.sum({0}, dim=1)",
     "sum_columns": "torch.sum({0}, dim=0)",
     "axis_max": "torch.amax({0}, dim={1})",
@@ -210,6 +223,9 @@ _TORCH_HELPERS = {
     e = torch.zeros(n, dtype=torch.float64, device=device)
     e[i] = 1.0
     return e""",
+    "_label": '''def _label(y):
+    """A class label as an int (every input arrives as a float tensor)."""
+    return int(torch.as_tensor(y).reshape(()).real.item())''',
     "_scalar": '''def _scalar(v):
     """A 0-d or 1×1 result as a 0-d tensor (it stays on its device and in the autograd graph)."""
     return torch.as_tensor(v).reshape(())''',
@@ -252,7 +268,7 @@ TORCH = Backend(
     name="torch",
     header="import itertools\nimport math\n\nimport torch",
     calls=_frozen(_TORCH_CALLS),
-    helpers=_frozen(_TORCH_HELPERS),
+    helpers=_frozen({**_TORCH_HELPERS, **_op_helpers("torch")}),
     module_lines=_frozen({"shape": "tuple(torch.as_tensor({0}).shape)", "device": "_dev"}),
 )
 
@@ -287,6 +303,9 @@ _JAX_HELPERS = {
     return (jnp.expand_dims(jnp.arange(z.shape[axis]), 1 - axis) == jnp.expand_dims(index, axis)) * 1.0''',
     "_basis": """def _basis(n, i):
     return jnp.zeros(n).at[i].set(1.0)""",
+    "_label": '''def _label(y):
+    """A class label as an integer array (it may be traced under jax.jit)."""
+    return jnp.asarray(y).reshape(()).astype(jnp.int32)''',
     "_scalar": '''def _scalar(v):
     """A 0-d or 1×1 result as a 0-d array (a tracer under jax.jit)."""
     return jnp.reshape(v, ())''',
@@ -314,7 +333,7 @@ JAX = Backend(
     name="jax",
     header="import itertools\n\nimport jax\nimport jax.numpy as jnp\nimport jax.scipy.special",
     calls=_frozen(_JAX_CALLS),
-    helpers=_frozen(_JAX_HELPERS),
+    helpers=_frozen({**_JAX_HELPERS, **_op_helpers("jax")}),
     module_lines=_frozen({"shape": "jnp.shape({0})", "device": ""}),
 )
 

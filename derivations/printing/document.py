@@ -67,6 +67,10 @@ def latex_document(d: dict[str, Any]) -> str:
         for name, shape in d["variables"].items()
     )
     body += [rf"\noindent Variables: {shapes}.", *_align(d["program_latex"])]
+    for name, facts in d.get("assumptions", {}).items():
+        kind = d["declarations"][name].get("kind", "")
+        shown = ", ".join(f"${f}$" for f in facts)
+        body += [rf"\noindent Assumed: {shown} (\texttt{{{tt(name)}}} is {tt(kind)}).", ""]
     if d["definitions"]:
         body += [r"\section*{Definitions}", *_align(_definition_lines(d))]
     body.append(r"\section*{Derivatives}")

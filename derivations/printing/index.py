@@ -346,6 +346,31 @@ def index_latex(
     return _Printer({"mul_symbol": None}).doprint(expr)
 
 
+def label_cases(
+    node: N.Node, indices: tuple[str, ...], labels: list[str], names: dict[str, str] | None = None
+) -> list[tuple[str, str]]:
+    """The lecture's Tip 3: an index form with δ_{iy} (y a class label) split into its two
+    cases, i = y and i ≠ y, each with δ replaced by 1 and by 0. Empty when there is none."""
+    if len(indices) != 1 or not S.is_vector(node.shape):
+        return []
+    used = set(indices) | {str(s) for d in _dims(node) for s in d.free_symbols}
+    builder = IndexBuilder(names or {}, used)
+    i = sp.Symbol(indices[0], integer=True)
+    one = sp.Integer(1)
+    expr = builder.entry(node, *((i, one) if S.is_column(node.shape) else (one, i)))
+    printer = _Printer({"mul_symbol": None})
+    for label in labels:
+        y = sp.Symbol(builder.latex.name(label), integer=True)
+        delta = sp.KroneckerDelta(i, y)
+        if expr.has(delta):
+            i_tex, y_tex = printer.doprint(i), printer.doprint(y)
+            return [
+                (f"{i_tex} = {y_tex}", printer.doprint(expr.subs(delta, 1))),
+                (rf"{i_tex} \neq {y_tex}", printer.doprint(expr.subs(delta, 0))),
+            ]
+    return []
+
+
 def _dims(node: N.Node) -> list[sp.Expr]:
     return [d for n in N.walk(node) for d in n.shape]
 

@@ -18,7 +18,6 @@ from ..calculus.derivation import Derivation, Item
 from ..calculus.reverse import backward
 from ..expr import nodes as N
 from ..expr import shapes as S
-from ..expr.program import Definition
 from .backends import BACKENDS, NUMPY, Backend
 from .cse import eliminate
 from .numpy_code import CodePrinter
@@ -203,7 +202,7 @@ class ModuleWriter:
                 stmts.append((name, item.matrix))
                 entries.append((item.wrt, self._wrap_scalar(name, item.matrix)))
             else:
-                extra.append(self._hvp(item, ext))
+                extra.append(self._hvp(item))
                 entries.append(
                     (item.wrt, f"_hessian_by_hvp(_hvp_{item.wrt}, {item.wrt}, {self._params()})")
                 )
@@ -215,11 +214,10 @@ class ModuleWriter:
             self.printer.helpers.add("_hessian_by_hvp")
         return "\n\n\n".join([*extra, main])
 
-    def _hvp(self, item: Item, ext: list[Definition]) -> str:
+    def _hvp(self, item: Item) -> str:
         """Reverse mode through the gradient of a matrix variable, seeded at run time."""
         var = self.program.inputs[item.wrt]
-        grad = next(i.matrix for i in self.d.items if i.wrt == item.wrt and i.kind == "gradient")
-        assert grad is not None
+        ext, grad = self.d.differentiable_gradient(item.wrt)
         seed = N.Var("_seed", var.shape, "input")
         taken = set(self.reserved) | {d.name for d in ext}
         bw = backward(ext, grad, seed, [item.wrt], taken)

@@ -87,8 +87,24 @@ class CodePrinter:
         if form is None:
             raise MissingOp(f"the registry entry of {spec.key} has no {self.backend.name} form")
         if isinstance(form, str):  # a template over the printed operands: np.linalg.det({0})
-            return self.call(op_key(spec), ", ".join(self.doprint(c) for c in node.children)), ATOM
+            parts = node.children
+            texts = [
+                self._part(c, node) if isinstance(node, N.Concat) else self.doprint(c)
+                for c in parts
+            ]
+            return self.call(op_key(spec), ", ".join(texts)), ATOM
         return form(self, node)
+
+    def _part(self, node: N.Node, stack: N.Node) -> str:
+        """A block of a stack: a one-entry block of a vector (the gradient of x[1:]) is 1-D, and
+        a one-row block of a matrix (its Hessian) 2-D, as the other blocks are."""
+        if S.is_row(node.shape) and not S.is_vector(stack.shape):
+            return f"{self.wrap(node, ATOM)}.reshape(1, -1)"
+        if not node.is_scalar:
+            return self.doprint(node)
+        if isinstance(node, N.Const) and node.value == 0:
+            return self.call("zeros", "1")
+        return f"{self.call('ones', '1')} * {self.wrap(node, MUL)}"
 
     def dim(self, expr: sp.Expr) -> str:
         return py_dim(expr)

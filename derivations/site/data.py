@@ -16,6 +16,7 @@ import numpy as np
 
 from ..api import derive, trace
 from ..catalog.loader import catalog, entry_fields, find
+from ..declared import freeze, thaw
 from ..errors import ChainruleError
 from ..language.elaborate import elaborate
 from ..limits import Limits
@@ -36,7 +37,7 @@ def stable(result: dict[str, Any]) -> dict[str, Any]:
 @functools.cache
 def derivation(program: str, variables: tuple, wrt: tuple, hessian: bool = False) -> dict:
     """One verified derivation; several entries and pages share a program, so it is cached."""
-    declared = {name: list(dims) for name, dims in variables}
+    declared = thaw(variables)
     return stable(
         derive(program, declared, wrt=list(wrt), hessian=hessian, limits=SITE_LIMITS).to_dict()
     )
@@ -86,7 +87,7 @@ def worked_example(entry_id: str, d: dict[str, Any]) -> dict[str, Any] | None:
 def entry_data(entry_id: str) -> dict[str, Any]:
     """The entry's fields, its verified derivation and its worked example."""
     entry = find(entry_id)
-    variables = tuple((name, tuple(dims)) for name, dims in entry.variables.items())
+    variables = freeze(entry.variables)
     d = derivation(entry.program, variables, tuple(entry.wrt))
     require_passed(d, f"entry {entry_id}")
     out = {**entry_fields(entry), **d}

@@ -39,16 +39,33 @@ def program_section(d: dict[str, Any], where: str) -> str:
         f'<div class="eq">{math(line, f"{where}: program", True)}</div>'
         for line in d["program_latex"]
     )
+    declared = d.get("declarations", {})
     rows = [
-        [math(symbol(name), f"{where}: variables"), escape(shape_text(shape))]
+        [
+            math(symbol(name), f"{where}: variables"),
+            escape(shape_text(shape) + _declared(declared.get(name))),
+        ]
         for name, shape in d["variables"].items()
     ]
     source = f'<p class="source">As typed: <code>{escape(d["expression"])}</code></p>'
+    assumed = "".join(
+        f'<p class="source">Assumed: {", ".join(math(f, f"{where}: assumptions") for f in facts)} '
+        f"({escape(name)} is declared {escape(declared[name].get('kind', ''))}).</p>"
+        for name, facts in d.get("assumptions", {}).items()
+    )
     return section(
         "The program",
-        lines + source + table(["variable", "shape"], rows, "vars"),
+        lines + source + table(["variable", "shape"], rows, "vars") + assumed,
         "program",
     )
+
+
+def _declared(declaration: dict[str, str] | None) -> str:
+    """A variable's role and kind after its shape: "k, one-hot data"."""
+    if not declaration:
+        return ""
+    words = [declaration.get("kind", ""), "data" if declaration.get("role") == "data" else ""]
+    return ", " + " ".join(w for w in words if w) if any(words) else ""
 
 
 def definitions_section(d: dict[str, Any], where: str) -> str:
@@ -62,9 +79,14 @@ def definitions_section(d: dict[str, Any], where: str) -> str:
             "introduced": "introduced, as the lecture names it",
             "adjoint": "error signal (reused by every gradient below it)",
         }.get(defn["role"], defn["role"])
+        cases = "".join(  # Tip 3: the correct class and every other class
+            f"<div>for {math(c['when'], f'{where}: case')}: {math(c['latex'], f'{where}: case')}</div>"
+            for c in defn.get("cases", [])
+        )
         rows.append(
             [
-                math(f"{defn['symbol']} = {defn['latex']}", f"{where}: definition {defn['name']}"),
+                math(f"{defn['symbol']} = {defn['latex']}", f"{where}: definition {defn['name']}")
+                + cases,
                 escape(shape_text(defn["shape"])),
                 math(f"{defn['symbol']} = {meaning}", f"{where}: meaning of {defn['name']}", True)
                 if meaning

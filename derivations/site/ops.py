@@ -41,6 +41,11 @@ OPS: list[OpDoc] = [
     OpDoc("**", "a ** 3", "elementwise power, scalar exponent", "x ** 3", {"x": S}),
     OpDoc(".T", "A.T", "transpose", "v.T @ W.T @ u", {"u": N, "W": ["n", "m"], "v": ["m"]}),
     OpDoc("unary -", "-a", "negation", "-(u.T @ x)", {"u": N, "x": N}),
+    OpDoc("[ ]", "x[i], X[i, j], X[:, j], x[a:b]", "entries, columns, rows and slices, 0-based"
+          " (x[-1] is the last); z[y] for a class label y", "x[0] * x[-1] + sum(W[:, 1])",
+          {"x": N, "W": ["n", "m"]}),
+    OpDoc("onehot", "onehot(i, n)", "e_i of length n (e_y for a class label y)",
+          "u.T @ onehot(1, n)", {"u": N}),
     OpDoc("broadcast", "W @ X + b", "a vector (n,) meets an (n, B) matrix column by column "
           "(b 𝟏ᵀ), a row c.T meets it row by row (𝟏 cᵀ)", "sum(tanh(W @ X + b))",
           {"W": ["n", "m"], "X": ["m", "B"], "b": N}),

@@ -18,6 +18,7 @@ from __future__ import annotations
 import random
 import time
 from dataclasses import dataclass, field
+from fractions import Fraction
 from typing import Any
 
 import mpmath
@@ -26,8 +27,10 @@ import sympy as sp
 from ..calculus.derivation import Derivation
 from ..expr import nodes as N
 from .explicit import Explicit, symbols_for
+from .kinds import exact_kind_values
 from .pointwise import DIGITS, Sizes, Undefined, evaluate
 from .report import skipped
+from .sampling import label_classes
 
 # Units of work (subexpressions built, tree nodes differentiated, DAG nodes evaluated). About
 # 30 µs each on the development machine, so the default budget is ~3 s of SymPy.
@@ -78,10 +81,13 @@ def _points(
     positive: set[sp.Symbol],
     conditioned: list[sp.Matrix],
     rng: random.Random,
+    kinds: list[tuple[str, sp.Matrix]] = (),
 ) -> list[dict[sp.Symbol, Any]]:
     """Rational points with distinct magnitudes 0.5 to 1.5 (so no x − y or x + y vanishes),
     positive only where a log or sqrt needs it; square matrices under inv/det/logdet near the
-    identity, and at one point with a negative determinant (logdet is log|det|)."""
+    identity, and at one point with a negative determinant (logdet is log|det|). A variable
+    with a kind is then moved onto its kind (one-hot, simplex, symmetric, ...), exactly."""
+    conditioned_ids = {id(m) for m in conditioned}
     points = []
     for k in range(POINTS):
         magnitudes = rng.sample(range(5001, 15000), len(symbols))
@@ -95,8 +101,24 @@ def _points(
                     off = sp.Rational(rng.randint(-200, 200), 1000)
                     sign = -1 if (k == 1 and j == 0) else 1
                     point[m[i, j]] = sign * (off + (1 if i == j else 0))
-        points.append({s: mpmath.mpf(v.p) / v.q for s, v in point.items()})
+        for kind, m in kinds:
+            _on_kind(point, kind, m, rng, id(m) in conditioned_ids)
+        # At the comparison's precision, so that a kind's equalities (Σ y = 1) hold to it.
+        with mpmath.workdps(DIGITS):
+            points.append({s: mpmath.mpf(v.p) / v.q for s, v in point.items()})
     return points
+
+
+def _on_kind(
+    point: dict[sp.Symbol, sp.Rational], kind: str, m: sp.Matrix, rng: random.Random, cond: bool
+) -> None:
+    rows = [[Fraction(int(point[m[i, j]].p), int(point[m[i, j]].q)) for j in range(m.shape[1])]
+            for i in range(m.shape[0])]  # fmt: skip
+    values = exact_kind_values(kind, rows, rng, cond)
+    for i in range(m.shape[0]):
+        for j in range(m.shape[1]):
+            v = values[i][j]
+            point[m[i, j]] = sp.Rational(v.numerator, v.denominator)
 
 
 class Comparer:
@@ -212,7 +234,10 @@ def _value_failures(
             inputs = {}
             for name, m in env.items():
                 values = np.array(
-                    [[float(point[m[i, j]]) for j in range(m.shape[1])] for i in range(m.shape[0])]
+                    [
+                        [float(point.get(m[i, j], m[i, j])) for j in range(m.shape[1])]
+                        for i in range(m.shape[0])
+                    ]
                 )
                 inputs[name] = values if m.shape[1] > 1 else values[:, 0]
             for name in scalars:
@@ -244,10 +269,16 @@ def exact_check(
     program = derivation.program
     env = symbols_for(program.inputs, sizes)
     rng = random.Random(seed)
-    symbols = [s for m in env.values() for s in m]
+    for name, declaration in program.declarations.items():
+        if declaration.is_label:  # an integer, fixed: no derivative is taken by it
+            env[name] = sp.Matrix(
+                [[sp.Integer(rng.randrange(label_classes(program, name, sizes)))]]
+            )
+    symbols = [s for m in env.values() for s in m if isinstance(s, sp.Symbol)]
     positive, conditioned = _domain(derivation, env)
+    kinds = [(kind, env[name]) for name, kind in program.kinds.items() if kind != "label"]
     work = Work(work_limit, deadline)
-    comparer = Comparer(_points(symbols, positive, conditioned, rng), work)
+    comparer = Comparer(_points(symbols, positive, conditioned, rng, kinds), work)
     compared = 0
     failures: list[str] = []
     try:
@@ -383,11 +414,17 @@ def _seeded_pairs(
     """Index forms: bind the basis index of the seed to each output entry in turn."""
     seeded = item.seeded
     entries = list(env[item.wrt])
-    targets = (
-        base.evaluate(derivation_gradient(derivation, item.wrt))
-        if item.kind == "hessian"
-        else output
-    )
+    if item.kind != "hessian":
+        targets = output
+    elif derivation.program.kind(item.wrt) is not None:
+        # The gradient was rewritten with the variable's own kind (2A for 2Aᵀ): equal on the
+        # kind, but not its derivative. The Hessian is compared with sympy.diff done twice.
+        grad = env[item.wrt]
+        targets = sp.Matrix(
+            grad.shape[0], grad.shape[1], lambda i, j: work.diff(output[0, 0], grad[i, j])
+        )
+    else:
+        targets = base.evaluate(derivation_gradient(derivation, item.wrt))
     rows, cols = targets.shape
     pairs = []
     for r in range(rows):

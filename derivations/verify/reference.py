@@ -82,6 +82,8 @@ def _eval(node: ast.Syntax, env: Mapping[str, Array]) -> Array:
         return _eval(node.operand, env).T
     if isinstance(node, ast.BinOp):
         return BINARY[node.op](_eval(node.left, env), _eval(node.right, env))
+    if isinstance(node, ast.Call) and node.func in _INDEXING:
+        return _INDEXING[node.func](node, env)
     if isinstance(node, ast.Call) and node.keywords:
         return AXIS_CALLS[node.func](_eval(node.args[0], env), _axis(node))
     if isinstance(node, ast.Call):
@@ -89,9 +91,69 @@ def _eval(node: ast.Syntax, env: Mapping[str, Array]) -> Array:
     raise TypeError(f"unknown syntax {type(node).__name__}")
 
 
-def evaluate_source(program: ast.Program, inputs: Mapping[str, Any]) -> Array:
-    """The value of the program's last statement at ``inputs``, from the parsed source alone."""
-    env: dict[str, Array] = {name: _column(v) for name, v in inputs.items()}
+# -- indexing, as NumPy indexes (0-based, negative from the end; a label is an integer) ------------
+
+
+def _subscript(node: ast.Syntax, env: Mapping[str, Array]) -> Any:
+    if isinstance(node, ast.Call) and node.func == "_span":
+        lo, hi = (None if _is_end(b) else _int(b, env) for b in node.args)
+        return slice(lo, hi)
+    return _int(node, env)
+
+
+def _is_end(node: ast.Syntax) -> bool:
+    return isinstance(node, ast.Call) and node.func == "_end"
+
+
+def _int(node: ast.Syntax, env: Mapping[str, Array]) -> int:
+    return int(round(float(_eval(node, env).reshape(()))))
+
+
+def _index(node: ast.Call, env: Mapping[str, Array]) -> Array:
+    """x[i], X[i, j], X[:, j], x[a:b], z[y] with NumPy's semantics on the 1-D/2-D arrays."""
+    base = _eval(node.args[0], env)
+    subs = tuple(_subscript(s, env) for s in node.args[1:])
+    if base.shape[1] == 1 and len(subs) == 1:  # a column vector is 1-D in NumPy
+        return _column(base[:, 0][subs[0]])
+    if base.shape[0] == 1 and len(subs) == 1:  # a row vector too
+        return (
+            _column(base[0, :][subs[0]]).T
+            if isinstance(subs[0], slice)
+            else _column(base[0, :][subs[0]])
+        )
+    return _column(base[subs])
+
+
+def _onehot(node: ast.Call, env: Mapping[str, Array]) -> Array:
+    index, n = (_int(a, env) for a in node.args)
+    out = np.zeros((n, 1))
+    out[index, 0] = 1.0
+    return out
+
+
+def _cross_entropy(node: ast.Call, env: Mapping[str, Array]) -> Array:
+    """−log softmax(z)_y, computed stably."""
+    z = _eval(node.args[0], env).ravel()
+    y = _int(node.args[1], env)
+    m = float(np.max(z))
+    return _scalar(m + np.log(np.sum(np.exp(z - m))) - z[y])
+
+
+_INDEXING: dict[str, Callable[[ast.Call, Mapping[str, Array]], Array]] = {
+    "_index": _index,
+    "onehot": _onehot,
+    "cross_entropy": _cross_entropy,
+}
+
+
+def evaluate_source(
+    program: ast.Program, inputs: Mapping[str, Any], sizes: Mapping[str, int] | None = None
+) -> Array:
+    """The value of the program's last statement at ``inputs``, from the parsed source alone
+    (``sizes``: the dimensions a program may use as numbers, as in ``onehot(y, k)``)."""
+    env: dict[str, Array] = {"pi": _scalar(np.pi)}  # π, unless a name shadows it
+    env.update({name: _scalar(v) for name, v in (sizes or {}).items()})
+    env.update({name: _column(v) for name, v in inputs.items()})
     value: Array | None = None
     for statement in program.statements:
         value = _eval(statement.value, env)

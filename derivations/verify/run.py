@@ -23,10 +23,19 @@ from ..calculus.derivation import Derivation
 from ..engine.compile import compile_program
 from ..errors import ChainruleError
 from ..language.parser import parse
+from ..language.roles import declared_shape, with_shape
 from ..limits import Limits
 from ..result import DerivationResult
 from .exact import exact_check
-from .numeric import HESSIAN_FLOOR, TOLERANCE, best_error, load_module, rel_error
+from .kinds import directions
+from .numeric import (
+    HESSIAN_FLOOR,
+    TOLERANCE,
+    best_directional_error,
+    best_error,
+    load_module,
+    rel_error,
+)
 from .reference import evaluate_source
 from .report import failed, skipped
 from .sampling import SIZE_SETS, choose_sizes, draw_inputs, exact_sizes
@@ -70,8 +79,10 @@ def _hessian_errors(
     inputs: dict[str, Any],
     wrt: list[str],
     gradients: Any,
+    kinds: dict[str, str],
 ) -> list[tuple[str, float, tuple[int, ...]]]:
-    """The generated Hessians against finite differences of a gradient function."""
+    """The generated Hessians against finite differences of a gradient function: along every
+    entry, or, for a variable whose kind ties entries together, along the kind's directions."""
     hess = module["hessian"](**inputs)
     errors = []
     for w in wrt:
@@ -80,7 +91,11 @@ def _hessian_errors(
             return np.asarray(gradients(kw)[w], dtype=float)
 
         scale = float(np.max(np.abs(g(inputs)), initial=0.0))
-        err = best_error(hess[w], g, inputs, w, scale, floor=HESSIAN_FLOOR)
+        along = directions(kinds.get(w), np.shape(inputs[w]))
+        if along:
+            err = best_directional_error(hess[w], g, inputs, w, along, scale, HESSIAN_FLOOR)
+        else:
+            err = best_error(hess[w], g, inputs, w, scale, floor=HESSIAN_FLOOR)
         errors.append((f"{w} (Hessian)", *err))
     return errors
 
@@ -105,7 +120,11 @@ def finite_difference_check(
             errors.append((w, *best_error(grads[w], f, inputs, w, scale)))
         if hessian:
             errors += _hessian_errors(
-                module, inputs, derivation.wrt, lambda kw: module["value_and_grad"](**kw)[1]
+                module,
+                inputs,
+                derivation.wrt,
+                lambda kw: module["value_and_grad"](**kw)[1],
+                derivation.program.kinds,
             )
     else:
         jac = module["jacobian"](**inputs)
@@ -141,6 +160,7 @@ def engine_check(
                 inputs,
                 derivation.wrt,
                 lambda kw: graph.backward(kw, list(derivation.wrt))[1],
+                derivation.program.kinds,
             )
         tol = ENGINE_TOLERANCE
     else:
@@ -161,7 +181,8 @@ def _reduced(
     """Replace numeric dimensions above the verification cap by symbols (checked at small sizes)."""
     renamed: dict[str, str] = {}
     out: dict[str, Any] = {}
-    for name, raw in variables.items():
+    for name, declared in variables.items():
+        raw = declared_shape(name, declared)
         dims = [] if raw is None else ([raw] if isinstance(raw, str | int) else list(raw))
         new = []
         for d in dims:
@@ -171,7 +192,7 @@ def _reduced(
                 new.append(renamed[text])
             else:
                 new.append(d)
-        out[name] = new
+        out[name] = with_shape(declared, new)
     return (out if renamed else None), renamed
 
 
@@ -269,7 +290,7 @@ def reference_check(
         why = "the program was not built from source text: nothing to compare with"
         return skipped("source_reference", sizes, why, applies=False)
     ours = np.asarray(module["value"](**inputs), dtype=float)
-    theirs = evaluate_source(program, inputs)
+    theirs = evaluate_source(program, inputs, sizes)
     if ours.size != theirs.size:
         return failed(
             "source_reference",
@@ -350,12 +371,14 @@ def _sample(ctx: Context) -> None:
     # generated code under test: a generated value that is NaN where the source is finite
     # (log det at det < 0) must be compared there, not redrawn.
     source = _source(ctx)
-    value = (lambda **kw: evaluate_source(source, kw)) if source else module["value"]
     seen: list[dict[str, int]] = []
     for which in range(SIZE_SETS):
         sizes = choose_sizes(program, which)
         if sizes in seen:
             continue
+        value = (
+            (lambda at=sizes, **kw: evaluate_source(source, kw, at)) if source else module["value"]
+        )
         seen.append(sizes)
         ctx.sizes = ctx.sizes or sizes
         try:

@@ -9,7 +9,8 @@ Domains: inputs are drawn positive only where a function's domain needs it (the 
 log, sqrt and fractional powers). Everywhere else signs are free: under a denominator or a norm
 the magnitudes stay away from zero (poles) with both signs drawn; square matrices under inv,
 det and logdet are drawn well-conditioned with determinants of both signs (logdet is log|det|).
-Draws close to a kink of relu/abs/max/min or to a pole are rejected.
+Draws close to a kink of relu/abs/max/min or to a pole are rejected. A variable declared with a
+kind is drawn on that kind (``verify/kinds.py``): one-hot, on the simplex, symmetric, ...
 """
 
 from __future__ import annotations
@@ -24,9 +25,12 @@ from ..expr import nodes as N
 from ..expr.axis_nodes import AxisMax
 from ..expr.broadcast import unspread
 from ..expr.program import TypedProgram
+from ..language.indexing import SMALLEST_SIZE
+from ..ops.indexing import Index, OneHot
 from ..ops.registry import function_spec, node_spec
 from ..printing.module import size_binding
 from ..printing.numpy_code import HELPERS, NumpyPrinter
+from .kinds import draw_kind
 from .numeric import load_module
 
 KINK_MARGIN = 1e-2  # larger than the widest finite-difference stencil (2h with h = 1e-3)
@@ -83,7 +87,25 @@ def exact_sizes(program: TypedProgram, order: dict[str, int] | None = None) -> d
         if rows == cols:
             square |= {str(s) for s in rows.free_symbols}
     dims = sorted((str(d) for d in program.dims), key=lambda d: (d not in square, order.get(d, 0)))
-    return {d: 2 + i for i, d in enumerate(dims)}
+    # An integer index into a symbolic size is at most 2 (language/indexing.py): sizes from 3.
+    smallest = SMALLEST_SIZE if _picks_integers(program) else 2
+    return {d: smallest + i for i, d in enumerate(dims)}
+
+
+def _picks_integers(program: TypedProgram) -> bool:
+    for node in N.walk(program.inlined()):
+        picks = node.params if isinstance(node, Index) else ()
+        picks += (node.params[1],) if isinstance(node, OneHot) else ()
+        if any(p[0] == "at" for p in picks) or isinstance(node, N.Slice):
+            return True
+    return False
+
+
+def label_classes(program: TypedProgram, name: str, sizes: dict[str, int]) -> int:
+    """How many classes a label variable has at these sizes."""
+    classes = program.declaration(name).classes
+    assert classes is not None, name
+    return int(classes) if classes.isdigit() else sizes[classes]
 
 
 def concrete_shape(var: N.Var, sizes: dict[str, int]) -> tuple[int, ...]:
@@ -187,11 +209,15 @@ def matrix_arguments(program: TypedProgram) -> list[N.Node]:
     return [n.children[0] for n in N.walk(root) if node_spec(n).domain == "conditioned"]
 
 
-def compile_nodes(program: TypedProgram, nodes: list[N.Node]) -> object:
-    """A NumPy function of the inputs returning the values of ``nodes`` (our own printer's code)."""
+def compile_nodes(
+    program: TypedProgram, nodes: list[N.Node], sizes: dict[str, int] | None = None
+) -> object:
+    """A NumPy function of the inputs returning the values of ``nodes`` (our own printer's code);
+    ``sizes`` bind the dimensions a node uses as numbers (sum(x) / n)."""
     printer = NumpyPrinter()
     params = ", ".join(program.inputs)
     lines = [f"def _evaluate({params}):"]
+    lines += [f"    {name} = {int(size)}" for name, size in (sizes or {}).items()]
     # Only the intermediates the nodes read (names a result introduced, such as p = softmax(z)
     # or a centering matrix, may use sizes this function does not bind).
     bodies = {d.name: d.node for d in program.definitions}
@@ -268,7 +294,12 @@ def _draw(
     inputs: dict[str, np.ndarray | float] = {}
     for name, var in program.inputs.items():
         shape = concrete_shape(var, sizes)
-        if name in domain.conditioned and len(shape) == 2 and shape[0] == shape[1]:
+        kind = program.kind(name)
+        if kind == "label":  # an integer class index, every class as likely
+            inputs[name] = int(rng.integers(label_classes(program, name, sizes)))
+            continue
+        conditioned = name in domain.conditioned and len(shape) == 2 and shape[0] == shape[1]
+        if conditioned and kind is None:
             inputs[name] = _matrix(rng, shape[0], negative_det)
             continue
         if name in domain.positive:
@@ -278,6 +309,10 @@ def _draw(
             values = rng.uniform(lo, hi, size=shape) * rng.choice([-1.0, 1.0], size=shape)
         else:
             values = rng.standard_normal(shape)
+        if kind is not None:  # one-hot, simplex, symmetric, ...: the kind's own points
+            values = draw_kind(
+                kind, np.asarray(values), rng, conditioned, negative_det, name in domain.positive
+            )
         inputs[name] = values if shape else float(values)
     return inputs
 
@@ -339,7 +374,7 @@ def draw_inputs(
     domain = domain_of(program)
 
     def compiled(nodes: list[N.Node]) -> object | None:
-        return compile_nodes(program, nodes) if nodes else None
+        return compile_nodes(program, nodes, sizes) if nodes else None
 
     ties = tie_arguments(program)
     checks = [

@@ -35,7 +35,8 @@ def _column(value: Any) -> np.ndarray:
 
 class SyntaxEvaluator:
     def __init__(self, values: Mapping[str, Any], ones_are_columns: bool = True) -> None:
-        self.values = {k: _column(v) for k, v in values.items()}
+        # π is the number unless the program names something pi (erf′ = 2 e^{−x²}/√π).
+        self.values = {"pi": _column(np.pi), **{k: _column(v) for k, v in values.items()}}
         self.shapes = ShapeInference(self._name_shape, ones_are_columns)
 
     def _name_shape(self, name: str) -> tuple[int, int] | None:

@@ -13,19 +13,22 @@ from derivations.errors import ChainruleError
 from derivations.expr import nodes as N
 from derivations.language.latex_typing import elaborate_latex
 from derivations.printing.numpy_code import HELPERS, NumpyPrinter
-from derivations.verify.displayed import _environment, _references
+from derivations.verify.displayed import _environment, _references, unreadable_ops
 from derivations.verify.numeric import load_module, rel_error
 from derivations.verify.sampling import choose_sizes, draw_inputs
 from tests.calculus.test_random_programs import VARIABLES, scalars
 from tests.verify.test_displayed import PROGRAMS
 
 # Printed forms the expression language cannot say (the read-back check evaluates them
-# directly instead): slices of a concatenation's gradient, block columns [I; 0], diag of a matrix.
+# directly instead): slices of a concatenation's gradient, block columns [I; 0], diag of a matrix,
+# and e_y (what the gradient of an entry z[y] sends back: the LaTeX reader has no basis vector).
 NOT_IN_THE_LANGUAGE = (
     r"\right]_{",
+    r"\mathbf{e}_{",
     r"\begin{bmatrix} I",
     r"\begin{bmatrix} 0",
     "diag needs a vector",
+    "of two vectors is ambiguous",  # x ⊗ y: a LaTeX answer may mean the outer product by it
 )
 
 
@@ -41,7 +44,8 @@ def _value(node: N.Node, env: dict) -> np.ndarray:
                          [p[1:] for p in PROGRAMS], ids=[p[0] for p in PROGRAMS])  # fmt: skip
 def test_printed_latex_elaborates_to_the_generated_code(program, variables, wrt, hessian) -> None:
     compared = _round_trip(program, variables, wrt, hessian)
-    assert compared >= 1 or program == "concat(x, y)"  # its Jacobians are block columns only
+    # concat's Jacobians are block columns only; Xᵏ (matpow) has no reading in the language
+    assert compared >= 1 or program == "concat(x, y)" or "matpow" in program
 
 
 @settings(max_examples=40, deadline=None, derandomize=True,
@@ -78,6 +82,9 @@ def _round_trip(program, variables, wrt, hessian) -> int:
     cases += [
         (by_name[d.name], d.node.shape, env[d.name]) for d in derivation.extended_definitions()
     ]
+    # Ops the registry declares unreadable (Xᵏ would elaborate as an elementwise power).
+    opaque = [text for text, _ in unreadable_ops(derivation)]
+    cases = [c for c in cases if not any(text in c[0] for text in opaque)]
     compared = 0
     for latex, shape, reference in cases:
         try:

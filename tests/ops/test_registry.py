@@ -171,3 +171,22 @@ def test_every_example_traces(spec, ex) -> None:  # type: ignore[no-untyped-def]
         assert spec.trace_name in names, (spec.trace_name, names)  # Apply rows: the function
     elif isinstance(spec, FunctionSpec):
         assert spec.name in names, (spec.name, names)
+
+
+# -- misuse -----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", list(CALLS), ids=str)
+def test_every_call_with_a_wrong_arity_is_a_positioned_error(name: str) -> None:
+    """One argument too many (none, for calls of any arity): an arity error at the call's name,
+    with the usage as its fix, never a crash."""
+    from derivations.errors import ChainruleError
+
+    arity = CALLS[name].arity
+    args = "" if arity is None else ", ".join(["x"] * (arity + 1))
+    with pytest.raises(ChainruleError) as info:
+        elaborate(f"y.T @ {name}({args})", {"x": ("n",), "y": ("n",)})
+    error = info.value
+    assert error.kind == "arity", (name, error)
+    assert error.position == {"line": 1, "column": 7}, (name, error.position)
+    assert error.hint and name in error.hint, (name, error.hint)

@@ -210,7 +210,7 @@ def test_cli_prints_each_backend(capsys: pytest.CaptureFixture[str]) -> None:
     assert "import numpy as np" in capsys.readouterr().out
 
 
-def _evaluate_node(backend: str, node: Any, inputs: dict) -> Any:
+def _evaluate_node(backend: str, node: Any, inputs: dict, sizes: dict | None = None) -> Any:
     from derivations.printing.numpy_code import CodePrinter
 
     printer = CodePrinter(BACKENDS[backend])
@@ -224,7 +224,9 @@ def _evaluate_node(backend: str, node: Any, inputs: dict) -> Any:
     source = (
         f"{spec.header}\n\n{helpers}\n\ndef f({params}):\n"
         f"    {params}, = (" + ", ".join(f"_arr({k})" for k in inputs) + ",)\n"
-        f"{device}    n = {next(iter(inputs))}.shape[0]\n    return {expr}\n"
+        f"{device}"
+        + "".join(f"    {d} = {size}\n" for d, size in (sizes or {"n": 3}).items())
+        + f"    return {expr}\n"
     )
     return _to_numpy(load_module(source)["f"](**inputs))
 
@@ -235,14 +237,17 @@ def _evaluate_node(backend: str, node: Any, inputs: dict) -> Any:
 def test_ops_only_derivatives_produce_print_alike_in_every_backend(
     op: str, node: Any, variables: dict
 ) -> None:
+    from derivations.expr.shapes import free_dims
+    from derivations.verify.sampling import concrete_shape
+
     rng = np.random.default_rng(2)
-    inputs = {
-        name: rng.standard_normal(tuple(3 for _ in range(2 if var.shape[1] != 1 else 1)))
-        for name, var in variables.items()
+    sizes = {str(d): 3 for d in free_dims([v.shape for v in variables.values()])}
+    inputs = {  # every dimension 3 (a Kronecker share's upstream is n·m = 9 long)
+        name: rng.standard_normal(concrete_shape(var, sizes)) for name, var in variables.items()
     }
-    expected = _evaluate_node("numpy", node, inputs)
+    expected = _evaluate_node("numpy", node, inputs, sizes)
     for backend in ("torch", "jax"):
-        _close(_evaluate_node(backend, node, inputs), expected, f"{backend} {op}")
+        _close(_evaluate_node(backend, node, inputs, sizes), expected, f"{backend} {op}")
 
 
 @pytest.mark.parametrize("backend", ["numpy", "torch", "jax"])

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import re
 
 import pytest
 from hypothesis import given, settings
@@ -120,7 +121,14 @@ def test_functions_with_user_parameters_call_no_builtin(
     op: str, program: str, variables: dict, hessian: bool
 ) -> None:
     """A user may call a variable int or float: the code they shadow must never be called."""
-    sized = {k: tuple("3*d" if d == "n" else d for d in v) for k, v in variables.items()}
-    for declared in (variables, sized):
-        code = derive(program, declared, verify=False, hessian=hessian).code["numpy"]
+    sized = {  # n becomes 3*d wherever it occurs (n*m: a Kronecker product's size)
+        k: v
+        if isinstance(v, dict)
+        else tuple(re.sub(r"\bn\b", "3*d", d) if isinstance(d, str) else d for d in v)
+        for k, v in variables.items()
+    }
+    # A dimension used as a number (sum(x) / n, ones(n)) is the same size in the program.
+    resized = re.sub(r"\bn\b", "(3 * d)", program)
+    for text, declared in ((program, variables), (resized, sized)):
+        code = derive(text, declared, verify=False, hessian=hessian).code["numpy"]
         assert not _builtins_called_where_user_names_live(code), (op, declared)

@@ -99,6 +99,20 @@ V = {"W": ["n", "m"], "x": ["m"], "b": ["n"]}
         ),
         ({"expression": "x", "variables": {"x": ["a", "b", "c"]}}, "declaration", False),
         ({"expression": "x ** 99999", "variables": V}, "limit", True),
+        # the ops of issue 14: misuse is a positioned 422 with a fix, never a 500
+        ({"expression": "trace(matpow(W, 2))", "variables": V}, "shape_mismatch", True),
+        ({"expression": "sum(matpow(W.T @ W, 1.5))", "variables": V}, "value", True),
+        ({"expression": "sum(matpow(W.T @ W, -1))", "variables": V}, "value", True),
+        ({"expression": "sum(matpow(W.T @ W))", "variables": V}, "arity", True),
+        ({"expression": "sum(matpow(W.T @ W, 99))", "variables": V}, "limit", True),
+        ({"expression": "sum(ones(k))", "variables": V}, "undeclared_name", True),
+        ({"expression": "sum(ones(x))", "variables": V}, "shape_mismatch", True),
+        ({"expression": "sum(eye(0.5))", "variables": V}, "value", True),
+        ({"expression": "sum(kron(x, 2))", "variables": V}, "shape_mismatch", True),
+        ({"expression": "sum(layernorm(W))", "variables": V}, "shape_mismatch", True),
+        ({"expression": "sum(layernorm(x, b))", "variables": V}, "value", True),
+        ({"expression": "sum(layernorm(x, 1, 2))", "variables": V}, "arity", True),
+        ({"expression": "tan(x, x)", "variables": V}, "arity", True),
     ],
 )
 def test_each_library_error_is_a_4xx_problem(

@@ -8,6 +8,7 @@ from hypothesis import HealthCheck, given, settings
 
 from derivations import derive
 from derivations.catalog.loader import catalog
+from derivations.ops.registry import NODES
 from derivations.printing import latex as latex_printer
 from derivations.verify.displayed import check_displayed
 from tests.calculus.test_random_programs import VARIABLES, scalars
@@ -44,7 +45,15 @@ ALLOWED_UNREAD = (
     "a slice [x]_{a:b}",  # the gradient of one block of a concatenation
     "zero blocks are not determined",  # [I; 0; 0] with two zero blocks of equal unknown height
     "an offset index",  # δ_{x, 3d + i}: the entries of one block of a concatenation
+    # (I ⊗ y)_{ij} in an index form: one entry does not fix the sizes of I
+    "a Kronecker product's factors are not determined",
+    "an entry [x]_{i}",  # x[2], z[y]: an entry picked by an integer or a class label
+    "a basis vector e_y",  # onehot(y, k) and the gradient of z[y]
+    "a picked entry",  # index forms with δ_{iy} or x_{n}: the grid does not bind y
 )
+# Ops whose printed form has no reading, each with why (the registry's ``unreadable``: Xᵏ would
+# read back as an elementwise power); a formula that prints one is not read, never passed.
+OP_UNREAD = tuple(s.unreadable for s in NODES.values() if s.unreadable)
 
 
 @pytest.mark.parametrize(("program", "variables", "wrt", "hessian"),
@@ -56,16 +65,20 @@ def test_every_displayed_formula_reads_back_to_the_generated_code(
     check = check_displayed(result)
     assert check["method"] == "displayed_form"
     assert check["passed"], check["detail"]
-    assert check["read"] >= 1
+    # At least one formula read, unless every one prints an op the registry declares unreadable.
+    assert check["read"] >= 1 or all(any(r in u for r in OP_UNREAD) for u in check["not_read"]), (
+        check["not_read"]
+    )
     for reason in check["not_read"]:
-        assert any(r in reason for r in ALLOWED_UNREAD), reason
+        assert any(r in reason for r in (*ALLOWED_UNREAD, *OP_UNREAD)), reason
     d = result.to_dict()
     # Every matrix-form derivative and every definition was read (not merely skipped).
     shown = [x for x in d["derivatives"] if x["matrix_form"]] + d["definitions"]
     for item in shown:
         label = item.get("symbol") or f"{item['kind']} wrt {item['wrt']}"
-        if r"\right]_{" not in item["latex"]:
-            assert not any(u.startswith(f"{label}:") for u in check["not_read"]), label
+        if r"\right]_{" not in item["latex"] and r"\mathbf{e}_{" not in item["latex"]:
+            unread = [u for u in check["not_read"] if u.startswith(f"{label}:")]
+            assert all(any(r in u for r in OP_UNREAD) for u in unread), (label, unread)
 
 
 def test_the_lecture_network_reads_back_every_step() -> None:
