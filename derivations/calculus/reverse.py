@@ -114,6 +114,7 @@ def backward(
     result = Backward()
     taken = set(taken)
     inner: list[str] = []  # δs named inside expressions, outermost first
+    named: dict[str, str] = {}  # inner δs that are an intermediate's adjoint -> its δ name
 
     def flow(node: N.Node, g: N.Node) -> None:
         # Iterative over the expression tree; an explicit stack keeps deep trees safe.
@@ -151,6 +152,11 @@ def backward(
             adjoint: N.Node = N.Var(name, total.shape, "adjoint")
         else:
             adjoint = total
+            if isinstance(total, N.Var) and total.name in inner and total.name not in named:
+                # The δ named inside an expression is this intermediate's whole adjoint
+                # (J = ½ Σ (Z₂ − Y)² gives Z₂ the δ of Z₂ − Y): it takes Z₂'s name, Δ₂.
+                named[total.name] = adjoint_name(d.name, taken, total.shape)
+                taken.add(named[total.name])
         result.adjoints[d.name] = adjoint
         result.order.append(d.name)
         flow(d.node, adjoint)
@@ -158,17 +164,21 @@ def backward(
         if name in contributions:
             result.adjoints[name] = A.add(*contributions[name])
     if inner:
-        _number_inner(result, inner, taken)
+        _number_inner(result, inner, taken, named)
     return result
 
 
-def _number_inner(result: Backward, inner: list[str], taken: set[str]) -> None:
-    """Give expression-level δs the lecture's layer numbers: the innermost is δ₁."""
+def _number_inner(
+    result: Backward, inner: list[str], taken: set[str], named: dict[str, str]
+) -> None:
+    """Give expression-level δs the lecture's layer numbers: the innermost is δ₁ (one that is
+    an intermediate's whole adjoint already has that intermediate's name)."""
     mapping: dict[N.Node, N.Node] = {}
-    names: dict[str, str] = {}
+    names: dict[str, str] = dict(named)
     shapes = {d.name: d.node.shape for d in result.definitions}
-    for position, temp in enumerate(inner):
-        k = len(inner) - position
+    rest = [t for t in inner if t not in named]
+    for position, temp in enumerate(rest):
+        k = len(rest) - position
         word = delta_word(shapes[temp])
         name, j = f"{word}{k}", 2
         while name in taken:
