@@ -71,6 +71,19 @@ def _fan_out(node: N.Node, live: set[str]) -> int:
     return count
 
 
+def _unscaled(node: N.Node) -> N.Node:
+    """E for c E or E/c with c a number (√d for a dimension d): attention's S = Q Kᵀ/√d shares its adjoint with
+    Q and K through the scale, so Δ_S is named as the textbook's dS (and Δ₁ = Δ_S/√d)."""
+    c, rest = A.split_coefficient(node)
+    if c != 1:
+        return rest
+    if isinstance(node, N.Div):
+        bottom = node.children[1]
+        if bottom.is_scalar and not N.free_vars(bottom):  # a number such as √d
+            return node.children[0]
+    return node
+
+
 def delta_word(shape: S.Shape) -> str:
     """δ for a vector or scalar error signal, Δ for a matrix one (a batch): Δ_ik can never be
     mistaken for the Kronecker δ_ik of an index form."""
@@ -145,7 +158,7 @@ def backward(
         if d.name not in live or d.name not in contributions:
             continue
         total = A.add(*contributions[d.name])
-        if name_adjoints and not _is_atomic(total) and _fan_out(d.node, live) > 1:
+        if name_adjoints and not _is_atomic(total) and _fan_out(_unscaled(d.node), live) > 1:
             name = adjoint_name(d.name, taken, total.shape)
             taken.add(name)
             result.definitions.append(Definition(name, total))

@@ -143,7 +143,9 @@ class Converter:
             inner = inner.children[0]
         bracketed = isinstance(inner, Tree) and inner.data == "group"
         if self._own_sigma(fn, inner):
-            return BinOp("@", self.name_of("sigma", [], fn), self.convert(arg), _pos(arg), implicit=True)
+            return BinOp(
+                "@", self.name_of("sigma", [], fn), self.convert(arg), _pos(arg), implicit=True
+            )
         if wrappers and bracketed:
             value = self.call(self.function(fn), self.any(inner), _pos(fn), inner)
             for wrapper in reversed(wrappers):
@@ -259,6 +261,13 @@ class Converter:
 
     def r_sum_all(self, t: Tree, tok: Token, arg: Tree) -> Syntax:
         return Call("sum", (self.convert(arg),), _pos(tok), _pos(tok))
+
+    def r_bare_power(self, t: Tree, fn: Token, sup: Tree) -> Syntax:
+        """σ² with nothing after it (a denominator's \\frac{…}{\\sigma^{2}}): a variable σ."""
+        kind, exponent = self.superscript_of(sup)
+        if kind == "power" and _word(str(fn)) in ("sigma", "σ"):
+            return BinOp("**", self.name_of("sigma", [], fn), exponent, _pos(sup))
+        raise self.error(f"{fn} needs an argument", fn, f"write {fn}(x)")
 
     def r_bare_func(self, t: Tree, fn: Token) -> Syntax:
         word = _word(str(fn))

@@ -196,7 +196,4 @@ def plain_matmul(a: sp.Matrix, b: sp.Matrix) -> sp.Matrix:
     √, quotients in dozens of symbols) that search took minutes for one product (0.5 s
     against 0.3 ms for a 4×4 product of such entries), and it is not charged as work."""
     rows, inner, cols = a.shape[0], a.shape[1], b.shape[1]
-    return sp.Matrix(
-        rows, cols, lambda i, j: sp.Add(*(a[i, k] * b[k, j] for k in range(inner)))
-    )
-
+    return sp.Matrix(rows, cols, lambda i, j: sp.Add(*(a[i, k] * b[k, j] for k in range(inner))))

@@ -154,6 +154,9 @@ def test_a_programs_sigma_times_a_factor_is_no_sigmoid() -> None:
     sigmoid = parse_latex(r"\sigma\left(z\right)", names={"sigma", "z"}).statements[0].value
     assert isinstance(sigmoid, Call) and sigmoid.func == "sigmoid"
     assert parse_latex(r"\sigma x", names={"x"}).statements[0].value.func == "sigmoid"
+    # σ² closing a denominator (layer norm's (δ_x̂ ∘ c)/σ²) has no argument at all.
+    last = parse_latex(r"\frac{a}{\sigma^{2}}", names={"sigma", "a"}).statements[0].value
+    assert last.right.op == "**" and last.right.left.id == "sigma"
 
 
 def test_internal_forms_read_as_calls() -> None:
