@@ -53,6 +53,11 @@ def best_of(repeat: int, *args) -> tuple[float, float, dict]:
     return wall, cpu, runs[-1][2]
 
 
+def _shape(declared: object) -> list:
+    """The dimensions of a declaration: a plain shape list, or a role/kind mapping's shape."""
+    return list(getattr(declared, "shape", declared))
+
+
 def _sizes(result: dict) -> str:
     checks = (result.get("verification") or {}).get("checks", [])
     out = []
@@ -68,11 +73,11 @@ def main() -> int:
     vrep = sys.argv.index("--verify-repeat") + 1 if "--verify-repeat" in sys.argv else 0
     verify_repeat = int(sys.argv[vrep]) if vrep else 1
     entry = catalog()[ENTRY]
-    args = (entry.program, {k: list(v) for k, v in entry.variables.items()}, list(entry.wrt))
+    args = (entry.program, dict(entry.variables), list(entry.wrt))
     first = timed(*args, False)
     off = best_of(repeat, *args, False)
     on = best_of(verify_repeat, *args, True)
-    dims = sorted({str(d) for v in entry.variables.values() for d in v})
+    dims = sorted({str(d) for v in entry.variables.values() for d in _shape(v)})
     print(
         f"machine: {platform.machine()}, {os.cpu_count()} cores, Python "
         f"{platform.python_version()}, load average {os.getloadavg()[0]:.1f}"

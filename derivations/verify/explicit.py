@@ -140,7 +140,7 @@ class Explicit:
         return self._elementwise(node, lambda *a: sp.Add(*a))
 
     def _x_Neg(self, node: N.Node) -> sp.Matrix:
-        return -self.evaluate(node.children[0])
+        return self.evaluate(node.children[0]).applyfunc(lambda e: -e)  # no domain search
 
     def _x_Mul(self, node: N.Node) -> sp.Matrix:
         return self._elementwise(node, lambda *a: sp.Mul(*a))
