@@ -58,6 +58,19 @@ def _fan_out(node: N.Node, live: set[str]) -> int:
     return count
 
 
+def _unscaled(node: N.Node) -> N.Node:
+    """E for c E or E/c with c a number (√d for a dimension d): attention's S = Q Kᵀ/√d shares its adjoint with
+    Q and K through the scale, so Δ_S is named as the textbook's dS (and Δ₁ = Δ_S/√d)."""
+    c, rest = A.split_coefficient(node)
+    if c != 1:
+        return rest
+    if isinstance(node, N.Div):
+        bottom = node.children[1]
+        if bottom.is_scalar and not N.free_vars(bottom):  # a number such as √d
+            return node.children[0]
+    return node
+
+
 def delta_word(shape: S.Shape) -> str:
     """δ for a vector or scalar error signal, Δ for a matrix one (a batch): Δ_ik can never be
     mistaken for the Kronecker δ_ik of an index form."""
@@ -101,6 +114,7 @@ def backward(
     result = Backward()
     taken = set(taken)
     inner: list[str] = []  # δs named inside expressions, outermost first
+    named: dict[str, str] = {}  # inner δs that are an intermediate's adjoint -> its δ name
 
     def flow(node: N.Node, g: N.Node) -> None:
         # Iterative over the expression tree; an explicit stack keeps deep trees safe.
@@ -131,13 +145,18 @@ def backward(
         if d.name not in live or d.name not in contributions:
             continue
         total = A.add(*contributions[d.name])
-        if name_adjoints and not _is_atomic(total) and _fan_out(d.node, live) > 1:
+        if name_adjoints and not _is_atomic(total) and _fan_out(_unscaled(d.node), live) > 1:
             name = adjoint_name(d.name, taken, total.shape)
             taken.add(name)
             result.definitions.append(Definition(name, total))
             adjoint: N.Node = N.Var(name, total.shape, "adjoint")
         else:
             adjoint = total
+            if isinstance(total, N.Var) and total.name in inner and total.name not in named:
+                # The δ named inside an expression is this intermediate's whole adjoint
+                # (J = ½ Σ (Z₂ − Y)² gives Z₂ the δ of Z₂ − Y): it takes Z₂'s name, Δ₂.
+                named[total.name] = adjoint_name(d.name, taken, total.shape)
+                taken.add(named[total.name])
         result.adjoints[d.name] = adjoint
         result.order.append(d.name)
         flow(d.node, adjoint)
@@ -145,17 +164,21 @@ def backward(
         if name in contributions:
             result.adjoints[name] = A.add(*contributions[name])
     if inner:
-        _number_inner(result, inner, taken)
+        _number_inner(result, inner, taken, named)
     return result
 
 
-def _number_inner(result: Backward, inner: list[str], taken: set[str]) -> None:
-    """Give expression-level δs the lecture's layer numbers: the innermost is δ₁."""
+def _number_inner(
+    result: Backward, inner: list[str], taken: set[str], named: dict[str, str]
+) -> None:
+    """Give expression-level δs the lecture's layer numbers: the innermost is δ₁ (one that is
+    an intermediate's whole adjoint already has that intermediate's name)."""
     mapping: dict[N.Node, N.Node] = {}
-    names: dict[str, str] = {}
+    names: dict[str, str] = dict(named)
     shapes = {d.name: d.node.shape for d in result.definitions}
-    for position, temp in enumerate(inner):
-        k = len(inner) - position
+    rest = [t for t in inner if t not in named]
+    for position, temp in enumerate(rest):
+        k = len(rest) - position
         word = delta_word(shapes[temp])
         while f"{word}{k}" in taken:  # next to a user's z1 (δ₁): the next free number, δ₂,
             k += 1  # never δ_(1,2)

@@ -117,8 +117,8 @@ class Tidy:
         return best
 
     def _rebuild_elementwise(self, node: N.Node, named: bool) -> N.Node:
-        if named and node in self.names:
-            return self.names[node]
+        if node in self.names and (named or _is_root(node)):
+            return self.names[node]  # a named root is always its name: 1/(2σ), not 1/(2√v)
         if not isinstance(node, _ELEMENTWISE):
             return self.tidy(node)
         kids = [self._rebuild_elementwise(c, named) for c in node.children]
@@ -294,6 +294,12 @@ def _may_cancel(node: N.Node) -> bool:
     return False
 
 
+def _is_root(node: N.Node) -> bool:
+    """√(·): the program's σ = √v is written σ wherever √v recurs, as a textbook does (the
+    square root's own derivative, 1/(2√v), and a normalisation's backward pass)."""
+    return isinstance(node, N.Apply) and node.fn == "sqrt"
+
+
 def _is_gram(node: N.Node) -> bool:
     return (
         isinstance(node, N.MatMul)
@@ -396,9 +402,13 @@ def inline_deltas(bw: Backward, program: TypedProgram) -> None:
         for n in N.walk_all(root)
         if isinstance(n, N.Var) and n.role == "adjoint"
     )
+    own = {v.name for k, v in bw.adjoints.items() if isinstance(v, N.Var) and k not in bw.meanings}
     for name in [d.name for d in bw.definitions]:
         d = next(e for e in bw.definitions if e.name == name)  # its current body
-        small = _size(d.node) <= 6 or uses[d.name] <= 1
+        # The δ of the program's own intermediate keeps its name even when used once, if
+        # only a scale uses it: attention's Δ_S stays, and Δ₁ = Δ_S/√d, as textbooks name dS.
+        scaled_once = uses[d.name] <= 1 and not (d.name in own and _scaled_elsewhere(bw, d))
+        small = _size(d.node) <= 6 or scaled_once
         if not small and not any(isinstance(n, N.Div) for n in N.walk(d.node)):
             continue  # only a short or single-use δ, or a quotient (−y/ŷ), pays for inlining
         ref = N.Var(d.name, d.node.shape, "adjoint")
@@ -422,6 +432,20 @@ def inline_deltas(bw: Backward, program: TypedProgram) -> None:
         bw.adjoints.update(new_adj)
         bw.meanings.pop(d.name, None)
         bw.order = [k for k in bw.order if k != d.name]
+
+
+def _scaled_elsewhere(bw: Backward, d: Definition) -> bool:
+    """Whether the one use of δ ``d`` is a number times it (c Δ or Δ/c)."""
+    ref = N.Var(d.name, d.node.shape, "adjoint")
+    for e in [*bw.definitions, *(Definition(k, v) for k, v in bw.adjoints.items())]:
+        if e.name == d.name:
+            continue
+        c, rest = A.split_coefficient(e.node)
+        if rest == ref and c != 1:
+            return True
+        if isinstance(e.node, N.Div) and e.node.children[0] == ref:
+            return e.node.children[1].is_scalar
+    return False
 
 
 def prune(bw: Backward, wrt: list[str], program: TypedProgram) -> None:

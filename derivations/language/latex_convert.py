@@ -136,7 +136,12 @@ class Converter(DisplayedIndexing):
         while isinstance(inner, Tree) and inner.data in ("superscript", "entry"):
             wrappers.append(inner)
             inner = inner.children[0]
-        if wrappers and isinstance(inner, Tree) and inner.data == "group":
+        bracketed = isinstance(inner, Tree) and inner.data == "group"
+        if self._own_sigma(fn, inner):
+            return BinOp(
+                "@", self.name_of("sigma", [], fn), self.convert(arg), _pos(arg), implicit=True
+            )
+        if wrappers and bracketed:
             value = self.call(self.function(fn), self.any(inner), _pos(fn), inner)
             for wrapper in reversed(wrappers):
                 if wrapper.data == "superscript":
@@ -156,8 +161,20 @@ class Converter(DisplayedIndexing):
                 sup,
                 "write the power after the argument: \\tanh^{2}(z) or (\\tanh z)^{2}",
             )
+        if self._own_sigma(fn, arg):  # σ² 𝟏ᵀ: the program's σ squared, times 𝟏ᵀ
+            power = BinOp("**", self.name_of("sigma", [], fn), exponent, _pos(sup))
+            return BinOp("@", power, self.convert(arg), _pos(arg), implicit=True)
         call = self.call(self.function(fn), self.any(arg), _pos(fn), arg)
         return BinOp("**", call, exponent, _pos(sup))
+
+    def _own_sigma(self, fn: Token, arg: Tree | Token) -> bool:
+        """σ followed by an unbracketed factor, in a program that names a σ (batch norm's
+        √v): that σ times the factor, σ 𝟏ᵀ, never the sigmoid σ(𝟏ᵀ). The sigmoid always
+        prints its argument in brackets, σ(z)."""
+        while isinstance(arg, Tree) and arg.data in ("superscript", "entry"):
+            arg = arg.children[0]
+        bracketed = isinstance(arg, Tree) and arg.data == "group"
+        return _word(str(fn)) in ("sigma", "σ") and not bracketed and not self._unknown("sigma")
 
     def r_apply_prime(self, t: Tree, fn: Token, prime: Token, arg: Tree) -> Syntax:
         name = self.function(fn)
@@ -239,6 +256,13 @@ class Converter(DisplayedIndexing):
 
     def r_sum_all(self, t: Tree, tok: Token, arg: Tree) -> Syntax:
         return Call("sum", (self.convert(arg),), _pos(tok), _pos(tok))
+
+    def r_bare_power(self, t: Tree, fn: Token, sup: Tree) -> Syntax:
+        """σ² with nothing after it (a denominator's \\frac{…}{\\sigma^{2}}): a variable σ."""
+        kind, exponent = self.superscript_of(sup)
+        if kind == "power" and _word(str(fn)) in ("sigma", "σ"):
+            return BinOp("**", self.name_of("sigma", [], fn), exponent, _pos(sup))
+        raise self.error(f"{fn} needs an argument", fn, f"write {fn}(x)")
 
     def r_bare_func(self, t: Tree, fn: Token) -> Syntax:
         word = _word(str(fn))
@@ -554,9 +578,15 @@ class Converter(DisplayedIndexing):
             if not isinstance(part, Tree):
                 continue  # the commas
             pieces = []
+            accent = ""  # Δ_{\hat{X}} is the δ of Xhat
             for tok in part.children:
                 text = str(tok)
-                if tok.type == "GREEK":
+                if tok.type == "ACCENT":
+                    accent = ACCENTS[text.lstrip("\\")]
+                elif accent and tok.type == "LETTERS":
+                    pieces.append(text + accent)
+                    accent = ""
+                elif tok.type == "GREEK":
                     word = UNICODE_GREEK.get(text, text.lstrip("\\"))
                     pieces.append(MACRO_NAMES.get(word, [word])[0])
                 elif tok.type != "FONT":

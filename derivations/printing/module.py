@@ -82,28 +82,7 @@ class ModuleWriter:
         return lines
 
     def _bind(self, dim: object) -> str:
-        """Read a symbolic size off an input's shape (solving 5*d = W.shape[1] if need be)."""
-        for exact in (True, False):
-            for var in self.program.inputs.values():
-                axes = (
-                    [(var.shape[0], 0)]
-                    if S.is_vector(var.shape)
-                    else [(var.shape[0], 0), (var.shape[1], 1)]
-                )
-                for expr, axis in axes:
-                    if exact and expr == dim:
-                        return f"{var.name}.shape[{axis}]"
-                    if not exact and expr.free_symbols == {dim}:
-                        poly = sp.Poly(expr, dim)
-                        if poly.degree() != 1:
-                            continue  # d*d: read d off another axis (declare checked one exists)
-                        # a*d + b = size, with integers a and b: d = (size - b) // a, in
-                        # operators only (a user's variable may be called int).
-                        a, b = (int(c) for c in poly.all_coeffs())
-                        size = f"{var.name}.shape[{axis}]"
-                        size = f"({size} - {b})" if b else size
-                        return f"{size} // {a}" if a != 1 else size
-        raise AssertionError(f"size {dim} is not readable from any input")  # pragma: no cover
+        return size_binding(self.program.inputs, dim)
 
     def _statements(self, statements: list[tuple[str, N.Node]]) -> list[str]:
         lines = []
@@ -304,6 +283,32 @@ def docstring_text(line: str) -> str:
         else:
             out.append(f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}")
     return "".join(out)
+
+
+def size_binding(inputs: dict, dim: object) -> str:
+    """Read a symbolic size off an input's shape (solving 5*d = W.shape[1] if need be):
+    the generated module and the sampler's helper functions bind sizes the same way."""
+    for exact in (True, False):
+        for var in inputs.values():
+            axes = (
+                [(var.shape[0], 0)]
+                if S.is_vector(var.shape)
+                else [(var.shape[0], 0), (var.shape[1], 1)]
+            )
+            for expr, axis in axes:
+                if exact and expr == dim:
+                    return f"{var.name}.shape[{axis}]"
+                if not exact and expr.free_symbols == {dim}:
+                    poly = sp.Poly(expr, dim)
+                    if poly.degree() != 1:
+                        continue  # d*d: read d off another axis (declare checked one exists)
+                    # a*d + b = size, with integers a and b: d = (size - b) // a, in
+                    # operators only (a user's variable may be called int).
+                    a, b = (int(c) for c in poly.all_coeffs())
+                    size = f"{var.name}.shape[{axis}]"
+                    size = f"({size} - {b})" if b else size
+                    return f"{size} // {a}" if a != 1 else size
+    raise AssertionError(f"size {dim} is not readable from any input")  # pragma: no cover
 
 
 def _uses(text: str, name: str) -> bool:

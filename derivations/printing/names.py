@@ -25,10 +25,16 @@ def _base(word: str) -> str:
         return GREEK[word]
     if len(word) == 1:
         return word
-    m = re.fullmatch(r"([A-Za-z]|[a-z]+)(hat|bar|tilde)", word)
-    if m and (len(m.group(1)) == 1 or m.group(1) in GREEK):  # yhat -> ŷ, xbar -> x̄
+    m = _accented(word)
+    if m:  # yhat -> ŷ, xbar -> x̄
         return f"{_ACCENTS[m.group(2)]}{{{_base(m.group(1))}}}"
     return rf"\mathrm{{{word}}}"
+
+
+def _accented(word: str) -> re.Match[str] | None:
+    """``yhat``, ``Xhat``, ``mubar``: one letter (or a Greek name) and an accent word."""
+    m = re.fullmatch(r"([A-Za-z]|[a-z]+)(hat|bar|tilde)", word)
+    return m if m and (len(m.group(1)) == 1 or m.group(1) in GREEK) else None
 
 
 def _subscript(word: str) -> str:
@@ -38,6 +44,8 @@ def _subscript(word: str) -> str:
         return GREEK[word]
     if len(word) == 1 or word.isdigit() or not word.isalpha():
         return word
+    if _accented(word):  # Δ_Xhat is Δ_X̂, the δ of the program's X̂
+        return _base(word)
     return rf"\text{{{word}}}"  # a word (x_in, x_Paris), upright like the lecture's labels
 
 

@@ -154,7 +154,8 @@ def _operand(text: str) -> str:
     (X/(b 𝟏ᵀ), never X/b 𝟏ᵀ)."""
     if "𝟏" in text and " " in text:
         return f"({text})"
-    plain = re.fullmatch(r"[∂\w\s²ᵀ₀-₉,‖]+", text) and "Σ" not in text
+    # Combining accents (U+0300–U+036F) belong to their letter: Δ_X̂/σ needs no brackets.
+    plain = re.fullmatch(r"[∂√\w\s²ᵀ₀-₉,‖\u0300-\u036f]+", text) and "Σ" not in text
     return text if plain else f"({text})"
 
 
@@ -217,7 +218,10 @@ def to_unicode(latex: str) -> str:
             continue
         if latex.startswith(r"\sqrt{", i):
             inner, j = _group(latex, i + 5)
-            out.append(f"√({to_unicode(inner)})")
+            root = to_unicode(inner)
+            # √d and √2 bare, as printed; √(d + 1) and √(6/n) bracketed.
+            bare = re.fullmatch(r"[^\W_]+[\u0300-\u036f]?", root)
+            out.append(f"√{root}" if bare else f"√({root})")
             i = j
             continue
         if latex.startswith((r"\operatorname{", r"\text{", r"\mathrm{"), i):

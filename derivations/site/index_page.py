@@ -21,9 +21,10 @@ GROUPS: list[tuple[str, str, tuple[str, ...]]] = [
     ("words", "Words", ("word-vectors",)),
     ("backprop", "Backprop", ("computation-graph",)),
     ("vectorization", "Vectorization", ("vectorization",)),
+    ("transformers", "Normalisation and attention", ("normalization", "attention")),
     ("training", "Training", ("optimizer", "schedule", "initialization", "regularization", "verification")),
 ]  # fmt: skip
-_PRIORITY = ["words", "vectorization", "training", "basics", "nonlinearities", "softmax",
+_PRIORITY = ["words", "transformers", "vectorization", "training", "basics", "nonlinearities", "softmax",
              "backprop", "network"]  # fmt: skip
 
 

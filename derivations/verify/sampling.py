@@ -15,6 +15,7 @@ kind is drawn on that kind (``verify/kinds.py``): one-hot, on the simplex, symme
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -27,6 +28,7 @@ from ..expr.program import TypedProgram
 from ..language.indexing import SMALLEST_SIZE
 from ..ops.indexing import Index, OneHot
 from ..ops.registry import function_spec, node_spec
+from ..printing.module import size_binding
 from ..printing.numpy_code import HELPERS, NumpyPrinter
 from .kinds import draw_kind
 from .numeric import load_module
@@ -230,6 +232,15 @@ def compile_nodes(
         f"    {d.name} = {printer.doprint(d.node)}" for d in program.definitions if d.name in needed
     ]
     lines.append("    return [" + ", ".join(printer.doprint(n) for n in nodes) + "]")
+    # A size in a node (batch norm's σ = √(1/B C² 𝟏) is a pole argument) is read off the
+    # inputs' shapes, as in the generated module; unbound, every draw raised a NameError.
+    text = "\n".join(lines[1:])
+    sizes = [
+        f"    {d} = {size_binding(program.inputs, d)}"
+        for d in program.dims
+        if re.search(rf"\b{re.escape(str(d))}\b", text)
+    ]
+    lines[1:1] = sizes
     helpers = "\n\n".join(HELPERS[h] for h in sorted(printer.helpers))
     source = "import numpy as np\n\n" + helpers + "\n\n" + "\n".join(lines)
     return load_module(source)["_evaluate"]

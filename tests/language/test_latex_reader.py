@@ -130,6 +130,8 @@ def test_juxtaposition_is_an_implicit_matmul_in_the_tree() -> None:
         (r"\mathrm{yhat}", None, "yhat"),
         ("λ", None, "lam"),
         ("W₁", None, "W1"),
+        # The δ of an accented intermediate (batch norm's Δ_X̂) as the printer writes it.
+        (r"\Delta_{\hat{X}}", {"Delta_Xhat"}, "Delta_Xhat"),
     ],
 )
 def test_names_map_to_the_languages_ascii_names(text, names, name) -> None:
@@ -141,6 +143,20 @@ def test_letter_runs_split_into_declared_names() -> None:
     tree = parse_latex("xy", names={"x", "y"}).statements[0].value
     assert isinstance(tree, BinOp) and tree.implicit
     assert parse_latex("xy").statements[0].value.id == "xy"
+
+
+def test_a_programs_sigma_times_a_factor_is_no_sigmoid() -> None:
+    """Batch norm's σ 𝟏ᵀ and σ² 𝟏ᵀ (σ = √v): products, while σ(z) stays the sigmoid."""
+    product = parse_latex(r"\sigma \mathbf{1}^{T}", names={"sigma"}).statements[0].value
+    assert isinstance(product, BinOp) and product.implicit and product.left.id == "sigma"
+    square = parse_latex(r"\sigma^{2} \mathbf{1}^{T}", names={"sigma"}).statements[0].value
+    assert isinstance(square, BinOp) and square.implicit and square.left.op == "**"
+    sigmoid = parse_latex(r"\sigma\left(z\right)", names={"sigma", "z"}).statements[0].value
+    assert isinstance(sigmoid, Call) and sigmoid.func == "sigmoid"
+    assert parse_latex(r"\sigma x", names={"x"}).statements[0].value.func == "sigmoid"
+    # σ² closing a denominator (layer norm's (δ_x̂ ∘ c)/σ²) has no argument at all.
+    last = parse_latex(r"\frac{a}{\sigma^{2}}", names={"sigma", "a"}).statements[0].value
+    assert last.right.op == "**" and last.right.left.id == "sigma"
 
 
 def test_internal_forms_read_as_calls() -> None:

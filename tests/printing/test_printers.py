@@ -93,6 +93,9 @@ def test_names() -> None:
     assert latex_name("b_2") == "b_{2}"
     assert latex_name("x_museums") == r"x_{\text{museums}}"
     assert latex_name("delta_z") == r"\delta_{z}"
+    # The δ of an accented intermediate keeps the accent (batch norm's Δ_X̂, not Δ_(Xhat)).
+    assert latex_name("Delta_Xhat") == r"\Delta_{\hat{X}}"
+    assert latex_name("delta_yhat") == r"\delta_{\hat{y}}"
 
 
 @pytest.mark.parametrize(

@@ -21,6 +21,11 @@ from tests.op_programs import USER_PROGRAMS
         (r"\mathbb{1}\left[z > 0\right]", "𝟙[z > 0]"),
         (r"\frac{x}{\left\lVert x \right\rVert_{2}}", "x/‖x‖₂"),
         (r"\operatorname{diag}\left(\sigma\left(z\right)\right)", "diag(σ(z))"),
+        # An accented letter is one term: batch norm's Δ_X̂/σ, not (Δ_X̂)/σ.
+        (r"\frac{\Delta_{\hat{X}}}{\sigma}", "Δ_X̂/σ"),
+        # A root of one symbol is bare, as printed (attention's 1/√d); a longer one bracketed.
+        (r"\frac{S}{\sqrt{d}}", "S/√d"),
+        (r"\sqrt{d + 1}", "√(d + 1)"),
     ],
 )
 def test_to_unicode(latex: str, text: str) -> None:

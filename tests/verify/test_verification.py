@@ -109,3 +109,15 @@ def test_domains_are_respected() -> None:
         {"W": ("n", "m"), "x": ("m",), "a": (), "A": ("k", "k")},
     ).to_dict()
     assert v["verification"]["passed"], v["verification"]
+
+
+def test_a_size_inside_a_pole_argument_is_bound_when_drawing() -> None:
+    """σ = √(1/B Σ_b X²) is a denominator that reads the size B: the sampler's pole check
+    must bind B from the inputs' shapes (it raised NameError, and every check was skipped)."""
+    from derivations import derive
+
+    variables = {"X": ["n", "B"], "R": ["n", "B"]}
+    program = "sigma = sqrt(mean(X ** 2, axis=1)); J = sum(R * (X / sigma))"
+    checks = derive(program, variables, wrt=["X"]).to_dict()["verification"]["checks"]
+    numeric = [c for c in checks if c["method"] in ("finite_differences", "backprop_engine")]
+    assert numeric and all(c["passed"] and not c["skipped"] for c in numeric), numeric
