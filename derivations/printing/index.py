@@ -46,7 +46,9 @@ class _Entry(sp.Function):
     nargs = (2, 3)
 
     def _latex(self, printer: _SympyLatex, exp: str | None = None) -> str:
-        idx = "".join(printer.doprint(a) for a in self.args[1:])
+        parts = [printer.doprint(a) for a in self.args[1:]]
+        # W_{ij} for plain indices; W_{y + 1,i} once one is an expression (W_{y + 1i} misreads).
+        idx = ("".join if all(a.is_Symbol for a in self.args[1:]) else ",".join)(parts)
         power = f"^{{{exp}}}" if exp else ""
         return subscript(self.args[0].text, idx) + power
 

@@ -230,3 +230,17 @@ def test_trace_refuses_values_shorter_than_an_index_needs(program, variables, va
     longer = {k: np.pad(np.asarray(v), [(0, 1)] * np.asarray(v).ndim, constant_values=1.0).tolist()
               for k, v in values.items()}  # fmt: skip
     trace(program, variables, longer)
+
+
+def test_an_expression_index_is_separated_from_the_next_by_a_comma() -> None:
+    """W_{y + 1i} would read as one odd index; the entry is W_{y + 1,i}."""
+    from derivations import derive
+
+    result = derive(
+        "cross_entropy(W @ x, y)",
+        {"W": ["k", "n"], "x": ["n"], "y": {"kind": "label", "classes": "k"}},
+        wrt=["x"],
+        verify=False,
+    )
+    index_latex = result.to_dict()["derivatives"][0]["index_latex"]
+    assert "W_{y + 1,i}" in index_latex.replace("{y+1", "{y + 1"), index_latex
