@@ -14,6 +14,7 @@ from ..expr import nodes as N
 from ..expr import shapes as S
 from ..expr.program import Definition
 from . import algebra as A
+from .forward import forward_sweep
 from .scalar import partial
 
 Tan = Callable[[N.Node, list[N.Node | None]], N.Node | None]
@@ -154,27 +155,12 @@ def derivative_by_scalar(
 ) -> N.Node | None:
     """d output / d wrt for a scalar ``wrt``, with the output's shape (None: independent)."""
     assert wrt.is_scalar
-    known: dict[str, N.Node | None] = {wrt.name: N.Const(1)}
 
-    def tree(root: N.Node) -> N.Node | None:
-        memo: dict[N.Node, N.Node | None] = {}
-        for node in N.walk(root):
-            if node in memo:
-                continue
-            if isinstance(node, N.Var):
-                memo[node] = known.get(node.name)
-                continue
-            ds = [memo[c] for c in node.children]
-            if all(d is None for d in ds):
-                memo[node] = None
-                continue
-            rule = TANGENT.get(type(node))
-            if rule is None:
-                raise NoTangentRule(f"no tangent rule for {type(node).__name__}")
-            d = rule(node, ds)
-            memo[node] = None if d is None else _fit(d, node)
-        return memo[root]
+    def step(node: N.Node, ds: list[N.Node | None]) -> N.Node | None:
+        rule = TANGENT.get(type(node))
+        if rule is None:
+            raise NoTangentRule(f"no tangent rule for {type(node).__name__}")
+        d = rule(node, ds)
+        return None if d is None else _fit(d, node)
 
-    for d in definitions:
-        known[d.name] = tree(d.node)
-    return tree(output)
+    return forward_sweep(definitions, output, wrt, N.Const(1), step)

@@ -25,6 +25,13 @@ from .backends import NUMPY, Backend, op_key
 HELPERS: Mapping[str, str] = NUMPY.helpers
 
 
+def numpy_source(printer: CodePrinter, body: str) -> str:
+    """A NumPy module around ``body`` (code this printer wrote), with the helper functions the
+    printer used (``_erf``, a stable σ …): what verification executes with ``load_module``."""
+    helpers = "\n\n".join(HELPERS[h] for h in sorted(printer.helpers))
+    return "import numpy as np\n\n" + helpers + "\n\n" + body
+
+
 def py_dim(expr: sp.Expr) -> str:
     """A dimension or dimension expression as Python (sizes are bound as ints in each function)."""
     if expr.is_Integer:

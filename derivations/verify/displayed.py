@@ -28,7 +28,7 @@ from ..language.latex_reader import parse_latex
 from ..ops.indexing import Index, OneHot
 from ..ops.registry import node_spec
 from ..printing.latex import LatexPrinter
-from ..printing.numpy_code import HELPERS, NumpyPrinter
+from ..printing.numpy_code import NumpyPrinter, numpy_source
 from ..printing.unicode import to_unicode
 from ..result import DerivationResult
 from .index_values import evaluate_index_form
@@ -103,9 +103,7 @@ def _environment(
     lines += [f"    {name} = {printer.doprint(program.output)}" for name in sorted(outputs)]
     lines += [f"    {d.name} = {printer.doprint(d.node)}" for d in derivation.adjoint_definitions()]
     lines.append("    return dict(locals())")
-    helpers = "\n\n".join(HELPERS[h] for h in sorted(printer.helpers))
-    source = "import numpy as np\n\n" + helpers + "\n\n" + "\n".join(lines)
-    return dict(load_module(source)["_environment"](**inputs))
+    return dict(load_module(numpy_source(printer, "\n".join(lines)))["_environment"](**inputs))
 
 
 def _as_displayed(result: DerivationResult, env: dict[str, Any]) -> dict[str, Any]:
@@ -122,9 +120,7 @@ def _adjoint_values(result: DerivationResult, env: dict[str, Any]) -> dict[str, 
     printer = NumpyPrinter()
     items = list(backward.adjoints.items())
     body = ", ".join(f"{k!r}: {printer.doprint(node)}" for k, node in items)
-    helpers = "\n\n".join(HELPERS[h] for h in sorted(printer.helpers))
-    params = ", ".join(env)
-    source = f"import numpy as np\n\n{helpers}\n\ndef _adjoints({params}):\n    return {{{body}}}"
+    source = numpy_source(printer, f"def _adjoints({', '.join(env)}):\n    return {{{body}}}")
     return load_module(source)["_adjoints"](**env)
 
 

@@ -89,6 +89,8 @@ def _mp(x: Fraction) -> Any:
 class InverseEntry(sp.Function):
     """Entry (i, j) of the inverse of the n×n matrix whose entries (row by row) follow."""
 
+    # ``eval`` is SymPy's auto-evaluation hook of a Function class (not Python's eval): the
+    # arguments are SymPy expressions the exact check built from typed trees, never user text.
     @classmethod
     def eval(cls, *args: sp.Expr) -> None:
         return None  # never expanded: its value is solved at a point

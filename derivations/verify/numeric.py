@@ -86,8 +86,11 @@ def best_directional_error(
 def load_module(source: str) -> dict[str, Any]:
     """Execute a module that chainrule's own printer generated (never user text).
 
-    This is the only place chainrule executes code: the source comes from the NumPy printer,
-    whose names are identifiers the elaborator validated and whose numbers it formatted.
+    This is the only place chainrule executes code. Every caller passes a module a code
+    printer wrote from a typed tree (a result's ``code``, or ``printing.numpy_code.numpy_source``
+    around printer output): names are identifiers the elaborator validated with full matches,
+    numbers are ones it formatted, and no text of the user's is copied in. (A student's NumPy
+    answer never comes here: grading runs it in a contained subprocess.)
     """
     namespace: dict[str, Any] = {"__name__": "chainrule_generated"}
     exec(compile(source, "<chainrule-generated>", "exec"), namespace)  # noqa: S102

@@ -29,7 +29,7 @@ from ..language.indexing import SMALLEST_SIZE
 from ..ops.indexing import Index, OneHot
 from ..ops.registry import function_spec, node_spec
 from ..printing.module import size_binding
-from ..printing.numpy_code import HELPERS, NumpyPrinter
+from ..printing.numpy_code import NumpyPrinter, numpy_source
 from .kinds import draw_kind
 from .numeric import load_module
 
@@ -241,9 +241,7 @@ def compile_nodes(
         if re.search(rf"\b{re.escape(str(d))}\b", text)
     ]
     lines[1:1] = sizes
-    helpers = "\n\n".join(HELPERS[h] for h in sorted(printer.helpers))
-    source = "import numpy as np\n\n" + helpers + "\n\n" + "\n".join(lines)
-    return load_module(source)["_evaluate"]
+    return load_module(numpy_source(printer, "\n".join(lines)))["_evaluate"]
 
 
 _RANGES = [(0.5, 1.5), (-1.5, -0.5), (3.5, 5.5), (-5.5, -3.5), (10.0, 20.0)]
