@@ -111,8 +111,13 @@ class LatexPrinter:
         return "0", ATOM
 
     def _print_Ones(self, node: N.Ones) -> tuple[str, int]:
-        # 𝟏 is a column (or a matrix of ones); a row of ones is its transpose.
-        return (r"\mathbf{1}^{T}", POW) if S.is_row(node.shape) else (r"\mathbf{1}", ATOM)
+        # 𝟏 is a column, a row of ones its transpose, and a matrix of ones the outer product
+        # 𝟏𝟏ᵀ (a bare 𝟏 for a matrix reads as a vector: 𝟏 − 𝟏𝟏ᵀ looked like a shape error).
+        if S.is_row(node.shape):
+            return r"\mathbf{1}^{T}", POW
+        if S.is_matrix(node.shape):
+            return r"\mathbf{1} \mathbf{1}^{T}", MUL
+        return r"\mathbf{1}", ATOM
 
     def _print_Identity(self, node: N.Identity) -> tuple[str, int]:
         return "I", ATOM
@@ -164,7 +169,7 @@ class LatexPrinter:
             ), MUL
         head = " ".join(self.wrap(c, MUL + 1) for c in scalars)
         # One array after scalar coefficients reads as juxtaposition: 2 Wᵀ D W needs no brackets.
-        level = MUL if len(arrays) == 1 and isinstance(arrays[0], N.MatMul) else MUL + 1
+        level = MUL if len(arrays) == 1 and _is_product(arrays[0]) else MUL + 1
         body = r" \circ ".join(self.wrap(c, level) for c in arrays)
         if head and len(arrays) > 1:
             body = rf"\left({body}\right)"
@@ -184,8 +189,18 @@ class LatexPrinter:
     # -- matrix algebra --------------------------------------------------------------------
 
     def _print_MatMul(self, node: N.MatMul) -> tuple[str, int]:
-        factors = _flatten_matmul(node)
-        return " ".join(self.wrap(f, MUL + 1) for f in factors), MUL
+        # Scalars scaling one factor lead the product: (1/B) X 𝟏 𝟏ᵀ, not ((1/B) X 𝟏) 𝟏ᵀ.
+        scalars: list[N.Node] = []
+        factors: list[N.Node] = []
+        for f in _flatten_matmul(node):
+            arrays = [c for c in f.children if not c.is_scalar] if isinstance(f, N.Mul) else []
+            if len(arrays) == 1 and len(f.children) > 1:
+                scalars.extend(c for c in f.children if c.is_scalar)
+                factors.extend(_flatten_matmul(arrays[0]))
+            else:
+                factors.append(f)
+        parts = [self.wrap(c, MUL + 1) for c in scalars] + [self.wrap(f, MUL + 1) for f in factors]
+        return " ".join(parts), MUL
 
     def _print_Transpose(self, node: N.Transpose) -> tuple[str, int]:
         (a,) = node.children
@@ -203,10 +218,21 @@ _STRUCTURAL = {
 
 
 def _flatten_matmul(node: N.Node) -> list[N.Node]:
-    """Matrix products are associative: print A B C, never (A B) C."""
+    """Matrix products are associative: print A B C, never (A B) C (nor A (𝟏 𝟏ᵀ))."""
     if isinstance(node, N.MatMul):
         return [*_flatten_matmul(node.children[0]), *_flatten_matmul(node.children[1])]
+    if _is_ones_matrix(node):
+        return [N.Ones(S.column(node.shape[0])), N.Ones((S.ONE, node.shape[1]))]
     return [node]
+
+
+def _is_ones_matrix(node: N.Node) -> bool:
+    return isinstance(node, N.Ones) and S.is_matrix(node.shape)
+
+
+def _is_product(node: N.Node) -> bool:
+    """A matrix product, or the ones matrix printed as one (𝟏 𝟏ᵀ): juxtaposed after a scalar."""
+    return isinstance(node, N.MatMul) or _is_ones_matrix(node)
 
 
 def latex(node: N.Node, names: dict[str, str] | None = None) -> str:

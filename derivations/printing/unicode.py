@@ -159,6 +159,19 @@ def _operand(text: str) -> str:
     return text if plain else f"({text})"
 
 
+# What may follow a fraction without being multiplied by it: an operator, a closing bracket,
+# a separator, the end, or two spaces (a text report's next column: "  shape ()").
+_NOT_SCALED = re.compile(
+    r"\s{2}|\s*($|[-+=,;&)\]|^_']|\\(right|circ|quad|qquad|leq|geq|neq|cdot|times|\\|[,;:! ])"
+    r"|\\(?:le|ge|lt|gt|ne|in|to|mid)(?![A-Za-z]))"
+)
+
+
+def _scales_next(latex: str, k: int) -> bool:
+    """Whether the fraction ending at ``k`` is juxtaposed with a factor it scales."""
+    return _NOT_SCALED.match(latex, k) is None
+
+
 _RANGE = re.compile(r"\s*(\w+)\s*\\leq\s*(\w+)\s*\\leq\s*(.+?)\s*")
 
 
@@ -213,7 +226,12 @@ def to_unicode(latex: str) -> str:
             top, j = _group(latex, i + frac.end())
             bottom, k = _group(latex, j)
             top, bottom = to_unicode(top), to_unicode(bottom)
-            out.append(f"{_operand(top)}/{_operand(bottom)}")
+            text = f"{_operand(top)}/{_operand(bottom)}"
+            # A coefficient that scales what follows is bracketed: (1/n) 𝟏 𝟏ᵀ, never 1/n 𝟏 𝟏ᵀ
+            # (which reads as 1/(n 𝟏 𝟏ᵀ)). A quotient with bracketed sides is already one unit.
+            # A derivative is left alone: ∂f/∂q ∂q/∂x is the chain rule as written.
+            simple = "(" not in text and not top.startswith("∂")
+            out.append(f"({text})" if simple and _scales_next(latex, k) else text)
             i = k
             continue
         if latex.startswith(r"\sqrt{", i):
