@@ -111,7 +111,7 @@ class _Printer(_SympyLatex):
         return latex_number(expr) if abs(expr.p) >= 10**12 else str(expr.p)
 
     def _print_Rational(self, expr: sp.Rational) -> str:
-        if abs(expr.p) >= 10**12 or expr.q >= 10**12:
+        if abs(expr.p) >= 10**12 or expr.q >= 10**4:  # 10^{-5}, never \frac{1}{100000}
             return latex_number(expr)
         return super()._print_Rational(expr)
 
@@ -290,6 +290,7 @@ def contract_sum(body: sp.Expr, limits: list[tuple]) -> sp.Expr:
     out = []
     for term in sp.Add.make_args(body):
         remaining = []
+        contracted = []  # limits a delta already eliminated: never summed again (a factor n)
         for k, lo, hi in limits:
             delta = _delta_for(term, k)
             if delta is None and any(
@@ -298,13 +299,14 @@ def contract_sum(body: sp.Expr, limits: list[tuple]) -> sp.Expr:
             ):
                 expanded = sp.expand(term)
                 if expanded != term:
-                    rest = [lim for lim in limits if lim not in remaining]
+                    rest = [lim for lim in limits if lim not in remaining + contracted]
                     out.append(_wrap(contract_sum(expanded, rest), remaining))
                     term = None
                     break
             if delta is None:
                 remaining.append((k, lo, hi))
                 continue
+            contracted.append((k, lo, hi))
             other = delta.args[1] if delta.args[0] == k else delta.args[0]
             rest_factors = [f for f in sp.Mul.make_args(term) if f is not delta]
             term = sp.Mul(*rest_factors).xreplace({k: other})
