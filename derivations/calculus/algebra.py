@@ -375,6 +375,12 @@ def matmul(a: N.Node, b: N.Node) -> N.Node:
         and S.is_row(a.children[1].shape)
     ):
         return matmul(a.children[0], matmul(a.children[1], b))
+    # Rows scaled, then summed, are summed, then scaled: (A/(v 𝟏ᵀ)) 𝟏 = (A 𝟏)/v (batch norm's
+    # Σ over the batch of (Δ ∘ C)/σ² is ((Δ ∘ C) 𝟏)/σ², not a product around a quotient).
+    if isinstance(a, N.Div) and S.is_column(out_shape):
+        vector, way = spread_of(a.children[1])
+        if way == "spread_rows":
+            return div(matmul(a.children[0], b), vector)
     # diag(a) diag(b) = diag(a ∘ b), also at the head of a longer product.
     if isinstance(a, N.Diag) and isinstance(b, N.Diag):
         return diag(mul(a.children[0], b.children[0]))

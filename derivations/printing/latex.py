@@ -23,6 +23,8 @@ __all__ = ["ADD", "ATOM", "MUL", "POW", "UNARY", "LatexPrinter", "latex", "latex
 def latex_number(value: sp.Expr) -> str:
     if value.is_Rational and (abs(value.p) >= 10**12 or value.q >= 10**12):
         return _scientific(value)
+    if value.is_Rational and abs(value.p) == 1 and value.q >= 10**4 and _power_of_ten(value.q):
+        return ("-" if value < 0 else "") + f"10^{{-{len(str(value.q)) - 1}}}"  # ε = 10⁻⁵
     if isinstance(value, sp.Rational) and value.q != 1:
         sign = "-" if value < 0 else ""
         return rf"{sign}\frac{{{abs(value.p)}}}{{{value.q}}}"
@@ -33,6 +35,10 @@ def latex_number(value: sp.Expr) -> str:
     if isinstance(value, sp.log) and value.args[0].is_Rational:
         return rf"\log {latex_number(value.args[0])}"
     return sp.latex(value)
+
+
+def _power_of_ten(q: int) -> bool:
+    return str(q).rstrip("0") == "1"
 
 
 def _scientific(value: sp.Expr) -> str:
