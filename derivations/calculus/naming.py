@@ -23,6 +23,7 @@ import sympy as sp
 from ..expr import nodes as N
 from ..expr import shapes as S
 from ..expr.program import Definition, TypedProgram
+from ..ops.nodeops import Cumsum
 from ..ops.normalization import Variance
 from . import algebra as A
 from .derivation import Derivation, reserved_names
@@ -35,6 +36,7 @@ _LETTERS = {
     # never σ next to a sigmoid.
     "std": ("sigma", "std", "sigma2", "std2"),
     "std_by_sigmoid": ("std", "std2"),
+    "lower": ("L", "L2"),  # cumsum(I), the lower-triangular ones matrix: cumsum(x) = L x
     "sigmoid": ("s", "p", "h", "q", "s2", "p2"),
     "matrix": ("M", "C", "K", "M2", "C2"),
     "vector": ("v", "q", "r", "v2", "q2"),
@@ -63,7 +65,13 @@ def _is_std(node: N.Node) -> bool:
     )
 
 
+def _is_lower(node: N.Node) -> bool:
+    return isinstance(node, Cumsum) and isinstance(node.children[0], N.Identity)
+
+
 def _kind(node: N.Node, has_sigmoid: bool) -> str:
+    if _is_lower(node):
+        return "lower"
     if _is_std(node):
         return "std_by_sigmoid" if has_sigmoid else "std"
     if isinstance(node, N.Softmax):
@@ -121,7 +129,10 @@ def name_repeats(derivation: Derivation) -> None:
         here: dict[N.Node, N.Node] = {}
         local.append(here)
         found = _repeats(root, forward)
-        found += [(n, None) for n in _stds(root, forward) if all(n != f for f, _ in found)]
+        always = [n for n in N.walk(root) if _is_lower(n) or _is_std(n)]  # named even once
+        found += [
+            (n, None) for n in always if N.free_vars(n) <= forward and all(n != f for f, _ in found)
+        ]
         for node, kind in found:
             if node in existing:
                 here[node] = existing[node]
@@ -156,10 +167,6 @@ def name_repeats(derivation: Derivation) -> None:
             Definition(d.name, N.substitute(d.node, next(it))) for d in bw.definitions
         ]
         bw.adjoints.update({k: v for k, v in gradients.items() if k in bw.adjoints})
-
-
-def _stds(root: N.Node, forward: set[str]) -> list[N.Node]:
-    return [n for n in N.walk(root) if _is_std(n) and N.free_vars(n) <= forward]
 
 
 def _name_epsilon(

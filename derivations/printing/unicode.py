@@ -156,6 +156,8 @@ def _operand(text: str) -> str:
     (u/(n σ), never u/n σ; X/(b 𝟏ᵀ), never X/b 𝟏ᵀ); a derivative's ∂x ∂xᵀ is one term."""
     if " " in text and not text.startswith("∂"):  # u/(n σ), never u/n σ; X/(b 𝟏ᵀ)
         return f"({text})"
+    if text.startswith("∂") and " " not in text:  # ∂J/∂W_(q,ij): one term
+        return text
     # Combining accents (U+0300–U+036F) belong to their letter: Δ_X̂/σ needs no brackets.
     plain = re.fullmatch(r"[∂√\w\s²ᵀ₀-₉,‖\u0300-\u036f]+", text) and "Σ" not in text
     return text if plain else f"({text})"

@@ -31,7 +31,7 @@ def _shown(entry_id: str) -> tuple[dict[str, str], list[str]]:
 def test_batch_norm_names_sigma_and_xhat() -> None:
     defs, grads = _shown("batch-normalization")
     assert defs["Δ_X̂"] == "R ∘ (γ 𝟏ᵀ)"  # the accent survives in the δ's name
-    assert "√" not in defs["Δ_C"] and "σ²" in defs["Δ_C"]  # √v is σ wherever it recurs
+    assert "√" not in defs["Δ_C"] and "σ³" in defs["Δ_C"]  # √v is σ wherever it recurs
     assert grads == ["Δ_C - (1/B) Δ_C 𝟏 𝟏ᵀ", "(R ∘ X̂) 𝟏", "R 𝟏"]
 
 

@@ -155,3 +155,20 @@ def test_layer_norm_hessian_index_form_reads_back() -> None:
     d = _verified("s = sum(layernorm(x) * u)", {"x": ("n",), "u": ("n",)}, hessian=True)
     check = next(c for c in d["verification"]["checks"] if c["method"] == "displayed_form")
     assert check["passed"], check
+
+
+def test_cumsum_jacobian_and_adjoint_use_the_lower_triangular_ones() -> None:
+    d = _verified("y = cumsum(x)", {"x": ("n",)})
+    (defn,) = [x for x in d["definitions"] if x["role"] == "introduced"]
+    assert (to_unicode(defn["symbol"]), to_unicode(defn["entries"])) == ("L", "L_ij = 𝟙[i ≥ j]")
+    jac = next(x for x in d["derivatives"] if x["kind"] == "jacobian")
+    assert jac["latex"] == "L" and "cumsum" not in jac["latex"]
+    assert to_unicode(jac["index_latex"]).endswith("= 𝟙[i ≥ j]")
+    d = _verified("s = sum(cumsum(x) * u)", {"x": ("n",), "u": ("n",)})
+    grad = next(x for x in d["derivatives"] if x["wrt"] == "x")
+    assert to_unicode(grad["latex"]) == "Lᵀ u"  # was (Σ u) 𝟏 + u − cumsum(u)
+    assert to_unicode(grad["index_latex"]).endswith("= Σ[k=1..n] 𝟙[k ≥ i] u_k")  # from the end
+
+
+def test_a_partial_by_a_subscripted_entry_is_one_term() -> None:
+    assert to_unicode(r"\frac{\partial J}{\partial W_{q,ij}}") == "∂J/∂W_(q,ij)"
