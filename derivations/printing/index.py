@@ -347,7 +347,33 @@ def index_latex(
     else:
         r, c = syms[0], syms[1]
     expr = builder.entry(node, r, c)
-    return _Printer({"mul_symbol": None}).doprint(expr)
+    printer = _Printer({"mul_symbol": None})
+    text = printer.doprint(expr)
+    collected = _collect_sums(expr)
+    if collected is not None:
+        shorter = printer.doprint(collected)
+        if len(shorter) < len(text):
+            return shorter
+    return text
+
+
+def _collect_sums(expr: sp.Expr) -> sp.Expr | None:
+    """Σ_k a_k + Σ_k b_k + c as one sum over the shared denominator, (c − Σ_k (…))/σ: the
+    layer norm's gradient reads (u_i − (1/n) Σ_k (v_i v_k + 1) u_k)/σ, not three terms each
+    over n σ. None when no two sums share their limits (then nothing is collected)."""
+    if not isinstance(expr, sp.Add):
+        return None
+    groups: dict[tuple, list[sp.Expr]] = {}
+    rest: list[sp.Expr] = []
+    for term in expr.args:
+        if isinstance(term, sp.Sum):
+            groups.setdefault(term.limits, []).append(term.function)
+        else:
+            rest.append(term)
+    if all(len(bodies) < 2 for bodies in groups.values()):
+        return None
+    sums = [sp.Sum(sp.factor_terms(sp.Add(*bodies)), *limits) for limits, bodies in groups.items()]
+    return sp.factor_terms(sp.Add(*sums, *rest))
 
 
 def label_cases(

@@ -122,6 +122,9 @@ def test_layer_norm_names_sigma_and_epsilon() -> None:
     grad = to_unicode(_grad(d, "x"))
     assert "100000" not in grad and "√" not in grad, grad
     assert grad.startswith("((I - (1/n) 𝟏 𝟏ᵀ - (1/n) ")  # (1/n) scales what follows it
+    index = to_unicode(next(x["index_latex"] for x in d["derivatives"] if x["wrt"] == "x"))
+    # One sum over the shared denominator, not Σ −u_k/(n σ) + Σ −u_k v_i v_k/(n σ) + u_i/σ.
+    assert index.endswith("= (u_i - (Σ[k=1..n] (v_i v_k + 1) u_k)/n)/σ"), index
 
 
 def test_std_is_not_sigma_next_to_a_sigmoid() -> None:
