@@ -1,19 +1,19 @@
 """Draws where a softmax is well conditioned: Xavier-scaled weights, saturated draws rejected.
 
-Entries of size ~1 (N(0, 1), or ±U(0.5, 1.5) under a denominator) make a product X W grow
-like √(fan-in), so the scores of the
-transformer block's attention, (X W_q)(X W_k)ᵀ/√d, were ~10 in size at e = 10 and saturated the
-row softmax (largest probability 1 − 3.5e-6). There every gradient through the softmax is a
-difference of nearly equal numbers: finite differences and the engine could not resolve the
-6-digit-smaller entries of ∂J/∂W_q, so a right derivation failed verification (4e-6 against a
-1e-6 tolerance). A network is trained from Xavier's initialisation, which divides each weight
-matrix by √(fan-in); the sampler does the same for the matrices it multiplies into the argument
-of a softmax-family op (the registry's ``domain="unsaturated"``), and rejects a draw where such an
-argument still saturates, as it rejects draws near kinks and poles.
+Entries of size ~1 (N(0, 1), or U(0.5, 1.5) in a function's domain) make a product X W grow
+like √(fan-in), so the spread of the transformer block's attention scores (X W_q)(X W_k)ᵀ/√d
+grew with e and d, and at e = 10 a row softmax saturated (largest probability 1 − 3.5e-6).
+There every gradient through the softmax is a difference of nearly equal numbers: finite
+differences and the engine could not resolve the 6-digit-smaller entries of ∂J/∂W_q, so a right
+derivation failed verification (4e-6 against a 1e-6 tolerance). A network is trained from
+Xavier's initialisation, which divides each weight matrix by √(fan-in); the sampler does the same
+for the matrices multiplied into the argument of a softmax-family op (the registry's
+``domain="unsaturated"``), and rejects a draw where such an argument still saturates, as it
+rejects draws near kinks and poles.
 
 Only parameters are scaled: data (the tokens X) is drawn O(1), as a normalised input is. A draw
 keeps every value's sign and its variety of sizes, so a wrong formula still misses by order 1
-(``bench/mutants.py``); when every draw saturates (softmax(100 x)), the first one that is
+(``bench/mutants.py``); when every draw saturates (softmax(1000 x)), the first one that is
 otherwise fine is used, since a check at a poorly conditioned point is better than none.
 """
 
