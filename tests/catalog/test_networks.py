@@ -35,6 +35,7 @@ def test_attention_has_the_textbooks_dp_and_ds() -> None:
 def test_transformer_block_has_every_weight_gradient() -> None:
     defs, grads = _shown("transformer-block")
     assert grads == ["Xᵀ Δ_Q", "Xᵀ Δ_K", "Xᵀ Δ_V", "Nᵀ Δ_Z", "Uᵀ Δ_F", "Fᵀ Δ_L"]
+    assert defs["Δ_L"] == "softmax_row(L) - Y"  # Y one-hot along axis 1: Ŷ − Y
     assert defs["Δ_S"] == "P ∘ (Δ_P - (Δ_P ∘ P) 𝟏 𝟏ᵀ)"  # the self-attention entry's form
     assert defs["Δ_H"] == "Δ_C - 1/e Δ_C 𝟏 𝟏ᵀ"
     assert defs["Δ_N"] == "Δ_F + Δ_Z W₁ᵀ"  # the MLP's residual adds its branches
