@@ -64,7 +64,7 @@ def xavier_scales(program: TypedProgram, sizes: dict[str, int]) -> dict[str, flo
         for node in N.walk(op.children[0]):
             if not isinstance(node, N.MatMul):
                 continue
-            contracted = int(sp.sympify(node.children[0].shape[1]).subs(env))
+            contracted = int(node.children[0].shape[1].subs(env))
             for factor in node.children:
                 name = _input_matrix(factor, program)
                 if name is not None:
