@@ -32,6 +32,8 @@ COMMAND_WORDS = {
 FUNCTION_WORDS = {**OPERATOR_WORDS, **COMMAND_WORDS}
 # Plain words a student types without a backslash: tanh(z) is the function, not tanh·z.
 PLAIN_FUNCTIONS = {spec.name for spec in every_spec() if spec.plain_word} | {"ln", "tr"}
+
+
 # f'(z) for the functions whose derivative the language can write (in terms of z): each
 # function's ``prime`` in the registry, parsed once and placed at the f' being read.
 def _prime(name: str, text: str) -> Callable[[Syntax, Pos], Syntax]:
