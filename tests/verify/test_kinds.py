@@ -27,6 +27,19 @@ def _kind(kind: str, *shape: str) -> dict:
     return {"shape": list(shape), "kind": kind}
 
 
+# One input of every kind (and two plain ones): the draws and exact points of each kind.
+EVERY_KIND = {
+    "y": ONEHOT,
+    "p": _kind("probability", "k"),
+    "S": _kind("symmetric", "n", "n"),
+    "P": _kind("spd", "n", "n"),
+    "D": _kind("diagonal", "n", "n"),
+    "q": _kind("positive", "n"),
+    "z": ["k"],
+    "x": ["n"],
+}
+
+
 def _passed_all(result) -> None:
     checks = {c["method"]: c for c in result.verification["checks"]}
     assert result.verification["passed"], result.verification
@@ -168,18 +181,8 @@ def _draw(program: str, variables: dict, seed: int = 0) -> dict:
 
 @pytest.mark.parametrize("seed", range(5))
 def test_numeric_draws_are_of_their_kind(seed: int) -> None:
-    variables = {
-        "y": ONEHOT,
-        "p": _kind("probability", "k"),
-        "S": _kind("symmetric", "n", "n"),
-        "P": _kind("spd", "n", "n"),
-        "D": _kind("diagonal", "n", "n"),
-        "q": _kind("positive", "n"),
-        "z": ["k"],
-        "x": ["n"],
-    }
     program = "y.T @ z + p.T @ z + x.T @ (S + P + D) @ x + sum(q * x)"
-    inputs = _draw(program, variables, seed)
+    inputs = _draw(program, EVERY_KIND, seed)
     y, p = inputs["y"], inputs["p"]
     assert sorted(y.tolist()) == [0.0] * (len(y) - 1) + [1.0]
     assert np.all(p > 0) and abs(p.sum() - 1) < 1e-12
@@ -212,16 +215,7 @@ def test_symmetric_under_logdet_is_drawn_with_both_determinant_signs() -> None:
 def test_exact_points_are_of_their_kind() -> None:
     result = derive(
         "y.T @ z + p.T @ z + x.T @ (S + P + D) @ x + sum(q * x) + logdet(S)",
-        {
-            "y": ONEHOT,
-            "p": _kind("probability", "k"),
-            "S": _kind("symmetric", "n", "n"),
-            "P": _kind("spd", "n", "n"),
-            "D": _kind("diagonal", "n", "n"),
-            "q": _kind("positive", "n"),
-            "z": ["k"],
-            "x": ["n"],
-        },
+        EVERY_KIND,
         verify=False,
     )
     program = result.derivation.program
