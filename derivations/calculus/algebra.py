@@ -158,12 +158,16 @@ def _term_order(node: N.Node) -> tuple[int, int]:
 
 
 def _factor_common_right(terms: list[N.Node]) -> list[N.Node]:
-    """Ax + Bx -> (A + B)x when every term multiplies the same right factor."""
-    if len(terms) < 2 or not all(isinstance(t, N.MatMul) for t in terms):
+    """Ax + Bx -> (A + B)x when every term multiplies the same right factor, signs and
+    coefficients included: softmax(W x) xᵀ − e_y xᵀ is (softmax(W x) − e_y) xᵀ, δ xᵀ."""
+    if len(terms) < 2:
         return terms
-    right = terms[0].children[1]
-    if all(t.children[1] == right for t in terms) and not right.is_scalar:
-        lefts = [t.children[0] for t in terms]
+    parts = [split_coefficient(t) for t in terms]
+    if not all(isinstance(rest, N.MatMul) for _, rest in parts):
+        return terms
+    right = parts[0][1].children[1]
+    if all(rest.children[1] == right for _, rest in parts) and not right.is_scalar:
+        lefts = [scale(c, rest.children[0]) for c, rest in parts]
         if all(left.shape == lefts[0].shape for left in lefts):
             return [matmul(add(*lefts), right)]
     return terms

@@ -11,7 +11,10 @@ Every rewrite is an exact identity for every real argument:
 - 1/(1 + e^{−a}) = σ(a),  e^{a}/(1 + e^{a}) = σ(a),  c/(1 + e^{a}) = c σ(−a);
 - log(1 + e^{a}) = log1p(e^{a}) = softplus(a);  log(1 − σ(a)) = log σ(−a);
 - e^{a}/Σ e^{a} = softmax(a),  log Σ e^{a} = logsumexp(a);
-- (e^{a} − e^{−a})/(e^{a} + e^{−a}) = tanh(a).
+- (e^{a} − e^{−a})/(e^{a} + e^{−a}) = tanh(a);
+- log softmax(z) = log_softmax(z) (along an axis too), and log(softmax(z)[y]) = log_softmax(z)[y]:
+  the class-label loss −log softmax(W x)[y] then has the gradient (ŷ − e_y) xᵀ, not the chain
+  through 1/p_y.
 
 The program as written is kept (``TypedProgram.written``): verification compares the result
 with the user's own expression, so a wrong recognition cannot pass unnoticed.
@@ -21,8 +24,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from ..ops.indexing import Index
 from . import nodes as N
 from . import shapes as S
+from .axis_nodes import AxisLogSoftmax, AxisSoftmax
 from .program import Definition, TypedProgram
 
 
@@ -108,8 +113,24 @@ def _rewrite_div(node: N.Div) -> N.Node | None:
     return None
 
 
+def _log_softmax(arg: N.Node) -> N.Node | None:
+    """log of a softmax, or of entries picked from one: the log-softmax (picked)."""
+    if isinstance(arg, N.Softmax):
+        return N.LogSoftmax(arg.children[0])
+    if isinstance(arg, AxisSoftmax):
+        return AxisLogSoftmax(arg.children[0], arg.axis)
+    if isinstance(arg, Index):
+        inner = _log_softmax(arg.children[0])
+        if inner is not None:
+            return arg.rebuild((inner, *arg.children[1:]))
+    return None
+
+
 def _rewrite_log(node: N.Apply) -> N.Node | None:
     (arg,) = node.children
+    picked = _log_softmax(arg)
+    if picked is not None:
+        return picked
     a = _one_plus_exp(arg)
     if a is not None:
         return N.Apply("softplus", a)

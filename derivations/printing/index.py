@@ -353,13 +353,17 @@ def label_cases(
 ) -> list[tuple[str, str]]:
     """The lecture's Tip 3: an index form with δ_{iy} (y a class label) split into its two
     cases, i = y + 1 and i ≠ y + 1, each with δ set to 1 and to 0. Empty when there is none."""
-    if len(indices) != 1 or not S.is_vector(node.shape):
+    matrix = len(indices) == 2 and S.is_matrix(node.shape)  # ∂J/∂W_ij: the cases of row i
+    if not matrix and (len(indices) != 1 or not S.is_vector(node.shape)):
         return []
     used = set(indices) | {str(s) for d in _dims(node) for s in d.free_symbols}
     builder = IndexBuilder(names or {}, used)
     i = sp.Symbol(indices[0], integer=True)
     one = sp.Integer(1)
-    expr = builder.entry(node, *((i, one) if S.is_column(node.shape) else (one, i)))
+    if matrix:
+        expr = builder.entry(node, i, sp.Symbol(indices[1], integer=True))
+    else:
+        expr = builder.entry(node, *((i, one) if S.is_column(node.shape) else (one, i)))
     printer = _Printer({"mul_symbol": None})
     for label in labels:
         # Positions count from 1 and a label y from 0 (a NumPy index): class y is entry y + 1.
