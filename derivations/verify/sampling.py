@@ -421,7 +421,8 @@ def _singular_on_kinds(
     A, and the norm's gradient at 0 is undefined). No formula can be checked there, and none
     is wrong for it: the verdict says so instead of "every draw came close to a pole"."""
     free = replace(
-        program, declarations={n: replace(d, kind=None) for n, d in program.declarations.items()}
+        program,
+        declarations={n: replace(d, kind=None, axis=None) for n, d in program.declarations.items()},
     )
     domain = domain_of(free)
     for attempt in range(_OFF_KIND_ATTEMPTS):
