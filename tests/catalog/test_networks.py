@@ -31,8 +31,8 @@ def _shown(entry_id: str) -> tuple[dict[str, str], list[str]]:
 def test_batch_norm_names_sigma_and_xhat() -> None:
     defs, grads = _shown("batch-normalization")
     assert defs["Δ_X̂"] == "R ∘ (γ 𝟏ᵀ)"  # the accent survives in the δ's name
-    assert "√" not in defs["Δ_C"] and "σ²" in defs["Δ_C"]  # √v is σ wherever it recurs
-    assert grads == ["Δ_C - 1/B Δ_C 𝟏 𝟏ᵀ", "(R ∘ X̂) 𝟏", "R 𝟏"]
+    assert "√" not in defs["Δ_C"] and "σ³" in defs["Δ_C"]  # √v is σ wherever it recurs
+    assert grads == ["Δ_C - (1/B) Δ_C 𝟏 𝟏ᵀ", "(R ∘ X̂) 𝟏", "R 𝟏"]
 
 
 def test_attention_has_the_textbooks_dp_and_ds() -> None:
@@ -45,7 +45,7 @@ def test_attention_has_the_textbooks_dp_and_ds() -> None:
 def test_transformer_block_has_every_weight_gradient() -> None:
     defs, grads = _shown("transformer-block")
     assert len(grads) == 6 and grads[:3] == ["Xᵀ Δ_Q", "Xᵀ Δ_K", "Xᵀ Δ_V"]
-    assert defs["Δ_H"] == "Δ_C - 1/e Δ_C 𝟏 𝟏ᵀ"
+    assert defs["Δ_H"] == "Δ_C - (1/e) Δ_C 𝟏 𝟏ᵀ"
     assert "Φ(Z)" in defs["Δ_Z"]  # GELU′ = Φ + z φ
 
 
