@@ -520,12 +520,26 @@ class Converter(DisplayedIndexing):
         if self.indices is None:
             raise self.error("index sums are not supported", tok,
                              "write \\sum X for the sum of all entries, or the matrix form")  # fmt: skip
-        kind, hi = self.superscript_of(sup)
-        if kind != "power" or hi is None:
-            raise self.error("a sum needs an upper limit", sup, "write \\sum_{k=1}^{n}")
         pos = _pos(tok)
-        args = (Name(str(var), _pos(var)), self.convert(lo), hi, self.convert(body))
+        args = (
+            Name(str(var), _pos(var)),
+            self.convert(lo),
+            self.upper_limit(sup),
+            self.convert(body),
+        )
         return Call("_isum", args, pos, pos, internal=True)
+
+    def upper_limit(self, sup: Tree) -> Syntax:
+        """The n of \\sum_{k=1}^{n}, read as a value: ^{T} over T tokens is the size T, never a
+        transpose (a sum has nothing to transpose)."""
+        if sup.data == "sup_char":
+            tok = sup.children[0]
+            char = str(tok)[-1]
+            return Number(char, _pos(tok)) if char.isdigit() else self.name_of(char, [], tok)
+        body = sup.children[0] if sup.data == "sup_group" else None
+        if body is None or (isinstance(body, Tree) and body.data in ("sup_top", "sup_prime")):
+            raise self.error("a sum needs an upper limit", sup, "write \\sum_{k=1}^{n}")
+        return self.convert(body)
 
     def r_index_sum_stack(self, t: Tree, tok: Token, stack: Token, *rest: Tree | Token) -> Syntax:
         """\\sum_{\\substack{1 \\leq l \\leq n\\\\1 \\leq k \\leq n}} body: nested sums."""

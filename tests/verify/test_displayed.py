@@ -48,10 +48,6 @@ ALLOWED_UNREAD = (
     "a Kronecker product's factors are not determined",
     "an entry [x]_{i} in an index form",  # [⟨w_[i], y⟩]_{i,i} of a Kronecker product
     "a picked entry",  # index forms with δ_{iy} or x_{n}: the grid does not bind y
-    # The index form of a gradient through softmax(·, axis=1) (self-attention): its row sum is
-    # printed without the upper limit the reader needs. A known gap: the matrix forms of the
-    # same gradients are read (checked below), and the numeric checks cover the rest.
-    "a sum needs an upper limit",
 )
 # Ops whose printed form has no reading, each with why (the registry's ``unreadable``: Xᵏ would
 # read back as an elementwise power); a formula that prints one is not read, never passed.
