@@ -34,8 +34,8 @@ class DisplayedIndexing:
         """e_y, \\mathbf{e}_{3}: the basis vector chainrule prints (``onehot`` without a size,
         which the context fixes), when no declared name is spelt so. Integers count from 1, as
         displayed: e_{3} is onehot(2, n)."""
-        if self.indices is not None or self.names is None or len(parts) != 1:
-            return None
+        if self.names is None or len(parts) != 1 or parts[0] in (self.indices or ()):
+            return None  # (in an index form, e_{i} is no basis vector: i ranges)
         if bases != ["e"] or base.data not in ("letters", "font"):
             return None
         if self.name_of("e", parts, tok).id in self.names:
