@@ -44,6 +44,7 @@ def _declarations(
     out: dict[str, object] = {}
     kinds: dict[str, str] = {}
     classes: dict[str, str] = {}
+    axes: dict[str, object] = {}
     for item in items or []:
         name, shape, kind = parse_declaration(item)
         if name in out:
@@ -57,6 +58,10 @@ def _declarations(
             if label:  # y:label(k), a class index among k
                 kinds[name] = "label"
                 classes[name] = label.group(1).strip()
+            along = _ALONG.fullmatch(kind)
+            if along:  # Y=T,c:onehot(axis=1), a matrix one-hot along an axis
+                kinds[name] = along.group(1)
+                axes[name] = _axis_text(name, along.group(2))
     roles = _names(data)
     for name in roles:
         if name not in out:
@@ -71,6 +76,8 @@ def _declarations(
             declaration["kind"] = kinds[name]
         if name in classes:
             declaration["classes"] = classes[name]
+        if name in axes:
+            declaration["axis"] = axes[name]
         if name in roles:
             declaration["role"] = "data"
         out[name] = declaration
@@ -78,9 +85,25 @@ def _declarations(
 
 
 _LABEL = re.compile(r"label\(([^()]*)\)")
+# A kind along an axis: onehot(axis=1), probability(axis=0) (the axis as softmax's).
+_ALONG = re.compile(r"([a-z]+)\(\s*axis\s*=([^()]*)\)")
+
+
+def _axis_text(name: str, text: str) -> object:
+    """The axis as written: an integer when it is one (the declaration then checks 0 or 1)."""
+    text = text.strip()
+    if not (text.isascii() and text.isdigit()):
+        raise ChainruleError(
+            "declaration",
+            f"the axis of {name!r} is {text!r}, not 0 or 1",
+            hint=f"e.g. --var {name}=T,c:onehot(axis=1) (every row one-hot) or axis=0 (every column)",
+        )
+    return int(text) if len(text) <= 12 else text
+
+
 _VAR_HELP = (
-    "declare a variable: W=n,m  x=m  lam  (with a kind: y=k:onehot, A=n,n:symmetric;"
-    " a class index: y:label(k))"
+    "declare a variable: W=n,m  x=m  lam  (with a kind: y=k:onehot, A=n,n:symmetric,"
+    " Y=T,c:onehot(axis=1) for one-hot rows; a class index: y:label(k))"
 )
 _DATA_HELP = "variables that are data (x,y): not differentiated unless named by --wrt"
 

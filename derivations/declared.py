@@ -28,6 +28,7 @@ class Declared(TypedDict, total=False):
     role: Literal["parameter", "data"]
     kind: KindName
     classes: str | int  # a label's number of classes
+    axis: int  # a one-hot or probability matrix: 1, every row; 0, every column (as softmax's)
 
 
 def _form(value: object) -> str:
@@ -57,7 +58,7 @@ def freeze(variables: dict[str, Declaration]) -> tuple[Frozen, ...]:
     for name, declaration in variables.items():
         if isinstance(declaration, dict):
             shape = tuple(declaration.get("shape", ()))
-            fields = tuple(declaration.get(k) for k in ("role", "kind", "classes"))
+            fields = tuple(declaration.get(k) for k in ("role", "kind", "classes", "axis"))
             out.append((name, ("declared", shape, *fields)))
         else:
             out.append((name, tuple(declaration)))
@@ -68,9 +69,11 @@ def thaw(frozen: tuple[Frozen, ...]) -> dict[str, Declaration]:
     """The declarations ``freeze`` was given."""
     out: dict[str, Declaration] = {}
     for name, value in frozen:
-        if len(value) == 5 and value[0] == "declared" and isinstance(value[1], tuple):
+        if len(value) == 6 and value[0] == "declared" and isinstance(value[1], tuple):
             declared: dict[str, object] = {"shape": list(value[1])}
-            for key, field_value in zip(("role", "kind", "classes"), value[2:], strict=True):
+            for key, field_value in zip(
+                ("role", "kind", "classes", "axis"), value[2:], strict=True
+            ):
                 if field_value is not None:
                     declared[key] = field_value
             out[name] = declared  # type: ignore[assignment]

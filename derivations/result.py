@@ -93,7 +93,7 @@ class DerivationResult:
             )
         )
         for name, facts in d.get("assumptions", {}).items():
-            kind = declared[name]["kind"]
+            kind = _kind_words(declared[name])
             lines.append(f"assumed: {', '.join(facts)}    ({name} is declared {kind})")
         lines.append(f"output: {d['output']['latex']}  shape {tuple(d['output']['shape'])}")
         if d["definitions"]:
@@ -164,11 +164,19 @@ def to_unicode_lines(text: str) -> str:
     return "\n".join(out)
 
 
-def _declared(declaration: dict[str, str] | None) -> str:
+def _kind_words(declaration: dict[str, Any]) -> str | None:
+    """The kind as the command line declares it: onehot, onehot(axis=1)."""
+    kind = declaration.get("kind")
+    if kind is not None and "axis" in declaration:
+        return f"{kind}(axis={declaration['axis']})"
+    return kind
+
+
+def _declared(declaration: dict[str, Any] | None) -> str:
     if not declaration:
         return ""
     role = declaration.get("role")
-    words = [w for w in (role if role == "data" else None, declaration.get("kind")) if w]
+    words = [w for w in (role if role == "data" else None, _kind_words(declaration)) if w]
     return f" [{', '.join(words)}]" if words else ""
 
 

@@ -74,7 +74,8 @@ class DeclaredVariable(TypedDict, total=False):
     unless named in ``wrt``). ``kind``: ``onehot``, ``probability`` (Σ y = 1),
     ``symmetric``, ``spd``, ``diagonal`` (Aᵀ = A), ``positive`` (entries > 0), or ``label``
     (an integer class index, with ``classes``); the simplifier uses the kind's facts, and
-    verification samples the kind.
+    verification samples the kind. A one-hot or probability matrix gives ``axis``, as for
+    softmax: 1, every row (Y 𝟏 = 𝟏); 0, every column (𝟏ᵀ Y = 𝟏ᵀ).
     """
 
     __pydantic_config__ = ConfigDict(extra="forbid")  # type: ignore[misc]
@@ -83,6 +84,7 @@ class DeclaredVariable(TypedDict, total=False):
     role: Literal["parameter", "data"]
     kind: KindName
     classes: Dimension  # a label's number of classes: the scores' length
+    axis: int  # a one-hot or probability matrix: 1, every row is one; 0, every column
 
 
 # Union tags: they name no field, so error locations leave them out (problems.py).

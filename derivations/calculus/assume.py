@@ -9,7 +9,9 @@ rewritten gradient again would be wrong (2Aᵀ and 2A agree on symmetric A, thei
 A do not), which is why this pass runs last. Nothing here runs when no kind is declared.
 
 The rewritten node is rebuilt through the simplifying constructors, so (Σ y) softmax(z) − y
-becomes softmax(z) − y, and (A + Aᵀ) x becomes 2 A x.
+becomes softmax(z) − y, and (A + Aᵀ) x becomes 2 A x. A matrix of labels one-hot along an axis
+gives Y 𝟏 = 𝟏 (rows, axis 1) or 𝟏ᵀ Y = 𝟏ᵀ (columns, axis 0), so softmax_row(Z) ∘ (Y 𝟏 𝟏ᵀ) − Y
+becomes softmax_row(Z) − Y; the same product along the other axis is left alone.
 """
 
 from __future__ import annotations
@@ -17,7 +19,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import sympy as sp
+
 from ..expr import nodes as N
+from ..expr import shapes as S
 from ..expr.kinds import SUM_ONE, SYMMETRIC
 from ..expr.program import Definition
 from . import algebra as A
@@ -45,6 +50,7 @@ class Facts:
     """The declared kinds by variable name, and the facts a rewrite has used (for display)."""
 
     kinds: dict[str, str]
+    axes: dict[str, int] = field(default_factory=dict)  # a matrix of labels: its one-hot axis
     used: dict[str, set[str]] = field(default_factory=dict)  # name -> keys of kinds.FACTS
 
     def use(self, name: str, fact: str) -> None:
@@ -54,6 +60,14 @@ class Facts:
         if isinstance(node, N.Var) and node.role == "input":
             return self.kinds.get(node.name)
         return None
+
+    def lines_sum_to_one(self, node: N.Node, axis: int) -> bool:
+        """Whether ``node`` is a declared matrix whose lines along ``axis`` sum to 1 (and says
+        so in the facts used): rows for axis 1, columns for axis 0."""
+        if self.kind_of(node) not in SUM_ONE or self.axes.get(node.name) != axis:
+            return False
+        self.use(node.name, "rows" if axis == 1 else "columns")
+        return True
 
 
 def symmetric(node: N.Node, facts: Facts) -> bool:
@@ -74,6 +88,63 @@ def symmetric(node: N.Node, facts: Facts) -> bool:
     return False
 
 
+def _sum_one(node: N.Node, facts: Facts) -> N.Node | None:
+    """Σ y = 1 for a vector; for a matrix of labels Σ Y counts its lines (T one-hot rows sum
+    to T), and the mean is that over the entries."""
+    (inner,) = node.children
+    kind = facts.kind_of(inner)
+    if kind not in SUM_ONE:
+        return None
+    if S.is_column(inner.shape):
+        facts.use(inner.name, "sum")
+        total: sp.Expr = sp.Integer(1)
+    else:
+        axis = facts.axes[inner.name]
+        facts.lines_sum_to_one(inner, axis)
+        total = inner.shape[1 - axis]  # the number of rows (axis 1) or of columns (axis 0)
+    if isinstance(node, N.Mean):
+        return N.Const(total / S.length(inner.shape))
+    return N.Const(total)
+
+
+def _ones_product(node: N.MatMul, facts: Facts) -> N.Node | None:
+    """Y 𝟏 = 𝟏 for one-hot rows, 𝟏ᵀ Y = 𝟏ᵀ for one-hot columns (and their transposes), also at
+    the end of a longer product (A Y 𝟏 = A 𝟏); None when no fact applies."""
+    left, right = node.children
+    if isinstance(right, N.Ones):
+        head, last = left.children if isinstance(left, N.MatMul) else (None, left)
+        along = _ones_after(last, facts)
+        if along is not None:
+            ones = A.ones((last.shape[0], right.shape[1]))
+            return ones if head is None else A.matmul(head, ones)
+    if isinstance(left, N.Ones):
+        first, tail = right.children if isinstance(right, N.MatMul) else (right, None)
+        along = _ones_before(first, facts)
+        if along is not None:
+            ones = A.ones((left.shape[0], first.shape[1]))
+            return ones if tail is None else A.matmul(ones, tail)
+    return None
+
+
+def _ones_after(node: N.Node, facts: Facts) -> int | None:
+    """The axis by which ``node`` 𝟏 = 𝟏: Y's rows sum to 1 (axis 1), or Yᵀ's (Y's columns)."""
+    if isinstance(node, N.Transpose):
+        return 0 if facts.lines_sum_to_one(node.children[0], 0) else None
+    return 1 if facts.lines_sum_to_one(node, 1) else None
+
+
+def _ones_before(node: N.Node, facts: Facts) -> int | None:
+    """The axis by which 𝟏ᵀ ``node`` = 𝟏ᵀ: Y's columns sum to 1 (axis 0), or Yᵀ's (Y's rows)."""
+    if isinstance(node, N.Transpose):
+        return 1 if facts.lines_sum_to_one(node.children[0], 1) else None
+    return 0 if facts.lines_sum_to_one(node, 0) else None
+
+
+def _outer_ones(node: N.Node) -> bool:
+    """𝟏 𝟏ᵀ: what Y 𝟏 𝟏ᵀ becomes; as a factor of an elementwise product it is neutral."""
+    return isinstance(node, N.MatMul) and all(isinstance(c, N.Ones) for c in node.children)
+
+
 def _rewrite(node: N.Node, facts: Facts) -> N.Node:
     """One node, its children already rewritten: the kinds' facts that apply at the top."""
     if isinstance(node, N.Transpose) and symmetric(node.children[0], facts):
@@ -82,12 +153,12 @@ def _rewrite(node: N.Node, facts: Facts) -> N.Node:
             if facts.kinds.get(name) in SYMMETRIC:
                 facts.use(name, "transpose")
         return inner
-    if isinstance(node, N.Sum) and facts.kind_of(node.children[0]) in SUM_ONE:
-        facts.use(node.children[0].name, "sum")
-        return N.Const(1)
-    if isinstance(node, N.Mean) and facts.kind_of(node.children[0]) in SUM_ONE:
-        facts.use(node.children[0].name, "sum")
-        return N.Const(1 / node.children[0].shape[0])
+    if isinstance(node, N.Sum | N.Mean):
+        return _sum_one(node, facts) or node
+    if isinstance(node, N.MatMul) and facts.axes:
+        return _ones_product(node, facts) or node
+    if isinstance(node, N.Mul) and any(_outer_ones(c) for c in node.children):
+        return A.mul(*(A.ones(c.shape) if _outer_ones(c) else c for c in node.children))
     if isinstance(node, N.Apply) and facts.kind_of(node.children[0]) == "positive":
         name = node.children[0].name
         if node.fn in _IDENTITY_ON_POSITIVE:

@@ -45,7 +45,7 @@ def derive_program(program: TypedProgram, wrt: list[str] | None, hessian: bool) 
 
 
 def _assume(derivation: Derivation) -> None:
-    facts = Facts(derivation.program.kinds)
+    facts = Facts(derivation.program.kinds, derivation.program.axes)
     gradients = {
         i.wrt: i.matrix for i in derivation.items if i.kind == "gradient" and i.matrix is not None
     }

@@ -188,7 +188,7 @@ def _check_kinds(program: TypedProgram, values: Mapping[str, Any], env: Mapping)
         count = (
             None if classes is None else int(classes) if classes.isdigit() else sizes.get(classes)
         )
-        why = violation(kind, values[name], count)
+        why = violation(kind, values[name], count, program.declaration(name).axis)
         if why is not None:
             raise ChainruleError(
                 "value",

@@ -43,6 +43,11 @@ class TypedProgram:
         return {n: d.kind for n, d in self.declarations.items() if d.kind is not None}
 
     @property
+    def axes(self) -> dict[str, int]:
+        """The matrices declared one-hot or probability along an axis, and their axes."""
+        return {n: d.axis for n, d in self.declarations.items() if d.axis is not None}
+
+    @property
     def parameters(self) -> list[str]:
         """The inputs differentiated by default: every one not declared as data."""
         return [n for n in self.inputs if not self.declaration(n).is_data]

@@ -121,7 +121,11 @@ class Judge:
             rational = is_rational([d.node for d in self.ref.definitions] + [self.ref.node])
             self._exact_rational = rational
             self._exact = ExactDraw(
-                self.draws[0], self.ref.definitions, rational, kinds=self.ref.program.kinds
+                self.draws[0],
+                self.ref.definitions,
+                rational,
+                kinds=self.ref.program.kinds,
+                axes=self.ref.program.axes,
             )
         return self._exact
 
@@ -146,7 +150,11 @@ class Judge:
             rational = bool(self._exact_rational) and is_rational([a])
             if rational != draw.rational:
                 draw = ExactDraw(
-                    self.draws[0], self.ref.definitions, rational, kinds=self.ref.program.kinds
+                    self.draws[0],
+                    self.ref.definitions,
+                    rational,
+                    kinds=self.ref.program.kinds,
+                    axes=self.ref.program.axes,
                 )
             difference = draw.difference(a, self.ref.node)
         except (Budget, NotImplementedError, ZeroDivisionError, ArithmeticError) as exc:

@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from ..errors import ChainruleError
 from ..expr import nodes as N
 from ..expr import shapes as S
-from ..expr.kinds import KINDS, PARAMETER, ROLES, Declaration
+from ..expr.kinds import KINDS, PARAMETER, ROLES, SUM_ONE, Declaration
 
-FIELDS = ("shape", "role", "kind", "classes")
+FIELDS = ("shape", "role", "kind", "classes", "axis")
 
 
 def _suggest(word: str, choices: tuple[str, ...] | list[str]) -> str:
@@ -32,7 +33,9 @@ def _mapping(name: str, raw: Mapping[Any, Any]) -> Mapping[Any, Any]:
         raise ChainruleError(
             "declaration",
             f"the declaration of {name!r} has an unknown field {key!r}",
-            hint=_suggest(str(key), FIELDS) + "a declaration has shape, role and kind",
+            hint=_suggest(str(key), FIELDS)
+            + "a declaration has shape, role and kind (and classes for a label, axis for a"
+            " one-hot or probability matrix)",
         )
     if raw.get("kind") == "label":
         if "classes" not in raw:
@@ -92,7 +95,27 @@ def declaration_of(name: str, raw: object) -> Declaration:
             hint="drop the role (a label is data) or declare a one-hot vector instead",
         )
     classes = raw.get("classes")
-    return Declaration(role, kind, None if classes is None else str(classes))
+    axis = _axis(name, kind, raw["axis"]) if "axis" in raw else None
+    return Declaration(role, kind, None if classes is None else str(classes), axis)
+
+
+def _axis(name: str, kind: str | None, axis: object) -> int:
+    """A declared axis: 0 or 1, and only on a kind whose lines sum to 1."""
+    if kind not in SUM_ONE:
+        raise ChainruleError(
+            "declaration",
+            f"{name!r} gives an axis, which only a onehot or probability matrix has",
+            hint=f'drop the axis, or declare e.g. "{name}": {{"shape": ["T", "c"], "kind": "onehot",'
+            ' "axis": 1}',
+        )
+    if isinstance(axis, bool) or axis not in (0, 1):
+        raise ChainruleError(
+            "declaration",
+            f"the axis of {name!r} is {axis!r}; a matrix has axis 0 (its columns) and 1 (its rows)",
+            hint=f"axis=1: every row of {name} is {kind} (as softmax(Z, axis=1) normalises rows);"
+            f" axis=0: every column",
+        )
+    return int(axis)  # type: ignore[call-overload]
 
 
 def _fits(shape: S.Shape, wanted: str) -> bool:
@@ -110,14 +133,19 @@ _WANTED = {
     "square": "a square matrix",
     "any": "any shape",
     "scalar": "no shape (a single integer)",
+    "axis": "a vector, or a matrix with an axis",
 }
 
 
-def check_kind(var: N.Var, declaration: Declaration) -> None:
-    """A kind applies to some shapes only: a one-hot matrix or a symmetric vector is an error."""
+def check_kind(var: N.Var, declaration: Declaration) -> Declaration:
+    """A kind applies to some shapes only: a symmetric vector, or a one-hot matrix that does
+    not say which axis is one-hot, is an error. Returns the declaration with a vector's axis
+    (0, its only one) dropped: one form per meaning."""
     if declaration.kind is None:
-        return
+        return declaration
     kind = KINDS[declaration.kind]
+    if kind.shapes == "axis":
+        return _check_axis(var, declaration)
     if not _fits(var.shape, kind.shapes):
         raise ChainruleError(
             "declaration",
@@ -125,6 +153,36 @@ def check_kind(var: N.Var, declaration: Declaration) -> None:
             f"{declaration.kind} needs {_WANTED[kind.shapes]}",
             hint=f"declare {var.name} with the shape a {declaration.kind} variable has, or drop the kind",
         )
+    return declaration
+
+
+def _check_axis(var: N.Var, declaration: Declaration) -> Declaration:
+    kind, axis = declaration.kind, declaration.axis
+    if S.is_column(var.shape):
+        if axis == 1:
+            raise ChainruleError(
+                "declaration",
+                f"{var.name!r} is {S.describe(var.shape)}, which has no axis 1",
+                hint=f"drop the axis: a {kind} vector sums to 1 along its only axis, 0",
+            )
+        return replace(declaration, axis=None)
+    if not S.is_matrix(var.shape):
+        raise ChainruleError(
+            "declaration",
+            f"{var.name!r} is declared {kind} but is {S.describe(var.shape)}; {kind} needs a"
+            " vector, or a matrix with an axis",
+            hint=f"declare {var.name} as a vector (k,) or a matrix with an axis, or drop the kind",
+        )
+    if axis is None:
+        cli = f"{var.name}={var.shape[0]},{var.shape[1]}:{kind}(axis=1)"
+        raise ChainruleError(
+            "declaration",
+            f"{var.name!r} is declared {kind} and is {S.describe(var.shape)}, but does not say"
+            f" which axis is {kind}",
+            hint=f'give the axis that sums to 1, as for softmax: "{var.name}": {{"kind": "{kind}",'
+            f' "axis": 1}} (every row; on the command line {cli}) or axis 0 (every column)',
+        )
+    return declaration
 
 
 def declarations(
@@ -133,8 +191,7 @@ def declarations(
     """Every declared variable's role and kind, checked against its typed shape."""
     out: dict[str, Declaration] = {}
     for name, raw in variables.items():
-        declaration = declaration_of(name, raw)
-        check_kind(inputs[name], declaration)
+        declaration = check_kind(inputs[name], declaration_of(name, raw))
         if declaration.is_label:
             _check_classes(name, declaration.classes, inputs)
         out[name] = declaration

@@ -81,7 +81,7 @@ def _points(
     positive: set[sp.Symbol],
     conditioned: list[sp.Matrix],
     rng: random.Random,
-    kinds: list[tuple[str, sp.Matrix]] = (),
+    kinds: list[tuple[str, sp.Matrix, int | None]] = (),
 ) -> list[dict[sp.Symbol, Any]]:
     """Rational points with distinct magnitudes 0.5 to 1.5 (so no x − y or x + y vanishes),
     positive only where a log or sqrt needs it; square matrices under inv/det/logdet near the
@@ -101,8 +101,8 @@ def _points(
                     off = sp.Rational(rng.randint(-200, 200), 1000)
                     sign = -1 if (k == 1 and j == 0) else 1
                     point[m[i, j]] = sign * (off + (1 if i == j else 0))
-        for kind, m in kinds:
-            _on_kind(point, kind, m, rng, id(m) in conditioned_ids)
+        for kind, m, axis in kinds:
+            _on_kind(point, kind, m, rng, id(m) in conditioned_ids, axis)
         # At the comparison's precision, so that a kind's equalities (Σ y = 1) hold to it.
         with mpmath.workdps(DIGITS):
             points.append({s: mpmath.mpf(v.p) / v.q for s, v in point.items()})
@@ -110,11 +110,16 @@ def _points(
 
 
 def _on_kind(
-    point: dict[sp.Symbol, sp.Rational], kind: str, m: sp.Matrix, rng: random.Random, cond: bool
+    point: dict[sp.Symbol, sp.Rational],
+    kind: str,
+    m: sp.Matrix,
+    rng: random.Random,
+    cond: bool,
+    axis: int | None = None,
 ) -> None:
     rows = [[Fraction(int(point[m[i, j]].p), int(point[m[i, j]].q)) for j in range(m.shape[1])]
             for i in range(m.shape[0])]  # fmt: skip
-    values = exact_kind_values(kind, rows, rng, cond)
+    values = exact_kind_values(kind, rows, rng, cond, axis)
     for i in range(m.shape[0]):
         for j in range(m.shape[1]):
             v = values[i][j]
@@ -276,7 +281,11 @@ def exact_check(
             )
     symbols = [s for m in env.values() for s in m if isinstance(s, sp.Symbol)]
     positive, conditioned = _domain(derivation, env)
-    kinds = [(kind, env[name]) for name, kind in program.kinds.items() if kind != "label"]
+    kinds = [
+        (kind, env[name], program.axes.get(name))
+        for name, kind in program.kinds.items()
+        if kind != "label"
+    ]
     work = Work(work_limit, deadline)
     comparer = Comparer(_points(symbols, positive, conditioned, rng, kinds), work)
     compared = 0

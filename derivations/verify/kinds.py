@@ -58,10 +58,20 @@ def draw_kind(
     conditioned: bool,
     negative_det: bool,
     positive: bool,
+    axis: int | None = None,
 ) -> np.ndarray:
     """A draw of ``kind`` with the shape of ``values``, which were drawn in the program's domain
-    (positive under log, nonzero under a division) and are reused where the kind allows."""
+    (positive under log, nonzero under a division) and are reused where the kind allows; a
+    matrix of labels is one-hot (or on the simplex) along each line of its ``axis``."""
     shape = values.shape
+    if kind in SUM_ONE and len(shape) == 2:
+        along = shape[axis or 0]  # each line has this many entries
+        count = shape[1 - (axis or 0)]
+        lines = [
+            draw_kind(kind, np.zeros(along), rng, False, False, positive) for _ in range(count)
+        ]
+        stacked = np.stack(lines)  # one line per row
+        return stacked if axis == 1 else stacked.T
     if kind == "onehot":
         out = np.zeros(shape)
         out[rng.integers(shape[0])] = 1.0
@@ -87,17 +97,27 @@ def draw_kind(
     return _symmetric_copy(values)
 
 
-def directions(kind: str | None, shape: tuple[int, ...]) -> list[np.ndarray] | None:
-    """Perturbations that keep the kind's equalities, or None for free (every entry alone)."""
+def directions(
+    kind: str | None, shape: tuple[int, ...], axis: int | None = None
+) -> list[np.ndarray] | None:
+    """Perturbations that keep the kind's equalities, or None for free (every entry alone):
+    e_i − e_n within each line of a matrix of labels (its rows for axis 1, columns for 0)."""
     if kind is None or not KINDS[kind].constrained:
         return None
     out = []
     if kind in SUM_ONE:
-        n = shape[0]
-        for i in range(n - 1):
-            d = np.zeros(shape)
-            d[i], d[n - 1] = 1.0, -1.0
-            out.append(d)
+        rows = shape[1 - (axis or 0)] if len(shape) == 2 else 1
+        n = shape[axis or 0]
+        for line in range(rows):
+            for i in range(n - 1):
+                d = np.zeros(shape)
+                if len(shape) < 2:
+                    d[i], d[n - 1] = 1.0, -1.0
+                elif axis == 1:
+                    d[line, i], d[line, n - 1] = 1.0, -1.0
+                else:
+                    d[i, line], d[n - 1, line] = 1.0, -1.0
+                out.append(d)
         return out
     n = shape[0]
     assert kind in SYMMETRIC, kind
@@ -117,10 +137,17 @@ def exact_kind_values(
     values: list[list[Fraction]],
     rng: random.Random,
     conditioned: bool,
+    axis: int | None = None,
 ) -> list[list[Fraction]]:
     """Rational entries of ``kind`` (rows of a matrix; a vector is one column), reusing the
-    drawn ``values`` (distinct magnitudes, positive where the domain needs) where possible."""
+    drawn ``values`` (distinct magnitudes, positive where the domain needs) where possible; a
+    matrix of labels is of its kind along each line of its ``axis``."""
     rows, cols = len(values), len(values[0])
+    if kind in SUM_ONE and cols > 1:
+        lines = values if axis == 1 else [list(c) for c in zip(*values, strict=True)]
+        drawn = [exact_kind_values(kind, [[v] for v in line], rng, conditioned) for line in lines]
+        by_line = [[v[0] for v in line] for line in drawn]
+        return by_line if axis == 1 else [list(r) for r in zip(*by_line, strict=True)]
     if kind == "onehot":
         hot = rng.randrange(rows)
         return [[Fraction(int(i == hot))] for i in range(rows)]
@@ -145,9 +172,19 @@ def exact_kind_values(
     return out
 
 
-def exact_on_kind(kind: str, m: Any) -> Any:
+def exact_on_kind(kind: str, m: Any, axis: int | None = None) -> Any:
     """A SymPy matrix made exactly of its kind: a float draw read back as rationals keeps
-    symmetry and zeros, but a probability vector's rationals need not sum to exactly 1."""
+    symmetry and zeros, but a probability vector's rationals need not sum to exactly 1 (nor a
+    probability matrix's rows, axis 1, or columns, axis 0)."""
+    if kind == "probability" and m.shape[1] > 1 and axis == 1:
+        return _rows_normalised(m)
+    if kind == "probability" and m.shape[1] > 1:
+        return _rows_normalised(m.T).T
     if kind == "probability":
         return m / sum(m)
     return m
+
+
+def _rows_normalised(m: Any) -> Any:
+    """Each row divided by its sum."""
+    return m.__class__(m.shape[0], m.shape[1], lambda i, j: m[i, j] / sum(m.row(i)))

@@ -22,6 +22,7 @@ import numpy as np
 from ..calculus.derivation import Derivation
 from ..engine.compile import compile_program
 from ..errors import ChainruleError
+from ..expr.program import TypedProgram
 from ..language.parser import parse
 from ..language.roles import declared_shape, with_shape
 from ..limits import Limits
@@ -79,7 +80,7 @@ def _hessian_errors(
     inputs: dict[str, Any],
     wrt: list[str],
     gradients: Any,
-    kinds: dict[str, str],
+    program: TypedProgram,
 ) -> list[tuple[str, float, tuple[int, ...]]]:
     """The generated Hessians against finite differences of a gradient function: along every
     entry, or, for a variable whose kind ties entries together, along the kind's directions."""
@@ -91,7 +92,7 @@ def _hessian_errors(
             return np.asarray(gradients(kw)[w], dtype=float)
 
         scale = float(np.max(np.abs(g(inputs)), initial=0.0))
-        along = directions(kinds.get(w), np.shape(inputs[w]))
+        along = directions(program.kinds.get(w), np.shape(inputs[w]), program.axes.get(w))
         if along:
             err = best_directional_error(hess[w], g, inputs, w, along, scale, HESSIAN_FLOOR)
         else:
@@ -117,9 +118,7 @@ def _derivative_errors(
         ours = module["jacobian"](**inputs)
     errors = [(w, *first_order(w, ours[w])) for w in derivation.wrt]
     if hessian and derivation.scalar_output:
-        errors += _hessian_errors(
-            module, inputs, derivation.wrt, gradients, derivation.program.kinds
-        )
+        errors += _hessian_errors(module, inputs, derivation.wrt, gradients, derivation.program)
     return errors
 
 

@@ -309,7 +309,13 @@ def _draw(
             values = rng.standard_normal(shape)
         if kind is not None:  # one-hot, simplex, symmetric, ...: the kind's own points
             values = draw_kind(
-                kind, np.asarray(values), rng, conditioned, negative_det, name in domain.positive
+                kind,
+                np.asarray(values),
+                rng,
+                conditioned,
+                negative_det,
+                name in domain.positive,
+                program.axes.get(name),
             )
         inputs[name] = values if shape else float(values)
     return inputs

@@ -72,7 +72,7 @@ def test_all_data_is_an_error_with_a_fix() -> None:
         ({"shape": ["k"], "role": "label"}, ["'label' is not a role", "parameter, data"]),
         ({"shape": ["k"], "knid": "onehot"}, ["unknown field 'knid'", "did you mean 'kind'"]),
         ({"kind": "onehot"}, ["has no shape"]),
-        ({"shape": ["k", "k"], "kind": "onehot"}, ["declared onehot", "a (column) vector"]),
+        ({"shape": ["k", "k"], "kind": "onehot"}, ["declared onehot", "which axis", "axis=1"]),
         ({"shape": ["k"], "kind": "symmetric"}, ["declared symmetric", "a square matrix"]),
         ({"shape": ["n", "m"], "kind": "diagonal"}, ["a matrix (n, m)", "a square matrix"]),
         ({"shape": ["k"], "kind": 3}, ["'int' is not a kind"]),

@@ -120,3 +120,22 @@ def test_label_errors_are_problems(client: TestClient) -> None:
               "values": {"z": [1, 2, 3], "y": 3}},
     )  # fmt: skip
     assert r.status_code == 422 and r.json()["kind"] == "value", r.text
+
+
+def test_derive_with_a_matrix_of_labels_along_an_axis(client: TestClient) -> None:
+    variables = {"Z": ["T", "c"], "Y": {"shape": ["T", "c"], "kind": "onehot", "axis": 1}}
+    program = "J = -sum(Y * log_softmax(Z, axis=1))"
+    r = client.post("/v1/derive", json={"expression": program, "variables": variables})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    DeriveResponse.model_validate(body)
+    assert (
+        body["derivatives"][0]["latex"]
+        == r"\operatorname{softmax}_{\mathrm{row}}\left(Z\right) - Y"
+    )
+    assert body["declarations"]["Y"] == {"role": "data", "kind": "onehot", "axis": 1}
+    assert body["assumptions"] == {"Y": [r"Y \mathbf{1} = \mathbf{1}"]}
+    del variables["Y"]["axis"]
+    r = client.post("/v1/derive", json={"expression": program, "variables": variables})
+    assert r.status_code == 422 and r.json()["kind"] == "declaration", r.text
+    assert "which axis" in r.json()["detail"] and '"axis": 1' in r.json()["hint"]

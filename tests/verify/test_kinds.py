@@ -227,7 +227,7 @@ def test_exact_points_are_of_their_kind() -> None:
     program = result.derivation.program
     env = symbols_for(program.inputs, {"k": 3, "n": 3})
     symbols = [s for m in env.values() for s in m]
-    kinds = [(kind, env[name]) for name, kind in program.kinds.items()]
+    kinds = [(kind, env[name], program.axes.get(name)) for name, kind in program.kinds.items()]
     points = E._points(symbols, set(), [env["S"]], random.Random(1), kinds)
 
     def value(point, name):
