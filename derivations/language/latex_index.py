@@ -62,7 +62,7 @@ class IndexNotation:
             if part.type == "UNISUB":
                 return str(part).translate(UNICODE_SUB)
             return str(part)[1:].strip() if part.type == "SUB1" else str(part)  # _1, or d of 3 d
-        if part.data == "sub_offset":
+        if part.data in ("sub_offset", "sub_range", "sub_all"):
             return None
         pieces = []
         accent = ""
@@ -84,8 +84,8 @@ class IndexNotation:
         """A name's subscript parts: W_{1} -> [1], δ_{x,i} -> [x, i]."""
         texts = [self.part_text(i) for i in self.sub_items(sub)]
         if None in texts:
-            self.index_only("an offset in a subscript (x_{n + 1})", sub)
-            raise self.error("an offset belongs to an entry", sub, "write x_{n + 1}")
+            raise self.error("this subscript is no name", sub,
+                             "a block of a value is written \\left[x\\right]_{1:n}")  # fmt: skip
         return texts  # type: ignore[return-value]
 
     def positions_of(self, item: Tree | Token) -> list[Syntax] | None:
@@ -99,7 +99,7 @@ class IndexNotation:
                 return None
             return [BinOp("+" if str(op) == "+" else "-", a[0], b[0], _pos(op))]
         text, pos = self.part_text(item), _pos(item)
-        if text is None:
+        if text is None or text == "":
             return None
         if text.isalpha() and all(ch in self.indices for ch in text):
             return [Name(ch, pos) for ch in text]

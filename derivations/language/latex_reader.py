@@ -143,6 +143,8 @@ def _lark_error(exc: UnexpectedInput, text: str) -> ChainruleError:
         hint = "a subscript belongs to a name: W_{1}, \\delta_{2}"
     elif tok.type == "EQUAL":
         hint = _CHAR_HINTS["="]
+    elif tok.type == "COLON":  # only a block of a bracketed value, [x]_{1:n}, takes one
+        hint = _CHAR_HINTS[":"]
     elif tok.type == "COMMA":
         hint = "commas separate a function's arguments: \\max(a, b)"
     return ChainruleError(KIND, f"unexpected {got}", line, column, hint, text)

@@ -41,7 +41,6 @@ TOLERANCE = 1e-8
 # Printed forms the reader does not read, with why (kept small: each is a gap, not a pass).
 UNREADABLE = {
     r"\\sum_\{": "an index sum (index notation has no matrix reading)",
-    r"\\right\]_\{[^{}]*:": "a slice [x]_{a:b}",
     r"_\{ij\}": "an index form",
 }
 

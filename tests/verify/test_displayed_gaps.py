@@ -150,3 +150,49 @@ def test_a_sum_over_a_shorter_range_is_not_contracted_away() -> None:
     result = derive("x.T[2] * sum(x[0:2])", {"x": [5]}, hessian=True, verify=False)
     hessian = result.to_dict()["derivatives"][1]["index_latex"]
     assert r"\sum_{k=1}^{2} \mathbb{1}\left[j = k\right]" in hessian, hessian
+
+
+# -- blocks: [δ_x]_{d + 1:2 d}, [W]_{:,2} read as the rows (or columns) they print -----------------
+
+
+def test_blocks_of_a_value_are_read() -> None:
+    check = check_displayed(derive(*WINDOW, verify=False))
+    assert not [u for u in check["not_read"] if "slice" in u], check["not_read"]
+    check = check_displayed(derive(*PICKS, hessian=True, verify=False))  # [W]_{:,2}, [W]_{1,:}
+    assert check["passed"] and check["not_read"] == [], check
+
+
+def test_a_block_reads_from_one_to_its_end() -> None:
+    x, w = np.arange(1.0, 7.0), np.arange(12.0).reshape(3, 4)
+    values = {"x": x, "W": w, "d": 2}
+    reader = _reader(values)
+    for text, want in [(r"\left[x\right]_{d + 1:2 d}", x[2:4]), (r"\left[W\right]_{:,2}", w[:, 1]),
+                       (r"\left[W\right]_{1,:}^{T}", w[0]), (r"\left[W\right]_{2:3}", w[1:3])]:  # fmt: skip
+        assert reader.value(text, np.shape(want)).tolist() == want.tolist(), text
+    with pytest.raises(ValueError, match="outside"):
+        reader.value(r"\left[x\right]_{0:d}", (3,))
+
+
+def _reader(values: dict):
+    from derivations.verify.displayed import _Reader
+
+    reader = _Reader(values)
+    reader.sizes = {"d"}
+    return reader
+
+
+def test_a_wrong_block_fails_only_displayed_form(monkeypatch) -> None:
+    import dataclasses
+
+    import sympy as sp
+
+    from derivations.expr import nodes as N
+    from derivations.ops.registry import NODES
+    from derivations.ops.spec import ATOM
+
+    def zero_based(p, node):  # [x]_{0:d}, [x]_{d:2 d}: the start printed from 0
+        start, stop = node.params
+        return rf"\left[{p.doprint(node.children[0])}\right]_{{{sp.latex(start)}:{sp.latex(stop)}}}", ATOM  # fmt: skip
+
+    monkeypatch.setitem(NODES, N.Slice, dataclasses.replace(NODES[N.Slice], latex=zero_based))
+    assert _failed_checks(*WINDOW) == ["displayed_form"]
