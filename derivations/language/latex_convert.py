@@ -132,26 +132,33 @@ class Converter(IndexNotation, DisplayedIndexing):
         return Call(fn, args, pos, pos, internal=internal)
 
     def r_apply(self, t: Tree, fn: Token, arg: Tree) -> Syntax:
-        # f(x)^{T} is (f(x))^{T}, while \log x^{2} is log(x^2): a bracketed argument binds first.
-        wrappers: list[Tree] = []  # f(x)^{T}, f(x)_{i}: the bracket is f's argument
+        if self._own_sigma(fn, arg):
+            return BinOp(
+                "@", self.name_of("sigma", [], fn), self.convert(arg), _pos(arg), implicit=True
+            )
+        inner, wrappers = self._bracketed_argument(arg)
+        value = self.call(self.function(fn), self.any(inner), _pos(fn), inner)
+        return self._rewrap(value, wrappers)
+
+    def _bracketed_argument(self, arg: Tree) -> tuple[Tree | Token, list[Tree]]:
+        """f(x)^{T} is (f(x))^{T} and f(x)_{i} an entry of f(x), while \\log x^{2} is log(x²): a
+        bracketed argument binds first. The argument, and what applies to f's value after."""
+        wrappers: list[Tree] = []
         inner: Tree | Token = arg
         while isinstance(inner, Tree) and inner.data in ("superscript", "entry"):
             wrappers.append(inner)
             inner = inner.children[0]
-        bracketed = isinstance(inner, Tree) and inner.data == "group"
-        if self._own_sigma(fn, inner):
-            return BinOp(
-                "@", self.name_of("sigma", [], fn), self.convert(arg), _pos(arg), implicit=True
-            )
-        if wrappers and bracketed:
-            value = self.call(self.function(fn), self.any(inner), _pos(fn), inner)
-            for wrapper in reversed(wrappers):
-                if wrapper.data == "superscript":
-                    value = self.raise_to(value, wrapper.children[1])
-                else:
-                    value = self.entry_of(value, wrapper.children[1])
-            return value
-        return self.call(self.function(fn), self.any(arg), _pos(fn), arg)
+        if not (wrappers and isinstance(inner, Tree) and inner.data == "group"):
+            return arg, []
+        return inner, wrappers
+
+    def _rewrap(self, value: Syntax, wrappers: list[Tree]) -> Syntax:
+        for wrapper in reversed(wrappers):
+            if wrapper.data == "superscript":
+                value = self.raise_to(value, wrapper.children[1])
+            else:
+                value = self.entry_of(value, wrapper.children[1])
+        return value
 
     def r_apply_power(self, t: Tree, fn: Token, sup: Tree, arg: Tree) -> Syntax:
         kind, exponent = self.superscript_of(sup)
@@ -228,13 +235,7 @@ class Converter(IndexNotation, DisplayedIndexing):
 
     def axis_call(self, name: str, axis: int, fn: Token, arg: Tree) -> Syntax:
         """f_{row}(X): f along axis 1; f_{row}(X)^{T} transposes the result, as for f(x)^{T}."""
-        wrappers: list[Tree] = []
-        inner: Tree | Token = arg
-        while isinstance(inner, Tree) and inner.data in ("superscript", "entry"):
-            wrappers.append(inner)
-            inner = inner.children[0]
-        if not (wrappers and isinstance(inner, Tree) and inner.data == "group"):
-            inner, wrappers = arg, []
+        inner, wrappers = self._bracketed_argument(arg)
         x = self.any(inner)
         if isinstance(x, _Args):
             raise self.error(
@@ -242,13 +243,7 @@ class Converter(IndexNotation, DisplayedIndexing):
             )
         pos = _pos(fn)
         keyword = Keyword("axis", Number(str(axis), pos), pos)
-        value: Syntax = Call(name, (x,), pos, pos, keywords=(keyword,))
-        for wrapper in reversed(wrappers):
-            if wrapper.data == "superscript":
-                value = self.raise_to(value, wrapper.children[1])
-            else:
-                value = self.entry_of(value, wrapper.children[1])
-        return value
+        return self._rewrap(Call(name, (x,), pos, pos, keywords=(keyword,)), wrappers)
 
     def sub_value(self, sub: Tree | Token) -> Syntax:
         if isinstance(sub, Token):  # _0 or _a
