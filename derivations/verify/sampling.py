@@ -441,7 +441,9 @@ def _singular_on_kinds(
     )
     domain = domain_of(free)
     for attempt in range(_OFF_KIND_ATTEMPTS):
-        inputs = _draw(free, sizes, rng, domain, attempt, attempt % 2 == 1, xavier_scales(free, sizes))
+        inputs = _draw(
+            free, sizes, rng, domain, attempt, attempt % 2 == 1, xavier_scales(free, sizes)
+        )
         with np.errstate(all="ignore"):
             if _rejected(inputs, value_fn, checks, derivatives_fn) is None:
                 break
