@@ -19,6 +19,7 @@ from ..expr import nodes as N
 from ..expr import shapes as S
 from ..printing.latex import latex
 from .equivalence import Judge
+from .expression_text import readable
 from .factors import factor_of
 from .problem import Reference
 
@@ -32,6 +33,7 @@ DEFAULT_CREDIT: dict[str, float] = {
     "missing_term": 0.5,
     "shape": 0.0,
     "not_equivalent": 0.0,
+    "not_evaluable": 0.0,
     "syntax": 0.0,
 }
 MAX_CANDIDATES = 400  # repairs tried per answer: a bound in work, not in time
@@ -80,8 +82,9 @@ def transposed(node: N.Node) -> N.Node:
 class Diagnoser:
     """Tries the repairs in a fixed order; ``credit`` maps a kind to its share."""
 
-    def __init__(self, judge: Judge, credit: dict[str, float]) -> None:
+    def __init__(self, judge: Judge, credit: dict[str, float], typed: bool = False) -> None:
         self.judge = judge
+        self.typed = typed  # an expression answer: name repairs as the student types them
         self.ref = judge.ref
         self.credit = {**DEFAULT_CREDIT, **credit}
         self.tried = 0
@@ -303,10 +306,19 @@ class Diagnoser:
             where = ""
         return self.make(
             "missing_factor",
-            f"An elementwise factor is missing: ${latex(f)}${where}. "
+            f"An elementwise factor is missing: ${latex(f)}${self.typed_as(f)}{where}. "
             "Check the derivative of each function on the path.",
             factor_latex=latex(f),
         )
+
+    def typed_as(self, node: N.Node) -> str:
+        """`` (typed: sign(x - 1))`` for an expression answer, when the language writes it."""
+        if not self.typed:
+            return ""
+        try:
+            return f" (typed: `{readable(node)}`)"
+        except NotImplementedError:
+            return ""
 
     def missing_term(self, answer: N.Node) -> Diagnosis | None:
         full = self.inlined_reference()
@@ -335,7 +347,10 @@ class Diagnoser:
 
     def _term_message(self, term: N.Node, repeated: N.Node | None) -> Diagnosis:
         if repeated is None:
-            text = f"A term of a sum is missing: your answer leaves out ${latex(term)}$."
+            text = (
+                "A term of a sum is missing: your answer leaves out "
+                f"${latex(term)}${self.typed_as(term)}."
+            )
         else:
             text = (
                 f"A term of the sum is wrong: where ${latex(term)}$ belongs your answer has "
