@@ -21,6 +21,7 @@ from ..printing.latex import latex
 from .answers import elaborate_against
 from .diagnosis import DEFAULT_CREDIT, Diagnoser, Diagnosis, same_shape
 from .equivalence import EQUAL_TOLERANCE, Comparison, Judge, relative_difference
+from .hints import undeclared_hint
 from .nonfinite import NonFinite, non_finite
 from .problem import KnownWrong, Problem, Reference, build_reference
 from .result import CheckResult, feedback_markdown, score_of
@@ -108,7 +109,7 @@ def check_in(ctx: Context, answer: str, answer_format: str, limits: Limits) -> C
             answer, ref.problem.variables, ref.names, limits, answer_format, ref.expected_shape
         )
     except ChainruleError as exc:
-        return invalid(ctx, exc)
+        return invalid(ctx, exc, answer_format)
     return judge_node(ctx, node, answer_format)
 
 
@@ -317,13 +318,14 @@ def _asked(ref: Reference) -> str:
     return f"∂{ref.symbol}/∂{ref.problem.wrt}"
 
 
-def invalid(ctx: Context, exc: ChainruleError) -> CheckResult:
+def invalid(ctx: Context, exc: ChainruleError, answer_format: str = "expression") -> CheckResult:
     """A typo or an ill-shaped answer: feedback with the position and a hint, not an error."""
     ref = ctx.ref
     kind = "syntax" if exc.kind.startswith("syntax") else exc.kind
     hint = exc.hint
     if exc.kind == "undeclared_name":
-        hint = "the names you may use are " + ", ".join(ref.names)
+        name = str(exc.details.get("name", ""))
+        hint = undeclared_hint(ref, name, answer_format)
     details: dict[str, Any] = {}
     if exc.position:
         details["position"] = exc.position
