@@ -22,6 +22,7 @@ import numpy as np
 
 from ..errors import ChainruleError
 from ..expr import nodes as N
+from ..verify.exact import DEFAULT_WORK
 from ..verify.sampling import draw_inputs
 from ..verify.sizes import GRADING_SIZE_SETS, choose_sizes
 from .evaluate import Draw, ExactDraw, is_rational
@@ -32,6 +33,9 @@ DIFFERENT_TOLERANCE = 1e-4
 EXACT_TOLERANCE = 1e-40
 DRAWS_PER_SIZE = 3
 FLOOR = 1e-8
+# The exact check is repeated at a second set of sizes when the first comparison cost at most
+# this much counted work (a quarter of the budget): cheap answers get both, costly ones one.
+SECOND_SET_WORK = DEFAULT_WORK // 4
 
 
 def relative_difference(a: np.ndarray, b: np.ndarray) -> tuple[float, tuple[int, ...]]:
@@ -67,6 +71,7 @@ class Judge:
         self.draws: list[Draw] = []
         self.size_sets: list[dict[str, int]] = []
         self._exact: dict[tuple[int, bool], ExactDraw] = {}
+        self._work_used = 0  # counted work of the last exact comparison
         self._exact_rational: bool | None = None
         rng = np.random.default_rng(seed)
         program = ref.program
@@ -157,6 +162,9 @@ class Judge:
         second = self._second_set_draw()
         if first.get("skipped") or not first["passed"] or second is None:
             return first
+        if self._work_used > SECOND_SET_WORK:  # not cheap: the float draws there must do
+            first["also_at"] = {"skipped": True, "reason": "the first comparison was costly"}
+            return first
         again = self._exact_at(second, a)
         if again.get("skipped"):
             first["also_at"] = {"skipped": True, "reason": again["reason"]}
@@ -176,7 +184,10 @@ class Judge:
         rational = False
         try:
             rational = bool(self.exact_draw(index).rational) and is_rational([a])
-            difference = self.exact_draw(index, rational).difference(a, self.ref.node)
+            exact_draw = self.exact_draw(index, rational)
+            difference = exact_draw.difference(a, self.ref.node)
+            work = exact_draw.explicit.work
+            self._work_used = work.used if work is not None else 0
         except (Budget, NotImplementedError, ZeroDivisionError, ArithmeticError) as exc:
             return {
                 "skipped": True,
