@@ -10,7 +10,7 @@ from __future__ import annotations
 
 R, AL, F = "calculus/rules.py", "calculus/algebra.py", "expr/functions.py"
 NP, LX, IX = "printing/numpy_code.py", "printing/latex.py", "printing/index.py"
-EL, SA = "language/elaborate.py", "verify/sampling.py"
+EL, SA, SZ = "language/elaborate.py", "verify/sampling.py", "verify/sizes.py"
 
 
 def _m(id_: str, area: str, path: str, old: str, new: str, **kw) -> dict:
@@ -665,12 +665,12 @@ MUTANTS: list[dict] = [
     {
         "id": "sampler-sizes-from-2",
         "area": "sampler",
-        "edits": [(SA, "    value = 3\n", "    value = 2\n"), _MEAN_NM],
+        "edits": [(SZ, "    value = 3\n", "    value = 2\n"), _MEAN_NM],
     },
     {
         "id": "sampler-one-size-set",
         "area": "sampler",
-        "edits": [(SA, "SIZE_SETS = 2", "SIZE_SETS = 1"), _MEAN_NM],
+        "edits": [(SZ, "SIZE_SETS = 2", "SIZE_SETS = 1"), _MEAN_NM],
     },
     {
         "id": "sampler-positive-everywhere",

@@ -86,7 +86,7 @@ class CheckBatchRequest(_Request):
 class DiagnosisOut(BaseModel):
     model_config = ConfigDict(extra="allow")
     kind: str = Field(
-        description="transpose, sign, scale, layout, substitution, missing_factor, missing_term, shape, not_equivalent, known_wrong, syntax …"
+        description="transpose, sign, scale, layout, substitution, missing_factor, missing_term, shape, not_equivalent, not_evaluable, known_wrong, syntax …"
     )
     message: str
     credit: float

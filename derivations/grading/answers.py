@@ -86,4 +86,5 @@ def elaborate_against(
     elaborator = _Elaborator(program, allowed_inputs, limits)
     elaborator.labels = {k: v for k, v in labels_of(variables).items() if k in allowed_inputs}
     elaborator.intermediates = {k: v for k, v in names.items() if v.role != "input"}
+    elaborator.derivative_functions = True  # sign(x - 1), as a diagnosis may name it
     return elaborator.expr(syntax)  # type: ignore[arg-type]

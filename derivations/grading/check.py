@@ -21,6 +21,8 @@ from ..printing.latex import latex
 from .answers import elaborate_against
 from .diagnosis import DEFAULT_CREDIT, Diagnoser, Diagnosis, same_shape
 from .equivalence import EQUAL_TOLERANCE, Comparison, Judge, relative_difference
+from .hints import undeclared_hint
+from .nonfinite import NonFinite, non_finite
 from .problem import KnownWrong, Problem, Reference, build_reference
 from .result import CheckResult, feedback_markdown, score_of
 
@@ -107,20 +109,21 @@ def check_in(ctx: Context, answer: str, answer_format: str, limits: Limits) -> C
             answer, ref.problem.variables, ref.names, limits, answer_format, ref.expected_shape
         )
     except ChainruleError as exc:
-        return invalid(ctx, exc)
-    return judge_node(ctx, node)
+        return invalid(ctx, exc, answer_format)
+    return judge_node(ctx, node, answer_format)
 
 
-def judge_node(ctx: Context, node: N.Node) -> CheckResult:
-    """The verdict on an elaborated answer (typed, or the NumPy grader's stand-in)."""
+def judge_node(ctx: Context, node: N.Node, answer_format: str | None = None) -> CheckResult:
+    """The verdict on an elaborated answer (typed, or the NumPy grader's stand-in); the
+    format lets the feedback name a missing factor as the student would type it."""
     ref = ctx.ref
     if isinstance(node, N.Const) and ref.expected_shape != node.shape:
         # "0" for a zero gradient, "1" for 𝟏: a number stands for every entry.
-        return _judged(ctx, N.Mul(node, N.Ones(ref.expected_shape)), shown=node)
-    return _judged(ctx, node, shown=node)
+        return _judged(ctx, N.Mul(node, N.Ones(ref.expected_shape)), node, answer_format)
+    return _judged(ctx, node, node, answer_format)
 
 
-def _judged(ctx: Context, node: N.Node, shown: N.Node) -> CheckResult:
+def _judged(ctx: Context, node: N.Node, shown: N.Node, answer_format: str | None) -> CheckResult:
     ref, judge = ctx.ref, ctx.judge
     comparison = Comparison(False, float("inf"))
     diagnosis: list[Diagnosis] = []
@@ -128,13 +131,17 @@ def _judged(ctx: Context, node: N.Node, shown: N.Node) -> CheckResult:
         comparison = judge.equivalent(node)
     if comparison.equal:
         return _result(ctx, shown, True, 1.0, [], comparison)
+    trouble = non_finite(judge, node) if same_shape(node.shape, ref.expected_shape) else None
+    if trouble is not None and trouble.overflow:
+        return not_evaluable(ctx, shown, trouble, comparison)
     rule = _known_wrong(ctx, node)
     if rule is not None:
         diag = Diagnosis("known_wrong", rule.feedback, rule.credit)
         return _result(ctx, shown, False, rule.credit, [diag], comparison)
-    diagnosis = Diagnoser(judge, dict(ctx.problem.credit)).diagnose(node)
+    diagnoser = Diagnoser(judge, dict(ctx.problem.credit), typed=answer_format == "expression")
+    diagnosis = diagnoser.diagnose(node)
     if not diagnosis:
-        diagnosis = [not_equivalent(ctx, node, comparison)]
+        diagnosis = [undefined(ctx, trouble) if trouble else not_equivalent(ctx, node, comparison)]
     return _result(ctx, shown, False, score_of(diagnosis), diagnosis, comparison)
 
 
@@ -211,6 +218,54 @@ def not_equivalent(ctx: Context, node: N.Node, comparison: Comparison) -> Diagno
     )
 
 
+def _where(trouble: NonFinite) -> tuple[str, dict[str, Any]]:
+    """ "At the sizes n = 3 and the inputs A = [...]", and the same as details."""
+    draw = trouble.draw
+    sizes = ", ".join(f"{k} = {v}" for k, v in draw.sizes.items())
+    inputs = {k: _rounded(v) for k, v in draw.inputs.items()}
+    at = ", ".join(f"{k} = {v}" for k, v in inputs.items())
+    text = f"at the sizes {sizes} and the inputs {at}" if sizes else f"at {at}"
+    return text, {"sizes": draw.sizes, "inputs": inputs}
+
+
+def _part(trouble: NonFinite) -> str:
+    if trouble.node is None:
+        return "your answer"
+    try:
+        return f"${latex(trouble.node)}$ in your answer"
+    except NotImplementedError:  # the NumPy grader's stand-in: the function's whole value
+        return "your answer"
+
+
+def undefined(ctx: Context, trouble: NonFinite) -> Diagnosis:
+    """Not finite where the right answer is: say where it breaks, not "None" entries."""
+    at, details = _where(trouble)
+    message = (
+        f"Your answer is not equivalent to {_asked(ctx.ref)}: {at}, {_part(trouble)} "
+        f"{trouble.what()}, where {_asked(ctx.ref)} is defined."
+    )
+    credit = ctx.problem.credit.get("not_equivalent", DEFAULT_CREDIT["not_equivalent"])
+    return Diagnosis("not_equivalent", message, credit, {**details, "cause": trouble.cause})
+
+
+def not_evaluable(
+    ctx: Context, shown: N.Node, trouble: NonFinite, comparison: Comparison
+) -> CheckResult:
+    """An overflow says nothing about correctness: no verdict on the mathematics, and a fix."""
+    at, details = _where(trouble)
+    message = (
+        f"Your answer cannot be evaluated {at}: {_part(trouble)} {trouble.what()}, so it"
+        f" cannot be compared with {_asked(ctx.ref)}. This is not a verdict on your"
+        " mathematics: simplify the answer so that no part of it is that large (cancel"
+        " exp(1000) / exp(1000), for instance) and submit it again."
+    )
+    diag = Diagnosis("not_evaluable", message, 0.0, {**details, "cause": trouble.cause})
+    result = _result(ctx, shown, False, 0.0, [diag], comparison)
+    result.verdict = "invalid"
+    result.feedback = feedback_markdown(result, _asked(ctx.ref))
+    return result
+
+
 def _not_exact(ctx: Context, exact: dict[str, Any]) -> Diagnosis:
     """Equal in float64 but not exactly: say so, instead of listing entries that print alike."""
     sizes = ", ".join(f"{k} = {v}" for k, v in exact.get("sizes", {}).items())
@@ -263,13 +318,14 @@ def _asked(ref: Reference) -> str:
     return f"∂{ref.symbol}/∂{ref.problem.wrt}"
 
 
-def invalid(ctx: Context, exc: ChainruleError) -> CheckResult:
+def invalid(ctx: Context, exc: ChainruleError, answer_format: str = "expression") -> CheckResult:
     """A typo or an ill-shaped answer: feedback with the position and a hint, not an error."""
     ref = ctx.ref
     kind = "syntax" if exc.kind.startswith("syntax") else exc.kind
     hint = exc.hint
     if exc.kind == "undeclared_name":
-        hint = "the names you may use are " + ", ".join(ref.names)
+        name = str(exc.details.get("name", ""))
+        hint = undeclared_hint(ref, name, answer_format)
     details: dict[str, Any] = {}
     if exc.position:
         details["position"] = exc.position

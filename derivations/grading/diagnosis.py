@@ -10,7 +10,6 @@ answer itself; the first repair that makes it equal names the mistake.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from fractions import Fraction
 from typing import Any
 
 import numpy as np
@@ -20,6 +19,8 @@ from ..expr import nodes as N
 from ..expr import shapes as S
 from ..printing.latex import latex
 from .equivalence import Judge
+from .expression_text import readable
+from .factors import factor_of
 from .problem import Reference
 
 DEFAULT_CREDIT: dict[str, float] = {
@@ -32,6 +33,7 @@ DEFAULT_CREDIT: dict[str, float] = {
     "missing_term": 0.5,
     "shape": 0.0,
     "not_equivalent": 0.0,
+    "not_evaluable": 0.0,
     "syntax": 0.0,
 }
 MAX_CANDIDATES = 400  # repairs tried per answer: a bound in work, not in time
@@ -80,8 +82,9 @@ def transposed(node: N.Node) -> N.Node:
 class Diagnoser:
     """Tries the repairs in a fixed order; ``credit`` maps a kind to its share."""
 
-    def __init__(self, judge: Judge, credit: dict[str, float]) -> None:
+    def __init__(self, judge: Judge, credit: dict[str, float], typed: bool = False) -> None:
         self.judge = judge
+        self.typed = typed  # an expression answer: name repairs as the student types them
         self.ref = judge.ref
         self.credit = {**DEFAULT_CREDIT, **credit}
         self.tried = 0
@@ -159,20 +162,37 @@ class Diagnoser:
         return None
 
     def scale(self, answer: N.Node) -> Diagnosis | None:
-        factor = self._ratio(answer)
+        ratios = self._ratios(answer)
+        factor = factor_of(ratios) if ratios is not None else None
         if factor is None:
             return None
-        value, text = factor
-        if abs(value - 1) < 1e-9 or abs(value + 1) < 1e-9 or value == 0:
-            return None
+        if factor.constant is not None:
+            value = factor.constant
+            if abs(value - 1) < 1e-9 or abs(value + 1) < 1e-9 or value == 0:
+                return None
+            return self.make(
+                "scale",
+                f"Your answer is off by a constant factor: it is {factor.text} times the right one.",
+                factor=factor.text,
+            )
+        if factor.monomial is not None:
+            return self.make(
+                "scale",
+                "Your answer is off by a factor that depends on the sizes: it is "
+                f"{factor.text} times the right one. Check how many entries each sum or mean "
+                "counts.",
+                factor=factor.text,
+            )
         return self.make(
-            "scale",
-            f"Your answer is off by a constant factor: it is {text} times the right one.",
-            factor=text,
+            "not_equivalent",
+            f"Your answer is not equivalent to ∂{self.ref.symbol}/∂{self.ref.problem.wrt}: it is the right one times a "
+            f"factor that depends on the sizes ({factor.text}), and no product of powers of "
+            "the sizes explains it. Check every term that counts entries or uses a size.",
+            factors=[{"sizes": s, "factor": c} for s, c in factor.per_set or []],
         )
 
-    def _ratio(self, answer: N.Node) -> tuple[float, str] | None:
-        """The constant c with answer = c · reference at every draw, if there is one."""
+    def _ratios(self, answer: N.Node) -> list[tuple[dict[str, int], float]] | None:
+        """The c with answer = c · reference at each draw, if there is one at every draw."""
         ratios = []
         for draw in self.judge.draws:
             a = draw.value(answer).ravel()
@@ -188,36 +208,7 @@ class Diagnoser:
             if np.max(np.abs(a - c * r)) > 1e-7 * max(1.0, float(np.max(np.abs(a)))):
                 return None
             ratios.append((draw.sizes, c))
-        if not ratios:
-            return None
-        first = ratios[0][1]
-        if all(abs(c - first) <= 1e-7 * max(1.0, abs(first)) for _, c in ratios):
-            frac = Fraction(first).limit_denominator(1000)
-            text = (
-                _fraction_text(frac)
-                if abs(float(frac) - first) < 1e-9 * abs(first)
-                else f"{first:.12g}"
-            )
-            return first, text
-        return self._size_ratio(ratios)
-
-    def _size_ratio(self, ratios: list[tuple[dict[str, int], float]]) -> tuple[float, str] | None:
-        """c = k · d^e for one dimension d (an extra 1/N, a missing N)."""
-        dims = list(ratios[0][0])
-        for d in dims:
-            for e in (-1, 1, -2, 2):
-                sizes0, c0 = ratios[0]
-                k = c0 / sizes0[d] ** e
-                if all(abs(c - k * s[d] ** e) <= 1e-7 * max(1.0, abs(c)) for s, c in ratios):
-                    frac = Fraction(k).limit_denominator(1000)
-                    coef = "" if frac == 1 else _fraction_text(frac) + " · "
-                    power = (
-                        d
-                        if e == 1
-                        else (f"1/{d}" if e == -1 else (f"{d}²" if e == 2 else f"1/{d}²"))
-                    )
-                    return 2.0, coef + power  # never ±1: a size-dependent factor
-        return None
+        return ratios
 
     def square_transpose(self, answer: N.Node) -> Diagnosis | None:
         shape = self.ref.expected_shape
@@ -315,10 +306,19 @@ class Diagnoser:
             where = ""
         return self.make(
             "missing_factor",
-            f"An elementwise factor is missing: ${latex(f)}${where}. "
+            f"An elementwise factor is missing: ${latex(f)}${self.typed_as(f)}{where}. "
             "Check the derivative of each function on the path.",
             factor_latex=latex(f),
         )
+
+    def typed_as(self, node: N.Node) -> str:
+        """`` (typed: sign(x - 1))`` for an expression answer, when the language writes it."""
+        if not self.typed:
+            return ""
+        try:
+            return f" (typed: `{readable(node)}`)"
+        except NotImplementedError:
+            return ""
 
     def missing_term(self, answer: N.Node) -> Diagnosis | None:
         full = self.inlined_reference()
@@ -329,6 +329,8 @@ class Diagnoser:
                 dropped = rest[0] if len(rest) == 1 else N.Add(*rest)
                 if dropped.shape != add.shape and not dropped.is_scalar:
                     continue
+                if dropped.shape != add.shape:  # 1 − tanh² without tanh²: 1 is every entry
+                    dropped = N.Mul(dropped, N.Ones(add.shape))
                 variants = [(N.substitute(full, {add: dropped}), None)]
                 variants += [
                     (N.substitute(full, {add: N.Add(*rest, other)}), other)
@@ -345,7 +347,10 @@ class Diagnoser:
 
     def _term_message(self, term: N.Node, repeated: N.Node | None) -> Diagnosis:
         if repeated is None:
-            text = f"A term of a sum is missing: your answer leaves out ${latex(term)}$."
+            text = (
+                "A term of a sum is missing: your answer leaves out "
+                f"${latex(term)}${self.typed_as(term)}."
+            )
         else:
             text = (
                 f"A term of the sum is wrong: where ${latex(term)}$ belongs your answer has "
@@ -368,7 +373,3 @@ class Diagnoser:
 
 def _family(var: N.Var) -> str:
     return "derived" if var.role in ("adjoint", "defined") else "forward"
-
-
-def _fraction_text(frac: Fraction) -> str:
-    return str(frac.numerator) if frac.denominator == 1 else f"{frac.numerator}/{frac.denominator}"

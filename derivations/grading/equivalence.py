@@ -1,12 +1,14 @@
 """Semantic equivalence: both sides evaluated at random inputs, then confirmed exactly.
 
 The draws come from the verifier's sampler (inside every function's domain, away from kinks,
-well-conditioned matrices under inv/det/logdet) at two sets of small distinct sizes, so a
-transposition or a size-dependent factor cannot hide. A float64 difference below
+well-conditioned matrices under inv/det/logdet) at three sets of small distinct sizes, each
+giving every dimension a new value and changing the sizes' sums and products, so a
+transposition or a size-dependent factor (n·B/12, (n + B)/7) cannot hide. A float64 difference below
 ``EQUAL_TOLERANCE`` (relative, with an absolute floor) is equality up to rounding; above
 ``DIFFERENT_TOLERANCE`` it is a difference no rounding explains; in between, and for every
 answer judged equal, an exact evaluation decides: rational arithmetic for rational expressions
-(equal means identical), 60 digits otherwise (equal means below 1e-40). A false "correct" is
+(equal means identical), 60 digits otherwise (equal means below 1e-40), at the first draw and,
+when affordable, at a draw of the second set of sizes. A false "correct" is
 the worst outcome, so "correct" needs both the float64 agreement and the exact one.
 """
 
@@ -20,7 +22,9 @@ import numpy as np
 
 from ..errors import ChainruleError
 from ..expr import nodes as N
-from ..verify.sampling import choose_sizes, draw_inputs
+from ..verify.exact import DEFAULT_WORK
+from ..verify.sampling import draw_inputs
+from ..verify.sizes import GRADING_SIZE_SETS, choose_sizes
 from .evaluate import Draw, ExactDraw, is_rational
 from .problem import Reference
 
@@ -29,6 +33,9 @@ DIFFERENT_TOLERANCE = 1e-4
 EXACT_TOLERANCE = 1e-40
 DRAWS_PER_SIZE = 3
 FLOOR = 1e-8
+# The exact check is repeated at a second set of sizes when the first comparison cost at most
+# this much counted work (a quarter of the budget): cheap answers get both, costly ones one.
+SECOND_SET_WORK = DEFAULT_WORK // 4
 
 
 def relative_difference(a: np.ndarray, b: np.ndarray) -> tuple[float, tuple[int, ...]]:
@@ -63,7 +70,8 @@ class Judge:
         self.ref = ref
         self.draws: list[Draw] = []
         self.size_sets: list[dict[str, int]] = []
-        self._exact: ExactDraw | None = None
+        self._exact: dict[tuple[int, bool], ExactDraw] = {}
+        self._work_used = 0  # counted work of the last exact comparison
         self._exact_rational: bool | None = None
         rng = np.random.default_rng(seed)
         program = ref.program
@@ -116,18 +124,23 @@ class Judge:
         """Numerically equal (for diagnosis candidates, where partial credit is at stake)."""
         return self.numeric(a, b).equal
 
-    def exact_draw(self) -> ExactDraw | None:
-        if self._exact is None:
-            rational = is_rational([d.node for d in self.ref.definitions] + [self.ref.node])
-            self._exact_rational = rational
-            self._exact = ExactDraw(
-                self.draws[0],
+    def exact_draw(self, index: int = 0, rational: bool | None = None) -> ExactDraw:
+        """Draw ``index`` in exact arithmetic (rational when the reference and, with
+        ``rational`` given, the answer are rational), built once per problem."""
+        if self._exact_rational is None:
+            nodes = [d.node for d in self.ref.definitions] + [self.ref.node]
+            self._exact_rational = is_rational(nodes)
+        exact_rational = self._exact_rational if rational is None else rational
+        key = (index, exact_rational)
+        if key not in self._exact:
+            self._exact[key] = ExactDraw(
+                self.draws[index],
                 self.ref.definitions,
-                rational,
+                exact_rational,
                 kinds=self.ref.program.kinds,
                 axes=self.ref.program.axes,
             )
-        return self._exact
+        return self._exact[key]
 
     def equivalent(self, a: N.Node) -> Comparison:
         """The verdict on ``a`` against the reference: numeric, then exact confirmation."""
@@ -142,21 +155,39 @@ class Judge:
         return comparison
 
     def exact(self, a: N.Node) -> dict[str, Any]:
+        """Exact agreement at the first draw, then at the first draw of the second set of
+        sizes when that is affordable: an answer that matches only at one set of sizes (a
+        polynomial in n vanishing there) is caught by the float draws or here."""
+        first = self._exact_at(0, a)
+        second = self._second_set_draw()
+        if first.get("skipped") or not first["passed"] or second is None:
+            return first
+        if self._work_used > SECOND_SET_WORK:  # not cheap: the float draws there must do
+            first["also_at"] = {"skipped": True, "reason": "the first comparison was costly"}
+            return first
+        again = self._exact_at(second, a)
+        if again.get("skipped"):
+            first["also_at"] = {"skipped": True, "reason": again["reason"]}
+            return first
+        if not again["passed"]:
+            return again
+        first["also_at"] = again["sizes"]
+        return first
+
+    def _second_set_draw(self) -> int | None:
+        sizes = self.draws[0].sizes
+        return next((k for k, d in enumerate(self.draws) if d.sizes != sizes), None)
+
+    def _exact_at(self, index: int, a: N.Node) -> dict[str, Any]:
         from ..verify.exact import Budget
 
+        rational = False
         try:
-            draw = self.exact_draw()
-            assert draw is not None
-            rational = bool(self._exact_rational) and is_rational([a])
-            if rational != draw.rational:
-                draw = ExactDraw(
-                    self.draws[0],
-                    self.ref.definitions,
-                    rational,
-                    kinds=self.ref.program.kinds,
-                    axes=self.ref.program.axes,
-                )
-            difference = draw.difference(a, self.ref.node)
+            rational = bool(self.exact_draw(index).rational) and is_rational([a])
+            exact_draw = self.exact_draw(index, rational)
+            difference = exact_draw.difference(a, self.ref.node)
+            work = exact_draw.explicit.work
+            self._work_used = work.used if work is not None else 0
         except (Budget, NotImplementedError, ZeroDivisionError, ArithmeticError) as exc:
             return {
                 "skipped": True,
@@ -168,7 +199,7 @@ class Judge:
         return {
             "skipped": False,
             "method": "rational" if rational else "60-digit",
-            "sizes": self.draws[0].sizes,
+            "sizes": self.draws[index].sizes,
             "difference": difference if math.isfinite(difference) else None,
             "passed": bool(passed) and math.isfinite(difference),
         }
@@ -184,8 +215,9 @@ class Judge:
 
 
 def _size_sets(program: Any, n: int) -> list[dict[str, int]]:
-    """The verifier's two sets of exposing sizes: every dimension at least 3, all distinct, and
-    no sum of dimensions equal to a product of them, so n + n = n·n cannot hide a mistake."""
-    first = choose_sizes(program, 0)
-    second = choose_sizes(program, 1)
-    return [first, second] if n else [first]
+    """The exposing sizes (every dimension at least 3, all distinct, no sum of dimensions equal
+    to a product of them): three sets in which every dimension takes a new value and the sizes'
+    sums and products change, so neither n + n = n·n nor a factor such as n·B/12 can hide."""
+    if not n:
+        return [choose_sizes(program, 0)]
+    return [choose_sizes(program, k) for k in range(GRADING_SIZE_SETS)]

@@ -85,6 +85,29 @@ class Draw:
             return np.full(shape, np.nan)
         return np.asarray(out, dtype=float)
 
+    def floating_error(self, node: N.Node) -> str | None:
+        """Why ``node`` is not finite although its operands are: "overflow", "divide by
+        zero", "invalid value" (log of a negative number, 0/0) or "singular matrix"; None
+        when the node has no gate (the NumPy grader's stand-in)."""
+        gate = GATES.get(type(node))
+        if gate is None:
+            return None
+        params = _numeric(node.params, self.dims)
+        ins = [self.value(c) for c in node.children]
+        try:
+            with np.errstate(all="raise"):
+                gate.forward(params, ins)
+        except FloatingPointError as exc:
+            for cause in ("overflow", "divide by zero", "invalid value"):
+                if cause in str(exc):
+                    return cause
+            return "invalid value"
+        except np.linalg.LinAlgError:
+            return "singular matrix"
+        except (ValueError, ZeroDivisionError):
+            return "invalid value"
+        return "invalid value"
+
 
 def _internal_shape(a: np.ndarray) -> tuple[int, int]:
     if a.ndim == 0:

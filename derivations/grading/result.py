@@ -79,7 +79,8 @@ def feedback_markdown(result: CheckResult, what: str) -> str:
             "of sizes" + (", and exactly." if not ev.get("exact", {}).get("skipped") else ".")
         )
     elif result.verdict == "invalid":
-        lines.append("**Your answer could not be read.**")
+        unread = any(d.kind != "not_evaluable" for d in result.diagnosis)
+        lines.append(f"**Your answer could not be {'read' if unread else 'evaluated'}.**")
         for d in result.diagnosis:
             lines.append(d.message)
             if d.details.get("excerpt"):

@@ -36,6 +36,7 @@ class CallElaboration:
 
     inputs: dict[str, N.Var]
     intermediates: dict[str, N.Var]
+    derivative_functions: bool
 
     def error(
         self, kind: str, message: str, pos: Pos, hint: str | None = None, **details: object
@@ -73,7 +74,11 @@ class CallElaboration:
             )
         if syn.keywords:  # sum(X, axis=1) and the other calls along an axis
             return axis_call(self, syn)  # type: ignore[arg-type]
-        internal = syn.internal and name in FUNCTIONS and not FUNCTIONS[name].user_facing
+        internal = (
+            (syn.internal or self.derivative_functions)
+            and name in FUNCTIONS
+            and not FUNCTIONS[name].user_facing
+        )
         if name not in USER_FUNCTIONS and not internal:
             # A swap of letters first (tahn is tanh, not tan), then the nearest by difflib.
             close = [f for f in USER_FUNCTIONS if sorted(f) == sorted(name)][:1] or (

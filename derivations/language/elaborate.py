@@ -62,6 +62,9 @@ class _Elaborator(CallElaboration):
         self.inputs = inputs
         self.limits = limits
         self.intermediates: dict[str, N.Var] = {}
+        # Functions that only derivatives write (sign, normal_cdf): an answer may use them,
+        # since the grader's feedback names them (a program may not).
+        self.derivative_functions = False
         self.dims = S.free_dims([v.shape for v in inputs.values()])
         self.current = 0  # the statement being elaborated, for "used before its definition"
 

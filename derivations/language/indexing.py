@@ -28,11 +28,12 @@ def is_label(e: Any, syn: Syntax) -> bool:
 
 
 def _label(e: Any, syn: Syntax, length: sp.Expr, what: str) -> N.Node:
+    """The label ``syn``; ``what`` is the indexed thing with its verb (the scores have)."""
     classes = e.labels[syn.id]
     if str(length) != classes:
         raise e.error(
             "shape_mismatch",
-            f"the label {syn.id!r} has {classes} classes, but {what} has {length} entries",
+            f"the label {syn.id!r} has {classes} classes, but {what} {length} entries",
             syn.pos,
             f"index a vector of length {classes} (the scores), e.g. z[{syn.id}]",
         )
@@ -109,7 +110,7 @@ def _axis(e: Any, syn: Syntax, length: sp.Expr) -> tuple[tuple, list[N.Node], tu
             )  # fmt: skip
         return ("all",), [], (lo, hi)
     if is_label(e, syn):
-        return ("label",), [_label(e, syn, length, "the axis")], None
+        return ("label",), [_label(e, syn, length, "the axis has")], None
     return ("at", _integer(e, syn, length)), [], None
 
 
@@ -162,7 +163,7 @@ def onehot_call(e: Any, syn: Call) -> N.Node:
     first = syn.args[0]
     length = _size(e, syn.args[1])
     if is_label(e, first):
-        return OneHot(length, ("label",), _label(e, first, length, "onehot"))
+        return OneHot(length, ("label",), _label(e, first, length, "the one-hot vector has"))
     return OneHot(length, ("at", _integer(e, first, length)))
 
 
@@ -193,7 +194,7 @@ def cross_entropy_call(e: Any, syn: Call) -> N.Node:
     e.need_vector("cross_entropy", z, syn)
     if not S.is_column(z.shape):
         z = N.Transpose(z)
-    y = _label(e, syn.args[1], z.shape[0], "the scores")
+    y = _label(e, syn.args[1], z.shape[0], "the scores have")
     return N.Add(N.LogSumExp(z), N.Neg(Index(z, ("label",), ("unit",), y)))
 
 

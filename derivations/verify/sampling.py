@@ -2,8 +2,10 @@
 
 Sizes: every dimension is at least 3, all are distinct, and no sum of two dimensions equals a
 product of two (n + n = n·n at n = 2 hid a mean that counted n + m entries); each program is
-checked at two such assignments (the second reverses the first), so a transposition or a
-miscount changes a shape or a value instead of hiding.
+checked at two such assignments (the grader at three) in which every dimension takes a new value
+and the sums and products of the sizes change too (the second in decreasing order), so a
+transposition, a miscount or a factor such as n·B/12 changes a shape or a value instead of
+hiding.
 
 Domains: inputs are drawn positive only where a function's domain needs it (the arguments of
 log, sqrt and fractional powers). Everywhere else signs are free: under a denominator or a norm
@@ -38,44 +40,17 @@ from .conditioning import SATURATED, saturation_check, xavier_scales
 from .kinds import draw_kind
 from .numeric import load_module
 
+# The sizes live in sizes.py; the checks and tests import them with the draws, from here.
+from .sizes import (  # noqa: F401
+    GRADING_SIZE_SETS,
+    MAX_EXPOSING,
+    SIZE_SETS,
+    choose_sizes,
+    good_sizes,
+)
+
 KINK_MARGIN = 1e-2  # larger than the widest finite-difference stencil (2h with h = 1e-3)
 POLE_MARGIN = 0.25  # denominators and norms this far from zero (inputs are ~1 in size)
-
-
-# Programs with more dimensions than this get consecutive distinct sizes after the first ones
-# (the search is quadratic and the sizes would grow without need).
-MAX_EXPOSING = 8
-
-
-def good_sizes(count: int) -> list[int]:
-    """The smallest increasing sizes ≥ 3 where no a + b equals any c·d (repeats allowed)."""
-    chosen: list[int] = []
-    value = 3
-    while len(chosen) < min(count, MAX_EXPOSING):
-        trial = [*chosen, value]
-        sums = {a + b for a in trial for b in trial}
-        products = {a * b for a in trial for b in trial}
-        if not sums & products:
-            chosen.append(value)
-        value += 1
-    return chosen + list(range(chosen[-1] + 1, chosen[-1] + 1 + count - len(chosen)))
-
-
-SIZE_SETS = 2
-
-
-def choose_sizes(program: TypedProgram, which: int = 0) -> dict[str, int]:
-    """Assignment ``which`` (0 or 1) of distinct exposing sizes, in order of first appearance.
-
-    The second reverses the first (AᵀA with A (n, m) is singular when n < m, so one of the two
-    can always be sampled); a program with one dimension gets the next good size instead.
-    """
-    values = good_sizes(len(program.dims) + 1)
-    if which % 2:
-        values = values[1:] if len(program.dims) == 1 else list(reversed(values[:-1]))
-    else:
-        values = values[:-1]
-    return {str(d): v for d, v in zip(program.dims, values, strict=True)}
 
 
 def exact_sizes(program: TypedProgram, order: dict[str, int] | None = None) -> dict[str, int]:

@@ -23,7 +23,7 @@ def test_check_is_exported_and_returns_the_contract_dict() -> None:
         "correct", "score", "verdict", "diagnosis", "expected_shape", "answer_shape",
         "answer_latex", "evidence", "feedback",
     }  # fmt: skip
-    assert d["evidence"]["draws"] == 6 and len(d["evidence"]["sizes"]) == 2
+    assert d["evidence"]["draws"] == 9 and len(d["evidence"]["sizes"]) == 3
     assert d["evidence"]["exact"]["passed"] is True
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import math
+from fractions import Fraction
 from pathlib import Path
 
 import pytest
@@ -23,6 +25,7 @@ from derivations.language import elaborate as E
 from derivations.ops.registry import NODES
 from derivations.verify import run
 from derivations.verify.sampling import choose_sizes, good_sizes
+from derivations.verify.sizes import GRADING_SIZE_SETS, exposing_sizes
 
 
 def _failed(result) -> set[str]:
@@ -53,9 +56,45 @@ def test_good_sizes_are_at_least_3_distinct_and_no_sum_is_a_product() -> None:
 def test_two_different_size_sets_are_checked() -> None:
     program = derive("sum(W @ x)", {"W": ["n", "m"], "x": ["m"]}, verify=False).derivation.program
     first, second = choose_sizes(program, 0), choose_sizes(program, 1)
-    assert first != second and set(first.values()) == set(second.values())
+    assert all(first[d] != second[d] for d in first)
+    assert first["n"] < first["m"] and second["n"] > second["m"]  # AᵀA: one of them samples
     one = derive("sum(x)", {"x": ["n"]}, verify=False).derivation.program
     assert choose_sizes(one, 0) != choose_sizes(one, 1)
+
+
+@pytest.mark.parametrize("count", range(1, 10))
+def test_later_size_sets_keep_no_sum_product_or_ratio_of_sizes(count: int) -> None:
+    """A permutation (n, B = 3, 4 then 4, 3) kept n·B and n + B: a factor n·B/12 hid."""
+    sets = [exposing_sizes(count, k) for k in range(GRADING_SIZE_SETS)]
+    for values in sets:
+        assert min(values) >= 3 and len(set(values)) == count
+        head = values[:8]
+        sums = {a + b for a, b in itertools.product(head, repeat=2)}
+        assert not sums & {a * b for a, b in itertools.product(head, repeat=2)}, values
+    assert list(sets[1]) == sorted(sets[1], reverse=True)
+    for a, b in itertools.combinations(sets, 2):
+        assert all(x != y for x, y in zip(a, b, strict=True)), (a, b)
+        assert sum(a) != sum(b) and math.prod(a) != math.prod(b), (a, b)
+        for i, j in itertools.combinations(range(count), 2):
+            assert a[i] + a[j] != b[i] + b[j], (a, b, i, j)
+            for p, q in itertools.product((-2, -1, 1, 2), repeat=2):
+                kept = Fraction(a[i]) ** p * Fraction(a[j]) ** q
+                assert kept != Fraction(b[i]) ** p * Fraction(b[j]) ** q, (a, b, i, j, p, q)
+
+
+def test_a_factor_that_keeps_under_a_permutation_of_sizes_is_caught(monkeypatch) -> None:
+    """∂/∂b of sum(sin(X + b)) times n·B/12 is right at n, B = 3, 4 and at 4, 3."""
+    right = rules.VJP[N.Sum]
+
+    def wrong(node, g):
+        (a,) = node.children
+        factor = N.Const(a.shape[0] * a.shape[1] / 12)
+        return [A.mul(factor, term) for term in right(node, g)]
+
+    monkeypatch.setitem(rules.VJP, N.Sum, wrong)
+    r = derive("J = sum(sin(X + b))", {"X": ["n", "B"], "b": ["n"]}, wrt="b")
+    assert r.verification_passed is False
+    assert {"finite_differences", "backprop_engine"} <= _failed(r)
 
 
 def test_a_mean_that_counts_n_plus_m_entries_is_caught(monkeypatch) -> None:
