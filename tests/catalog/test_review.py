@@ -158,7 +158,7 @@ def test_generated_script_runs_learns_and_imports_only_numpy(tmp_path) -> None:
         [sys.executable, "-W", "error", str(path)],
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=600,
         check=True,
     ).stdout.split("\n")
     losses = [float(ln.split()[-1]) for ln in out if ln.startswith("epoch ")]

@@ -23,7 +23,7 @@ def run(script: str, tmp_path: Path) -> list[float]:
     path = tmp_path / "train.py"
     path.write_text(script, encoding="utf-8")
     done = subprocess.run(
-        [sys.executable, str(path)], capture_output=True, text=True, timeout=120, cwd=tmp_path
+        [sys.executable, str(path)], capture_output=True, text=True, timeout=600, cwd=tmp_path
     )
     assert done.returncode == 0, done.stderr
     losses = []

@@ -49,7 +49,7 @@ def test_document_compiles_cleanly(result, tmp_path: Path) -> None:
         (tmp_path / f"d{k}.tex").write_text(doc)
         done = subprocess.run(
             ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", f"d{k}.tex"],
-            cwd=tmp_path, capture_output=True, text=True, timeout=120,
+            cwd=tmp_path, capture_output=True, text=True, timeout=600,
         )  # fmt: skip
         assert done.returncode == 0, done.stdout[-2000:]
         assert "Overfull" not in done.stdout or k == 1  # long Hessian lines may overflow

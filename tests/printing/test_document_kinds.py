@@ -32,6 +32,6 @@ def test_documents_with_kinds_and_indices_compile(program, variables, tmp_path: 
     (tmp_path / "d.tex").write_text(derive(program, variables, hessian=True).latex_document())
     done = subprocess.run(
         ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "d.tex"],
-        cwd=tmp_path, capture_output=True, text=True, timeout=120,
+        cwd=tmp_path, capture_output=True, text=True, timeout=600,
     )  # fmt: skip
     assert done.returncode == 0, done.stdout[-2000:]

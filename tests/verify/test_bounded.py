@@ -44,7 +44,7 @@ def _verify_in_subprocess(program: str, variables: dict, hessian: bool = False) 
         [sys.executable, "-c", _CHILD, json.dumps([program, variables, hessian])],
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=900,
         check=True,
     )
     return json.loads(out.stdout)
