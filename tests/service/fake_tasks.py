@@ -1,6 +1,7 @@
 """A stand-in worker handler for service tests that must not depend on SymPy's speed.
 
-The program text is the command: ``sleep:2`` sleeps, ``error`` raises a ChainruleError with
+The program text is the command: ``sleep:2`` sleeps, ``wait:PATH`` holds its worker until
+the file PATH exists (a gate the test opens: no race with the machine's speed), ``error`` raises a ChainruleError with
 details that do not pickle, ``crash`` raises a bug, ``exit`` kills the worker, anything else is
 echoed back with the worker's pid. ``precheck`` stands in for the in-process parse and
 shape check.
@@ -34,6 +35,12 @@ def run(op: str, payload: dict[str, Any], limits: Limits) -> bytes:
         raise ChainruleError("syntax", "rejected by the worker", 1, 1, "fix it", "invalid")
     if command.startswith("sleep:"):
         time.sleep(float(command.partition(":")[2]))
+    elif command.startswith("wait:"):
+        gate = command.partition(":")[2]
+        for _ in range(12_000):  # a guard of ~10 minutes against a test that never opens it
+            if os.path.exists(gate):
+                break
+            time.sleep(0.05)
     elif command == "error":
         raise ChainruleError(
             "shape_mismatch", "bad shapes", 1, 3, "fix it", "x + y", {"k": object()}

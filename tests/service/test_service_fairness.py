@@ -115,25 +115,32 @@ def test_failure_memory_is_bounded_and_expires() -> None:
 # ------------------------------------------------------------------ the per-client cap
 
 
-def test_a_client_over_its_cap_gets_429_and_others_are_served(client: TestClient) -> None:
-    holder = threading.Thread(target=derive, args=(client, "sleep:0.4", "cap-a"))
-    holder.start()
-    try:
-        wait_until_busy(client, 1)
-        refused = derive(client, "echo-cap-a", "cap-a")
-        other = derive(client, "echo-cap-b", "cap-b")
-    finally:
-        holder.join()
-    assert refused.status_code == 429
-    assert refused.headers["content-type"].startswith(PROBLEM)
-    assert refused.headers["retry-after"] == "1"
-    body = refused.json()
-    assert body["kind"] == "too_many_requests" and body["type"] == "/problems/too-many-requests"
-    assert body["details"] == {"limit": "client_concurrency", "value": 1}
-    assert "CHAINRULE_CLIENT_CONCURRENCY" in body["hint"]
-    assert other.status_code == 200
-    assert derive(client, "echo-cap-a", "cap-a").status_code == 200  # the slot was given back
-    assert derive(client, "echo-cap-b", "cap-a").headers["x-cache"] == "hit"  # cached: no slot
+def test_a_client_over_its_cap_gets_429_and_others_are_served(tmp_path) -> None:
+    # The holder waits on a gate this test opens (not a sleep that a loaded machine outlasts),
+    # under a time limit far above it.
+    settings = fake_settings(client_concurrency=1, time_limit_seconds=600, precheck_seconds=60)
+    app = create_app(settings, handler=FAKE_HANDLER)
+    gate = tmp_path / "open"
+    with TestClient(ClientFromHeader(app), raise_server_exceptions=False) as client:
+        holder = threading.Thread(target=derive, args=(client, f"wait:{gate}", "cap-a"))
+        holder.start()
+        try:
+            wait_until_busy(client, 1)
+            refused = derive(client, "echo-cap-a", "cap-a")
+            other = derive(client, "echo-cap-b", "cap-b")
+        finally:
+            gate.touch()
+            holder.join()
+        assert refused.status_code == 429
+        assert refused.headers["content-type"].startswith(PROBLEM)
+        assert refused.headers["retry-after"] == "1"
+        body = refused.json()
+        assert body["kind"] == "too_many_requests" and body["type"] == "/problems/too-many-requests"
+        assert body["details"] == {"limit": "client_concurrency", "value": 1}
+        assert "CHAINRULE_CLIENT_CONCURRENCY" in body["hint"]
+        assert other.status_code == 200
+        assert derive(client, "echo-cap-a", "cap-a").status_code == 200  # the slot was given back
+        assert derive(client, "echo-cap-b", "cap-a").headers["x-cache"] == "hit"  # cached: no slot
 
 
 def test_the_default_cap_is_half_the_workers() -> None:
