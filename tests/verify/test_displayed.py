@@ -53,8 +53,8 @@ ALLOWED_UNREAD = (
     # same gradients are read (checked below), and the numeric checks cover the rest.
     "a sum needs an upper limit",
 )
-# Ops whose printed form has no reading, each with why (the registry's ``unreadable``: Xᵏ would
-# read back as an elementwise power); a formula that prints one is not read, never passed.
+# Ops whose printed form has no reading, each with why (the registry's ``unreadable``: a block
+# G_{[i,j]} of a Kronecker product); a formula that prints one is not read, never passed.
 OP_UNREAD = tuple(s.unreadable for s in NODES.values() if s.unreadable)
 
 
