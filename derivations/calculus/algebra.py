@@ -106,15 +106,19 @@ def add(*terms: N.Node) -> N.Node:
     # Collect like terms: c1·x + c2·x = (c1 + c2)·x, keeping first-appearance order.
     coefficients: dict[N.Node, sp.Expr] = {}
     constant = sp.Integer(0)
+    shown: dict[N.Node, N.Node] = {}  # how a collected term is written (𝟏𝟏ᵀ as a product)
     for t in flat:
         c, rest = split_coefficient(t)
         if is_const(rest, 1):
             constant += c
             continue
-        coefficients[rest] = coefficients.get(rest, sp.Integer(0)) + c
+        key = _ones_outer(rest)
+        if key is not rest or key not in shown:
+            shown[key] = rest
+        coefficients[key] = coefficients.get(key, sp.Integer(0)) + c
     if constant != 0 and any(_is_complemented(r) for r in coefficients):
         constant = _absorb_complements(coefficients, constant)
-    collected = [scale(c, rest) for rest, c in coefficients.items() if c != 0]
+    collected = [scale(c, shown.get(rest, rest)) for rest, c in coefficients.items() if c != 0]
     collected = [t for t in collected if not is_zero(t)]
     if constant != 0:
         collected.append(N.Const(constant))
@@ -125,6 +129,18 @@ def add(*terms: N.Node) -> N.Node:
     if len(collected) == 1:
         return _fit(collected[0], shape)
     return _fit(N.Add(*collected), shape)
+
+
+def _ones_outer(node: N.Node) -> N.Node:
+    """𝟏𝟏ᵀ (a broadcast of ones, kept as a product) as the ones matrix it is, so that like terms
+    meet: the gradient of Σ(X − mean_row(X) 𝟏ᵀ) is 𝟏𝟏ᵀ − 𝟏𝟏ᵀ = 0."""
+    if (
+        isinstance(node, N.MatMul)
+        and all(isinstance(f, N.Ones) for f in node.children)
+        and S.is_matrix(node.shape)
+    ):
+        return N.Ones(node.shape)
+    return node
 
 
 def _is_complemented(node: N.Node) -> bool:
@@ -363,6 +379,12 @@ def matmul(a: N.Node, b: N.Node) -> N.Node:
         and S.is_row(a.children[1].shape)
     ):
         return matmul(a.children[0], matmul(a.children[1], b))
+    # Rows scaled, then summed, are summed, then scaled: (A/(v 𝟏ᵀ)) 𝟏 = (A 𝟏)/v (batch norm's
+    # Σ over the batch of (Δ ∘ C)/σ² is ((Δ ∘ C) 𝟏)/σ², not a product around a quotient).
+    if isinstance(a, N.Div) and S.is_column(out_shape):
+        vector, way = spread_of(a.children[1])
+        if way == "spread_rows":
+            return div(matmul(a.children[0], b), vector)
     # diag(a) diag(b) = diag(a ∘ b), also at the head of a longer product.
     if isinstance(a, N.Diag) and isinstance(b, N.Diag):
         return diag(mul(a.children[0], b.children[0]))

@@ -416,19 +416,15 @@ def _tangent_index(node: N.Node, js: list[N.Node]) -> N.Node:
     return Index(js[0], pick, ("all",), *([label] if label is not None else []))
 
 
-def _column_totals(g: N.Node) -> N.Node:
-    """Each column's total, repeated down the column: (Σg)𝟏 for a vector, 𝟏𝟏ᵀG for a matrix."""
-    if isinstance(g, N.Ones):
-        return A.scale(g.shape[0], g)  # n𝟏, not 𝟏𝟏ᵀ𝟏, whose sizes no reader could tell
-    if S.is_vector(g.shape):
-        return A.mul(A.sum_(g), N.Ones(g.shape))
-    ones = N.Ones(S.column(g.shape[0]))
-    return A.matmul(ones, A.matmul(A.transpose(ones), g))
+def lower_ones(n: S.Dim) -> N.Node:
+    """L = cumsum(I), the lower-triangular ones matrix (L_ij = 𝟙[i ≥ j]): cumsum(x) = L x."""
+    return Cumsum(N.Identity(n))
 
 
 def _vjp_cumsum(node: N.Node, g: N.Node) -> list[N.Node | None]:
-    """The transpose of a running sum is the running sum from the end: totals − cumsum(G) + G."""
-    return [A.add(_column_totals(g), A.neg(Cumsum(g)), g)]
+    """The transpose of a running sum, Lᵀ G: the running sum from the end, as the textbook
+    writes it (generated code computes it as totals − cumsum(G) + G, ``printing/codeopt``)."""
+    return [A.matmul(A.transpose(lower_ones(g.shape[0])), g)]
 
 
 RULES: dict[type[N.Node], Rule] = {

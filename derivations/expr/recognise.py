@@ -14,7 +14,8 @@ Every rewrite is an exact identity for every real argument:
 - (e^{a} − e^{−a})/(e^{a} + e^{−a}) = tanh(a);
 - log softmax(z) = log_softmax(z) (along an axis too), and log(softmax(z)[y]) = log_softmax(z)[y]:
   the class-label loss −log softmax(W x)[y] then has the gradient (ŷ − e_y) xᵀ, not the chain
-  through 1/p_y.
+  through 1/p_y;
+- √(a²) = √(a ∘ a) = |a| (arguments are real).
 
 The program as written is kept (``TypedProgram.written``): verification compares the result
 with the user's own expression, so a wrong recognition cannot pass unnoticed.
@@ -148,6 +149,17 @@ def _rewrite_log(node: N.Apply) -> N.Node | None:
     return None
 
 
+def _squared(node: N.Node) -> N.Node | None:
+    """a when node is a² (a power or a ∘ a)."""
+    if isinstance(node, N.Apply) and node.fn == "pow":
+        base, p = node.children
+        if isinstance(p, N.Const) and p.value == 2:
+            return base
+    if isinstance(node, N.Mul) and len(node.children) == 2 and _same(*node.children):
+        return node.children[0]
+    return None
+
+
 def recognise_node(root: N.Node) -> N.Node:
     """Rewrite every recognised pattern, children first, until nothing changes."""
     memo: dict[N.Node, N.Node] = {}
@@ -163,6 +175,8 @@ def recognise_node(root: N.Node) -> N.Node:
             rewritten = _rewrite_log(new)
         elif isinstance(new, N.Apply) and new.fn == "log1p" and _exp_arg(new.children[0]):
             rewritten = N.Apply("softplus", _exp_arg(new.children[0]))  # log1p(e^{a})
+        elif isinstance(new, N.Apply) and new.fn == "sqrt" and _squared(new.children[0]):
+            rewritten = N.Apply("abs", _squared(new.children[0]))  # √(a²) = |a|
         if rewritten is not None and rewritten.shape == new.shape:
             new = recognise_node(rewritten) if rewritten != new else rewritten
         memo[node] = new

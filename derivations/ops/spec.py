@@ -124,7 +124,8 @@ class NodeSpec:
     every printer and are written there, keyed by class; every other op carries its renderings
     here. ``name``/``arity``/``build`` make it callable in the language (None: internal only,
     produced by derivatives). ``domain`` is what the sampler must respect in its first child:
-    ``conditioned`` (a well-conditioned square matrix) or ``nonzero``. Derivatives are not
+    ``conditioned`` (a well-conditioned square matrix), ``nonzero``, or ``unsaturated`` (the
+    softmax family: no probability within 1e-2 of 1, ``verify/conditioning.py``). Derivatives are not
     here: ``calculus/rules.py`` declares each op elementwise, linear or general.
     """
 

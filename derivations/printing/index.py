@@ -111,7 +111,7 @@ class _Printer(_SympyLatex):
         return latex_number(expr) if abs(expr.p) >= 10**12 else str(expr.p)
 
     def _print_Rational(self, expr: sp.Rational) -> str:
-        if abs(expr.p) >= 10**12 or expr.q >= 10**12:
+        if abs(expr.p) >= 10**12 or expr.q >= 10**4:  # 10^{-5}, never \frac{1}{100000}
             return latex_number(expr)
         return super()._print_Rational(expr)
 
@@ -290,6 +290,7 @@ def contract_sum(body: sp.Expr, limits: list[tuple]) -> sp.Expr:
     out = []
     for term in sp.Add.make_args(body):
         remaining = []
+        contracted = []  # limits a delta already eliminated: never summed again (a factor n)
         for k, lo, hi in limits:
             delta = _delta_for(term, k)
             if delta is None and any(
@@ -298,13 +299,14 @@ def contract_sum(body: sp.Expr, limits: list[tuple]) -> sp.Expr:
             ):
                 expanded = sp.expand(term)
                 if expanded != term:
-                    rest = [lim for lim in limits if lim not in remaining]
+                    rest = [lim for lim in limits if lim not in remaining + contracted]
                     out.append(_wrap(contract_sum(expanded, rest), remaining))
                     term = None
                     break
             if delta is None:
                 remaining.append((k, lo, hi))
                 continue
+            contracted.append((k, lo, hi))
             other = delta.args[1] if delta.args[0] == k else delta.args[0]
             rest_factors = [f for f in sp.Mul.make_args(term) if f is not delta]
             term = sp.Mul(*rest_factors).xreplace({k: other})
@@ -345,7 +347,33 @@ def index_latex(
     else:
         r, c = syms[0], syms[1]
     expr = builder.entry(node, r, c)
-    return _Printer({"mul_symbol": None}).doprint(expr)
+    printer = _Printer({"mul_symbol": None})
+    text = printer.doprint(expr)
+    collected = _collect_sums(expr)
+    if collected is not None:
+        shorter = printer.doprint(collected)
+        if len(shorter) < len(text):
+            return shorter
+    return text
+
+
+def _collect_sums(expr: sp.Expr) -> sp.Expr | None:
+    """Σ_k a_k + Σ_k b_k + c as one sum over the shared denominator, (c − Σ_k (…))/σ: the
+    layer norm's gradient reads (u_i − (1/n) Σ_k (v_i v_k + 1) u_k)/σ, not three terms each
+    over n σ. None when no two sums share their limits (then nothing is collected)."""
+    if not isinstance(expr, sp.Add):
+        return None
+    groups: dict[tuple, list[sp.Expr]] = {}
+    rest: list[sp.Expr] = []
+    for term in expr.args:
+        if isinstance(term, sp.Sum):
+            groups.setdefault(term.limits, []).append(term.function)
+        else:
+            rest.append(term)
+    if all(len(bodies) < 2 for bodies in groups.values()):
+        return None
+    sums = [sp.Sum(sp.factor_terms(sp.Add(*bodies)), *limits) for limits, bodies in groups.items()]
+    return sp.factor_terms(sp.Add(*sums, *rest))
 
 
 def label_cases(

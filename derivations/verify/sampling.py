@@ -11,6 +11,8 @@ the magnitudes stay away from zero (poles) with both signs drawn; square matrice
 det and logdet are drawn well-conditioned with determinants of both signs (logdet is log|det|).
 Draws close to a kink of relu/abs/max/min or to a pole are rejected. A variable declared with a
 kind is drawn on that kind (``verify/kinds.py``): one-hot, on the simplex, symmetric, ...
+Weight matrices that feed a softmax are scaled by 1/√(fan-in) as Xavier's initialisation does,
+and draws that still saturate a softmax are rejected (``verify/conditioning.py``).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from ..ops.indexing import Index, OneHot
 from ..ops.registry import function_spec, node_spec
 from ..printing.module import size_binding
 from ..printing.numpy_code import NumpyPrinter, numpy_source
+from .conditioning import SATURATED, saturation_check, xavier_scales
 from .kinds import draw_kind
 from .numeric import load_module
 
@@ -286,6 +289,7 @@ def _draw(
     domain: Domain,
     attempt: int,
     negative_det: bool,
+    scales: dict[str, float],
 ) -> dict[str, np.ndarray | float]:
     # Positive first; then other ranges, for domains like log(-x) or sqrt(x - 3).
     low, high = _RANGES[(attempt // 5) % len(_RANGES)]
@@ -307,7 +311,9 @@ def _draw(
             values = rng.uniform(lo, hi, size=shape) * rng.choice([-1.0, 1.0], size=shape)
         else:
             values = rng.standard_normal(shape)
-        if kind is not None:  # one-hot, simplex, symmetric, ...: the kind's own points
+        if kind is None:  # Xavier's 1/√(fan-in) for a weight that feeds a softmax
+            values = values * scales.get(name, 1.0)
+        else:  # one-hot, simplex, symmetric, ...: the kind's own points
             values = draw_kind(
                 kind,
                 np.asarray(values),
@@ -369,7 +375,8 @@ def draw_inputs(
 ) -> tuple[dict[str, np.ndarray | float] | None, str]:
     """Inputs in every function's domain and away from kinks and poles, or None with the reason.
 
-    With ``derivatives_fn`` (the generated value_and_grad or jacobian), a draw where the
+    A draw that saturates a softmax is redrawn too; if every draw does, the first that is
+    otherwise fine is returned (``conditioning.py``). With ``derivatives_fn`` (the generated value_and_grad or jacobian), a draw where the
     derivative itself is undefined, such as ‖relu(x)‖ with every x < 0 (the norm at 0), is
     redrawn too: no check can compare anything there. Determinants alternate in sign from
     attempt to attempt, starting negative with ``negative_det_first``.
@@ -387,13 +394,19 @@ def draw_inputs(
         (compiled(pole_arguments(program)), "pole"),
         (_gaps(compiled([t.children[0] for t in ties]), ties) if ties else None, "kink"),
     ]
+    saturated = saturation_check(compiled, program)
+    scales = xavier_scales(program, sizes)
     reason = "no draw gave finite values"
+    fallback: tuple[dict[str, np.ndarray | float], str] | None = None
     for attempt in range(attempts):
         negative = (attempt % 2 == 0) == negative_det_first
-        inputs = _draw(program, sizes, rng, domain, attempt, negative)
+        inputs = _draw(program, sizes, rng, domain, attempt, negative, scales)
         with np.errstate(all="ignore"):
             why = _rejected(inputs, value_fn, checks, derivatives_fn)
+            if why is None and saturated is not None and saturated(inputs):
+                why = SATURATED
+                fallback = fallback or (inputs, f"{SATURATED}; drawn on attempt {attempt + 1}")
         if why is None:
             return inputs, f"drawn on attempt {attempt + 1}"
         reason = why
-    return None, reason
+    return fallback or (None, reason)
