@@ -18,7 +18,7 @@ and draws that still saturate a softmax are rejected (``verify/conditioning.py``
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import sympy as sp
@@ -30,8 +30,10 @@ from ..expr.program import TypedProgram
 from ..language.indexing import SMALLEST_SIZE
 from ..ops.indexing import Index, OneHot
 from ..ops.registry import function_spec, node_spec
+from ..printing.latex import latex
 from ..printing.module import size_binding
 from ..printing.numpy_code import NumpyPrinter, numpy_source
+from ..printing.unicode import to_unicode
 from .conditioning import SATURATED, saturation_check, xavier_scales
 from .kinds import draw_kind
 from .numeric import load_module
@@ -409,4 +411,64 @@ def draw_inputs(
         if why is None:
             return inputs, f"drawn on attempt {attempt + 1}"
         reason = why
-    return fallback or (None, reason)
+    if fallback:
+        return fallback
+    if program.kinds and ("close to a" in reason or "derivative is undefined" in reason):
+        reason = _singular_on_kinds(program, sizes, rng, value_fn, checks, derivatives_fn) or reason
+    return None, reason
+
+
+NOT_DIFFERENTIABLE = "not differentiable at any point of the declared kinds"
+_OFF_KIND_ATTEMPTS = 10
+_ZERO = 1e-9  # identically zero on the kind, up to rounding (not merely near a pole)
+
+
+def _singular_on_kinds(
+    program: TypedProgram,
+    sizes: dict[str, int],
+    rng: np.random.Generator,
+    value_fn: object,
+    checks: list[tuple[object | None, str]],
+    derivatives_fn: object | None,
+) -> str | None:
+    """Why no draw on the kinds can be used, when off the kinds one can: every point of the
+    kind is a point where the program has no derivative (‖A − Aᵀ‖ is 0 for every symmetric
+    A, and the norm's gradient at 0 is undefined). No formula can be checked there, and none
+    is wrong for it: the verdict says so instead of "every draw came close to a pole"."""
+    free = replace(
+        program,
+        declarations={n: replace(d, kind=None, axis=None) for n, d in program.declarations.items()},
+    )
+    domain = domain_of(free)
+    for attempt in range(_OFF_KIND_ATTEMPTS):
+        inputs = _draw(
+            free, sizes, rng, domain, attempt, attempt % 2 == 1, xavier_scales(free, sizes)
+        )
+        with np.errstate(all="ignore"):
+            if _rejected(inputs, value_fn, checks, derivatives_fn) is None:
+                break
+    else:
+        return None  # singular off the kinds too: the kinds are not the reason
+    kinds = ", ".join(f"{name} {kind}" for name, kind in program.kinds.items())
+    at = _draw(program, sizes, rng, domain_of(program), 0, False)
+    zero = _zero_on_kind(program, sizes, at)
+    where = f": {zero} is 0 for every such input" if zero else ""
+    return (
+        f"{NOT_DIFFERENTIABLE} ({kinds}){where}, where its derivative is undefined (a norm, a "
+        "denominator or a kink at 0). This is no wrong formula: there is no derivative on the "
+        "kind to check. Declare the inputs without their kinds to check the formula off them."
+    )
+
+
+def _zero_on_kind(program: TypedProgram, sizes: dict[str, int], inputs: dict) -> str | None:
+    """The first denominator, norm or kink argument that is 0 at a draw on the kinds."""
+    for node in [*pole_arguments(program), *kink_arguments(program)]:
+        fn = compile_nodes(program, [node], sizes)
+        with np.errstate(all="ignore"):
+            try:
+                (value,) = fn(**inputs)  # type: ignore[operator]
+            except Exception:  # noqa: BLE001 - a node undefined there is no answer
+                continue
+        if np.max(np.abs(np.asarray(value, dtype=float)), initial=0.0) < _ZERO:
+            return to_unicode(latex(node))
+    return None
