@@ -297,6 +297,8 @@ class _Elaborator(CallElaboration):
             op = "*"  # juxtaposition with a scalar is scaling: 2 W, \lambda x, (u^T h) v
         if op == "@":
             return self.matmul(a, b, syn)
+        if op == "**" and syn.implicit and S.is_matrix(a.shape) and a.shape[0] == a.shape[1]:
+            return self.matrix_power(a, b, syn)
         if op == "**":
             if not b.is_scalar:
                 raise self.shape_error(
@@ -366,6 +368,23 @@ class _Elaborator(CallElaboration):
                 "the divisor is the constant 0; divide by a nonzero number or a variable",
             )
         return N.Div(a, b)
+
+    def matrix_power(self, a: N.Node, b: N.Node, syn: BinOp) -> N.Node:
+        """LaTeX X^{k} of a square matrix: the matrix power, as textbooks mean it (the Hadamard
+        power is X^{\\circ k}); X^{-k} is (X^{-1})^{k}. Built through matpow's registry entry,
+        so its limit and its printed form are the expression language's."""
+        k = b.value if isinstance(b, N.Const) else None
+        if k is None or not (k.is_number and k.is_integer):
+            raise self.error(
+                "value",
+                "a power X^{k} of a square matrix is the matrix power, which needs an integer"
+                f" exponent, got {'an expression' if k is None else k}",
+                syn.pos,
+                "for the elementwise (Hadamard) power write X^{\\circ k}",
+            )
+        base = syn.left if k >= 0 else Call("inv", (syn.left,), syn.pos, syn.pos)
+        power = Number(str(abs(int(k))), syn.pos)
+        return self.call(Call("matpow", (base, power), syn.pos, syn.pos))
 
     def elementwise_mismatch(self, op: str, a: N.Node, b: N.Node, syn: BinOp) -> ChainruleError:
         verb = {"+": "add", "-": "subtract", "*": "multiply elementwise",

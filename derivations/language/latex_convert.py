@@ -28,6 +28,7 @@ from .latex_tables import (
 )
 
 KIND = "syntax_error"
+_SUPERSCRIPT_DIGITS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻", "0123456789-")
 
 
 class _Args(tuple):  # type: ignore[type-arg]
@@ -164,16 +165,17 @@ class Converter(IndexNotation, DisplayedIndexing):
         kind, exponent = self.superscript_of(sup)
         if kind == "prime":  # \sigma^{\prime}(z)
             return self.r_apply_prime(t, fn, sup, arg)
-        if kind != "power":
+        if kind not in ("power", "hadamard"):
             raise self.error(
                 f"{fn} with a superscript {kind}",
                 sup,
                 "write the power after the argument: \\tanh^{2}(z) or (\\tanh z)^{2}",
             )
         if self._own_sigma(fn, arg):  # σ² 𝟏ᵀ: the program's σ squared, times 𝟏ᵀ
-            power = BinOp("**", self.name_of("sigma", [], fn), exponent, _pos(sup))
+            power = self.power(self.name_of("sigma", [], fn), kind, exponent, _pos(sup))
             return BinOp("@", power, self.convert(arg), _pos(arg), implicit=True)
         call = self.call(self.function(fn), self.any(arg), _pos(fn), arg)
+        # \tanh^{2}(Z) is the function squared entry by entry, as \sin^{2} x is, for any Z
         return BinOp("**", call, exponent, _pos(sup))
 
     def _own_sigma(self, fn: Token, arg: Tree | Token) -> bool:
@@ -257,8 +259,8 @@ class Converter(IndexNotation, DisplayedIndexing):
     def r_bare_power(self, t: Tree, fn: Token, sup: Tree) -> Syntax:
         """σ² with nothing after it (a denominator's \\frac{…}{\\sigma^{2}}): a variable σ."""
         kind, exponent = self.superscript_of(sup)
-        if kind == "power" and _word(str(fn)) in ("sigma", "σ"):
-            return BinOp("**", self.name_of("sigma", [], fn), exponent, _pos(sup))
+        if kind in ("power", "hadamard") and _word(str(fn)) in ("sigma", "σ"):
+            return self.power(self.name_of("sigma", [], fn), kind, exponent, _pos(sup))
         raise self.error(f"{fn} needs an argument", fn, f"write {fn}(x)")
 
     def r_bare_func(self, t: Tree, fn: Token) -> Syntax:
@@ -295,6 +297,11 @@ class Converter(IndexNotation, DisplayedIndexing):
             if text in named:
                 return named[text], None
             return "power", Number(str("²³⁴".index(text) + 2), _pos(sup.children[0]))
+        if kind == "sup_unicode_hadamard":  # X∘²: the Hadamard power, as the printer writes it
+            tok = sup.children[0]
+            digits = str(tok)[1:].translate(_SUPERSCRIPT_DIGITS)
+            number = Number(digits.lstrip("-"), _pos(tok))
+            return "hadamard", Unary("-", number, _pos(tok)) if digits[0] == "-" else number
         if kind == "sup_char":
             tok = sup.children[0]
             char = str(tok)[-1]
@@ -306,6 +313,8 @@ class Converter(IndexNotation, DisplayedIndexing):
         body = sup.children[0]
         if isinstance(body, Tree) and body.data in ("sup_top", "sup_prime"):
             return self.superscript_of(body)
+        if isinstance(body, Tree) and body.data == "sup_hadamard":  # X^{\circ 2}
+            return "hadamard", self.convert(body.children[1])
         value = self.convert(body)
         bracketed = isinstance(body, Tree) and body.data in ("group", "group1")
         if bracketed and isinstance(value, Number) and value.text.isdigit():
@@ -343,7 +352,14 @@ class Converter(IndexNotation, DisplayedIndexing):
         if kind == "prime":
             return self.r_prime(sup, sup, sup)
         assert exponent is not None
-        return BinOp("**", value, exponent, pos)
+        return self.power(value, kind, exponent, pos)
+
+    @staticmethod
+    def power(value: Syntax, kind: str, exponent: Syntax, pos: Pos) -> BinOp:
+        """X^{\\circ k} is elementwise; X^{k} is marked ``implicit``: the elaborator reads it as
+        the matrix power when X is a square matrix, elementwise for a scalar, a vector or a
+        non-square matrix (the only power those have)."""
+        return BinOp("**", value, exponent, pos, implicit=kind == "power")
 
     def r_prime(self, t: Tree, base: Tree, prime: Tree | Token) -> Syntax:
         raise self.error("a prime (f') has no form in the expression language", prime,

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
+from ..expr import shapes
 from .spec import ADD, ATOM, MUL, POW, Doc, Example, FunctionSpec
 
 # -- the exact meanings' building blocks ----------------------------------------------------------
@@ -48,6 +49,9 @@ def _pow_latex(p: Any, node: Any) -> tuple[str, int]:
     head = _power_head(base)
     if head is not None:
         return rf"{head}^{{{exp_text}}}\left({p.doprint(base.children[0])}\right)", POW
+    # X^{k} of a matrix would be the matrix power: the elementwise one is Hadamard's X^{∘k}
+    if shapes.is_matrix(base.shape):
+        return rf"{p.wrap(base, POW + 1)}^{{\circ {exp_text}}}", POW
     return f"{p.wrap(base, POW + 1)}^{{{exp_text}}}", POW
 
 

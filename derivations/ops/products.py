@@ -275,7 +275,6 @@ PRODUCT_SPECS = [
              latex=_matpow_latex, code={"numpy": _matpow_code}, index="opaque", exact=_x_matpow,
              value=lambda x, k: np.linalg.matrix_power(x, int(round(float(k[0, 0])))),
              syntax_shape="same", label=_matpow_label, trace="matpow", domain="conditioned",
-             unreadable="the matrix power Xᵏ reads back as an elementwise power",
              doc=Doc("matpow(X, k)", "matrix power Xᵏ of a square X, k an integer ≥ 0 "
                      "(X ** k is elementwise)", "trace(matpow(A, 3))", {"A": ["n", "n"]}),
              examples=(Example("trace(matpow(A, 3))", {"A": ("n", "n")}, True),

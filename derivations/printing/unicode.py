@@ -52,6 +52,15 @@ _SUPERSCRIPT = {"T": "ᵀ", "-T": "⁻ᵀ", "-1": "⁻¹", "2": "²", "3": "³"}
 # One character after ^ or _ without braces (\beta_1^t): only these have a Unicode form.
 _SUPER_CHAR = str.maketrans("0123456789tTn", "⁰¹²³⁴⁵⁶⁷⁸⁹ᵗᵀⁿ")
 _SUB_DIGITS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+_SUPER_DIGITS = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
+
+
+def _hadamard_power(exponent: str) -> str:
+    """X^{\\circ 2} as X∘² (the LaTeX reader reads it back); X∘^(1/2) when no superscript
+    characters spell the exponent."""
+    if re.fullmatch(r"-?[0-9]+", exponent):
+        return "∘" + exponent.translate(_SUPER_DIGITS)
+    return f"∘^({exponent})" if len(exponent) > 1 else f"∘^{exponent}"
 
 
 def _group(text: str, start: int) -> tuple[str, int]:
@@ -255,7 +264,9 @@ def to_unicode(latex: str) -> str:
         if latex[i] in "^_" and latex[i + 1 : i + 2] == "{":
             inner, j = _group(latex, i + 1)
             text = to_unicode(inner)
-            if latex[i] == "^" and text not in _SUPERSCRIPT and re.fullmatch(r"-?\d+", text):
+            if latex[i] == "^" and text.startswith("∘"):
+                out.append(_hadamard_power(text[1:].strip()))
+            elif latex[i] == "^" and text not in _SUPERSCRIPT and re.fullmatch(r"-?\d+", text):
                 out.append(text.replace("-", "⁻").translate(_SUPER_CHAR))  # ε = 10⁻⁵
             elif latex[i] == "^":
                 out.append(_SUPERSCRIPT.get(text, f"^({text})" if len(text) > 1 else f"^{text}"))

@@ -47,7 +47,7 @@ UNREADABLE = {
 
 def unreadable_ops(derivation: Any) -> list[tuple[str, str]]:
     """The printed forms of the derivation's ops that the reader cannot read (the registry's
-    ``unreadable``: Xᵏ would read as an elementwise power), each with why."""
+    ``unreadable``: a block G_{[i,j]} of a Kronecker product), each with why."""
     roots = [derivation.program.output, *(d.node for d in derivation.extended_definitions())]
     roots += [item.matrix for item in derivation.items if item.matrix is not None]
     out: dict[str, str] = {}

@@ -212,7 +212,7 @@ def compile_nodes(
         f"    {d.name} = {printer.doprint(d.node)}" for d in program.definitions if d.name in needed
     ]
     lines.append("    return [" + ", ".join(printer.doprint(n) for n in nodes) + "]")
-    # A size in a node (batch norm's σ = √(1/B C² 𝟏) is a pole argument) is read off the
+    # A size in a node (batch norm's σ = √(1/B C∘² 𝟏) is a pole argument) is read off the
     # inputs' shapes, as in the generated module; unbound, every draw raised a NameError.
     text = "\n".join(lines[1:])
     sizes = [

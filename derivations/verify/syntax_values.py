@@ -102,6 +102,8 @@ class SyntaxEvaluator:
             op = "*"
         if op == "@":
             return a @ b
+        if op == "**" and node.implicit and a.shape[0] == a.shape[1] > 1:
+            return _matrix_power(a, b)  # X^{k} of a square matrix, as the reader types it
         if op == "**":
             return np.power(a, b)
         return {"+": np.add, "-": np.subtract, "*": np.multiply, "/": np.divide}[op](a, b)
@@ -184,6 +186,13 @@ def along_axis(fn: str, x: np.ndarray, axis: int) -> np.ndarray:
     if fn == "softmax":
         return np.exp(x - lse)
     raise Mismatch(f"{fn} takes no axis")
+
+
+def _matrix_power(x: np.ndarray, k: np.ndarray) -> np.ndarray:
+    power = float(k.reshape(-1)[0])
+    if k.size != 1 or not power.is_integer():
+        raise Mismatch("a power X^{k} of a square matrix needs an integer exponent")
+    return np.linalg.matrix_power(x, int(power))
 
 
 def evaluate_syntax(

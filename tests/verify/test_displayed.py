@@ -46,8 +46,8 @@ ALLOWED_UNREAD = (
     "a Kronecker product's factors are not determined",
     "an entry [x]_{i} in an index form",  # [⟨w_[i], y⟩]_{i,i} of a Kronecker product
 )
-# Ops whose printed form has no reading, each with why (the registry's ``unreadable``: Xᵏ would
-# read back as an elementwise power); a formula that prints one is not read, never passed.
+# Ops whose printed form has no reading, each with why (the registry's ``unreadable``: a block
+# G_{[i,j]} of a Kronecker product); a formula that prints one is not read, never passed.
 OP_UNREAD = tuple(s.unreadable for s in NODES.values() if s.unreadable)
 
 
