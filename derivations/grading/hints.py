@@ -15,8 +15,8 @@ from ..printing.latex import latex
 from .expression_text import readable
 from .problem import Reference
 
-PREDICTION_NAMES = re.compile(r"^(y_?hat|hat_?y|yh|p|probs?|pred(iction)?|ŷ)$", re.IGNORECASE)
-BASIS_NAME = re.compile(r"^(?:e|mathbf_?e)_?\{?([A-Za-z]\w*)\}?$")
+PREDICTION_NAMES = re.compile(r"y_?hat|hat_?y|yh|p|probs?|pred(iction)?|ŷ", re.IGNORECASE)
+BASIS_NAME = re.compile(r"(?:e|mathbf_?e)_?\{?([A-Za-z]\w*)\}?")
 PREDICTIONS = ("Softmax", "AxisSoftmax")
 
 
@@ -44,7 +44,7 @@ def _written(node: N.Node, answer_format: str) -> str | None:
 def undeclared_hint(ref: Reference, name: str, answer_format: str) -> str:
     """What to write instead of ``name``, then the names the answer may use."""
     allowed = "the names you may use are " + ", ".join(ref.names)
-    if PREDICTION_NAMES.match(name):
+    if PREDICTION_NAMES.fullmatch(name):
         shown = [w for w in (_written(p, answer_format) for p in _predictions(ref)) if w]
         if shown:
             called = "ŷ" if answer_format == "latex" and "hat" in name else f"{name} (ŷ)"
@@ -52,7 +52,7 @@ def undeclared_hint(ref: Reference, name: str, answer_format: str) -> str:
                 f"{called}, the prediction, is not a name of this problem: write it out, "
                 f"{' or '.join(shown[:2])}; {allowed}"
             )
-    basis = BASIS_NAME.match(name)
+    basis = BASIS_NAME.fullmatch(name)
     labels = labels_of(ref.problem.variables)
     if basis and basis.group(1) in labels:
         y, k = basis.group(1), labels[basis.group(1)]

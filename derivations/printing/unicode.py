@@ -175,14 +175,14 @@ def _operand(text: str) -> str:
 # What may follow a fraction without being multiplied by it: an operator, a closing bracket,
 # a separator, the end, or two spaces (a text report's next column: "  shape ()").
 _NOT_SCALED = re.compile(
-    r"\s{2}|\s*($|[-+=,;&)\]|^_']|\\(right|circ|quad|qquad|leq|geq|neq|cdot|times|\\|[,;:! ])"
+    r"\s{2}|\s*(\Z|[-+=,;&)\]|^_']|\\(right|circ|quad|qquad|leq|geq|neq|cdot|times|\\|[,;:! ])"
     r"|\\(?:le|ge|lt|gt|ne|in|to|mid)(?![A-Za-z]))"
 )
 
 
 def _scales_next(latex: str, k: int) -> bool:
     """Whether the fraction ending at ``k`` is juxtaposed with a factor it scales."""
-    return _NOT_SCALED.match(latex, k) is None
+    return _NOT_SCALED.match(latex, k) is None  # lookahead at k, not a validation
 
 
 _RANGE = re.compile(r"\s*(\w+)\s*\\leq\s*(\w+)\s*\\leq\s*(.+?)\s*")

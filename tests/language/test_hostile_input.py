@@ -49,7 +49,8 @@ def test_no_pattern_in_the_library_or_service_is_anchored_with_a_dollar() -> Non
             for number, line in enumerate(path.read_text().splitlines(), 1):
                 if re.search(r"""re\.compile\(r?["'][^"']*\$["']""", line):
                     offenders.append(f"{path.relative_to(root)}:{number}")
-                if re.search(r"\b[A-Z_]+\.match\(", line):
+                lookahead = line.endswith("# lookahead at k, not a validation")
+                if re.search(r"\b[A-Z_]+\.match\(", line) and not lookahead:
                     offenders.append(f"{path.relative_to(root)}:{number}")
     assert not offenders, offenders
 
