@@ -20,7 +20,7 @@ from ..expr import nodes as N
 from ..expr import shapes as S
 from ..expr.broadcast import spread_of
 from ..ops.registry import MissingOp, function_spec, node_spec
-from ..ops.spec import ADD, ATOM, MUL, POW, UNARY
+from ..ops.spec import ADD, ATOM, MUL, POW, UNARY, FunctionSpec
 from .backends import NUMPY, Backend, op_key
 
 # Helpers emitted into a generated NumPy module only when its code uses them.
@@ -68,6 +68,8 @@ def py_number(value: sp.Expr, backend: Backend = NUMPY) -> str:
 
 
 _SCALAR_MATH = {"numpy": "np.", "jax": "jnp.", "torch": "math."}
+# Functions of sizes every backend's scalar math spells (√ is a power, printed as sqrt).
+_SIZE_FUNCTIONS = {"exp", "log", "sin", "cos", "tan", "tanh"}
 
 
 def _shape_text(shape: S.Shape) -> str:
@@ -214,10 +216,30 @@ class CodePrinter:
         if fn == "log" and isinstance(inner_arg, N.Softmax):
             return f"{self.helper('_log_softmax')}({self.doprint(inner_arg.children[0])})", ATOM
         spec = function_spec(fn)
+        constant = self._constant(spec, args)
+        if constant is not None:
+            return constant, UNARY if constant.startswith("-") else ATOM
         if not isinstance(spec.code, str):
             return spec.code(self, node)
         printed = spec.code_args(self, args) if spec.code_args else [self.doprint(x) for x in args]
         return self.call(fn, *printed), self.backend.binding(fn)
+
+    def _constant(self, spec: FunctionSpec, args: tuple[N.Node, ...]) -> str | None:
+        """A function of constants (e, √n, log n) as one number: PyTorch's functions take no
+        Python numbers (torch.exp(1.0) raises), and the value is known. None when it is not a
+        real number or the backend's scalar math cannot spell it (erf(n) in NumPy)."""
+        if not all(isinstance(a, N.Const) for a in args):
+            return None
+        value = sp.sympify(spec.exact(*(a.value for a in args)))
+        if value.is_number:
+            return py_number(value, self.backend) if value.is_extended_real is True else None
+        spelled = _SIZE_FUNCTIONS | ({"erf"} if self.backend.name == "torch" else set())
+        if (
+            value.has(sp.Piecewise)
+            or {type(f).__name__ for f in value.atoms(sp.Function)} - spelled
+        ):
+            return None
+        return py_number(value, self.backend)
 
     # -- matrix algebra --------------------------------------------------------------------
 
