@@ -100,6 +100,8 @@ class DerivationResult:
             lines.append("\ndefinitions:")
             for defn in d["definitions"]:
                 lines.append(f"  {defn['symbol']} = {defn['latex']}    [{defn['role']}]")
+                if defn.get("entries"):
+                    lines.append(f"      {defn['entries']}")
                 for case in defn.get("cases", []):
                     lines.append(f"      for {case['when']}: {case['latex']}")
         lines.append("\nderivatives:")
@@ -199,19 +201,19 @@ def _item_dict(
         indices = free_indices(_count(var.shape), program)
         lhs = partial_lhs(out_name, (), w, indices)
         equation = rf"\frac{{\partial {out_name}}}{{\partial {w}}} = {printer.doprint(item.matrix)}"
-        index = f"{lhs} = {index_latex(item.matrix, indices, printer.names, reserved)}"
+        index = f"{lhs} = {index_latex(_constants_inline(program, item.matrix), indices, printer.names, reserved)}"
     elif item.kind == "jacobian":
         letters = free_indices(3, program)
         oi = letters[: _count(out_shape) if var.is_scalar else min(_count(out_shape), 1)]
         vi = letters[len(oi) : len(oi) + _count(var.shape)]
         lhs = partial_lhs(out_name, oi, w, vi)
         equation = rf"\frac{{\partial {out_name}}}{{\partial {w}}} = {printer.doprint(item.matrix)}"
-        index = f"{lhs} = {index_latex(item.matrix, oi + vi, printer.names, reserved)}"
+        index = f"{lhs} = {index_latex(_constants_inline(program, item.matrix), oi + vi, printer.names, reserved)}"
     elif item.kind == "hessian" and item.matrix is not None:
         indices = free_indices(2 * _count(var.shape), program)
         lhs = partial_lhs(out_name, (), w, indices, order=2)
         equation = rf"\frac{{\partial^{{2}} {out_name}}}{{\partial {w}^{{2}}}} = {printer.doprint(item.matrix)}"
-        index = f"{lhs} = {index_latex(item.matrix, indices, printer.names, reserved)}"
+        index = f"{lhs} = {index_latex(_constants_inline(program, item.matrix), indices, printer.names, reserved)}"
     else:
         seeded = item.seeded
         assert seeded is not None
@@ -241,6 +243,29 @@ def _item_dict(
         "numpy": numpy_expr,
         **({"cases": cases} if cases else {}),
     }
+
+
+def _constants_inline(program: Any, node: N.Node) -> N.Node:
+    """``node`` with each introduced constant matrix (L = cumsum(I)) written out: an index
+    form reads 𝟙[i ≥ j] and Σ_k 𝟙[k ≥ i] u_k (the running sum from the end), not L_ij."""
+    constants = _constant_definitions(program)
+    return N.substitute(node, {d.ref: d.node for d in constants}) if constants else node
+
+
+def _constant_definitions(program: Any) -> list[Any]:
+    return [
+        d
+        for d in program.definitions
+        if d.name in program.introduced and S.is_matrix(d.node.shape) and not N.free_vars(d.node)
+    ]
+
+
+def _definition_entries(program: Any, d: Any, printer: LatexPrinter) -> dict[str, Any]:
+    """The entries of an introduced constant matrix, as the textbook defines it: L_ij = 𝟙[i ≥ j]."""
+    if all(c.name != d.name for c in _constant_definitions(program)):
+        return {}
+    body = index_latex(d.node, ("i", "j"), printer.names, reserved_names(program))
+    return {"entries": f"{subscript(printer.name(d.name), 'ij')} = {body}"}
 
 
 def _definition_cases(program: Any, d: Any, printer: LatexPrinter) -> dict[str, Any]:
@@ -279,6 +304,7 @@ def build_dict(result: DerivationResult) -> dict[str, Any]:
             "shape": S.user_shape(d.node.shape),
             "latex": printer.doprint(d.node),
             "role": "introduced" if d.name in program.introduced else "intermediate",
+            **_definition_entries(program, d, printer),
         }
         for d in program.definitions
     ]

@@ -14,6 +14,8 @@ algebraic identities; none depends on values.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import sympy as sp
 
 from ..expr import nodes as N
@@ -21,6 +23,7 @@ from ..expr import shapes as S
 from ..expr.broadcast import spread_of
 from ..expr.shapes import Shape
 from ..ops.indexing import OneHot
+from ..ops.registry import MissingOp, node_spec
 
 
 def const(value: sp.Expr | int | float) -> N.Const:
@@ -106,15 +109,19 @@ def add(*terms: N.Node) -> N.Node:
     # Collect like terms: c1·x + c2·x = (c1 + c2)·x, keeping first-appearance order.
     coefficients: dict[N.Node, sp.Expr] = {}
     constant = sp.Integer(0)
+    shown: dict[N.Node, N.Node] = {}  # how a collected term is written (𝟏𝟏ᵀ as a product)
     for t in flat:
         c, rest = split_coefficient(t)
         if is_const(rest, 1):
             constant += c
             continue
-        coefficients[rest] = coefficients.get(rest, sp.Integer(0)) + c
+        key = _ones_outer(rest)
+        if key is not rest or key not in shown:
+            shown[key] = rest
+        coefficients[key] = coefficients.get(key, sp.Integer(0)) + c
     if constant != 0 and any(_is_complemented(r) for r in coefficients):
         constant = _absorb_complements(coefficients, constant)
-    collected = [scale(c, rest) for rest, c in coefficients.items() if c != 0]
+    collected = [scale(c, shown.get(rest, rest)) for rest, c in coefficients.items() if c != 0]
     collected = [t for t in collected if not is_zero(t)]
     if constant != 0:
         collected.append(N.Const(constant))
@@ -125,6 +132,18 @@ def add(*terms: N.Node) -> N.Node:
     if len(collected) == 1:
         return _fit(collected[0], shape)
     return _fit(N.Add(*collected), shape)
+
+
+def _ones_outer(node: N.Node) -> N.Node:
+    """𝟏𝟏ᵀ (a broadcast of ones, kept as a product) as the ones matrix it is, so that like terms
+    meet: the gradient of Σ(X − mean_row(X) 𝟏ᵀ) is 𝟏𝟏ᵀ − 𝟏𝟏ᵀ = 0."""
+    if (
+        isinstance(node, N.MatMul)
+        and all(isinstance(f, N.Ones) for f in node.children)
+        and S.is_matrix(node.shape)
+    ):
+        return N.Ones(node.shape)
+    return node
 
 
 def _is_complemented(node: N.Node) -> bool:
@@ -155,12 +174,16 @@ def _term_order(node: N.Node) -> tuple[int, int]:
 
 
 def _factor_common_right(terms: list[N.Node]) -> list[N.Node]:
-    """Ax + Bx -> (A + B)x when every term multiplies the same right factor."""
-    if len(terms) < 2 or not all(isinstance(t, N.MatMul) for t in terms):
+    """Ax + Bx -> (A + B)x when every term multiplies the same right factor, signs and
+    coefficients included: softmax(W x) xᵀ − e_y xᵀ is (softmax(W x) − e_y) xᵀ, δ xᵀ."""
+    if len(terms) < 2:
         return terms
-    right = terms[0].children[1]
-    if all(t.children[1] == right for t in terms) and not right.is_scalar:
-        lefts = [t.children[0] for t in terms]
+    parts = [split_coefficient(t) for t in terms]
+    if not all(isinstance(rest, N.MatMul) for _, rest in parts):
+        return terms
+    right = parts[0][1].children[1]
+    if all(rest.children[1] == right for _, rest in parts) and not right.is_scalar:
+        lefts = [scale(c, rest.children[0]) for c, rest in parts]
         if all(left.shape == lefts[0].shape for left in lefts):
             return [matmul(add(*lefts), right)]
     return terms
@@ -359,6 +382,12 @@ def matmul(a: N.Node, b: N.Node) -> N.Node:
         and S.is_row(a.children[1].shape)
     ):
         return matmul(a.children[0], matmul(a.children[1], b))
+    # Rows scaled, then summed, are summed, then scaled: (A/(v 𝟏ᵀ)) 𝟏 = (A 𝟏)/v (batch norm's
+    # Σ over the batch of (Δ ∘ C)/σ² is ((Δ ∘ C) 𝟏)/σ², not a product around a quotient).
+    if isinstance(a, N.Div) and S.is_column(out_shape):
+        vector, way = spread_of(a.children[1])
+        if way == "spread_rows":
+            return div(matmul(a.children[0], b), vector)
     # diag(a) diag(b) = diag(a ∘ b), also at the head of a longer product.
     if isinstance(a, N.Diag) and isinstance(b, N.Diag):
         return diag(mul(a.children[0], b.children[0]))
@@ -431,3 +460,31 @@ def slice_rows(a: N.Node, start: sp.Expr, stop: sp.Expr) -> N.Node:
                 return part
             offset += part.shape[0]
     return N.Slice(a, start, stop)
+
+
+def rebuild(node: N.Node, children: tuple[N.Node, ...]) -> N.Node:
+    """``node``'s op over new ``children`` through its simplifying constructor, so a rewrite
+    (a kind's fact, a tangent) stays textbook: (Σ y) softmax(z) − y becomes softmax(z) − y.
+
+    Which constructor is the op spec's ``simplify`` (derivations/ops); an op without one is
+    rebuilt as it is. The constructor is called with the children, then the node's params
+    (slice_rows(a, start, stop)); a function application takes its name first.
+    """
+    if isinstance(node, N.Apply):
+        return apply(node.fn, *children)
+    name = node_spec(node).simplify
+    if name is None:
+        return node.rebuild(children)
+    return constructor(name, type(node))(*children, *node.params)
+
+
+def constructor(name: str, op: type) -> Callable[..., N.Node]:
+    """The constructor an op spec names, or an error naming the op and both places to fix."""
+    build = globals().get(name)
+    if name.startswith("_") or not callable(build):
+        raise MissingOp(
+            f"the op {op.__name__!r} names the simplifying constructor {name!r}, which "
+            "derivations/calculus/algebra.py does not define; define it there or fix the "
+            "op's NodeSpec.simplify in derivations/ops"
+        )
+    return build

@@ -88,6 +88,31 @@ def adjoint_name(intermediate: str, taken: set[str], shape: S.Shape = S.SCALAR) 
     return name
 
 
+def _shared(root: N.Node, live: set[str]) -> dict[N.Node, int]:
+    """The compound subexpressions of ``root`` that depend on a live name and occur more than
+    once, with their heights (a parent is higher than its children). Counted by paths in the
+    shared tree, never by expanding it."""
+    order = N.walk(root)  # children first, each object once
+    height: dict[int, int] = {}
+    for node in order:
+        height[id(node)] = 1 + max((height[id(c)] for c in node.children), default=0)
+    uses: dict[N.Node, int] = {}
+    paths: dict[int, int] = {id(root): 1}
+    for node in reversed(order):  # parents before children
+        count = paths.get(id(node), 0)
+        uses[node] = uses.get(node, 0) + count
+        for child in node.children:
+            paths[id(child)] = paths.get(id(child), 0) + count
+    return {
+        node: height[id(node)]
+        for node in order
+        if uses.get(node, 0) > 1
+        and node.children
+        and not isinstance(node, OneHot)
+        and N.free_vars(node) & live
+    }
+
+
 def depends(definitions: list[Definition], wanted: set[str]) -> set[str]:
     """Names (intermediates and inputs) whose value depends on any wanted input."""
     live = set(wanted)
@@ -117,10 +142,31 @@ def backward(
     named: dict[str, str] = {}  # inner δs that are an intermediate's adjoint -> its δ name
 
     def flow(node: N.Node, g: N.Node) -> None:
+        # A subexpression used twice (z in logsumexp(z) − z_y) sums its adjoints before passing
+        # them on, as an intermediate does: one δ = softmax(z) − e_y, not two flows.
+        shared = _shared(node, live)
+        pending: dict[N.Node, list[N.Node]] = {}
+        run(node, g, shared, pending)
+        while pending:
+            outermost = max(pending, key=lambda n: shared[n])  # every use of it is in
+            total = A.add(*pending.pop(outermost))
+            run(outermost, total, shared, pending, released=outermost)
+
+    def run(
+        node: N.Node,
+        g: N.Node,
+        shared: dict[N.Node, int],
+        pending: dict[N.Node, list[N.Node]],
+        released: N.Node | None = None,
+    ) -> None:
         # Iterative over the expression tree; an explicit stack keeps deep trees safe.
         stack = [(node, g)]
         while stack:
             current, adjoint = stack.pop()
+            if current in shared and current is not released:
+                pending.setdefault(current, []).append(adjoint)
+                continue
+            released = None
             if isinstance(current, N.Var):
                 if current.name in live:
                     contributions.setdefault(current.name, []).append(adjoint)

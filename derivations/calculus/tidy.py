@@ -409,12 +409,14 @@ def inline_deltas(bw: Backward, program: TypedProgram) -> None:
         # only a scale uses it: attention's Δ_S stays, and Δ₁ = Δ_S/√d, as textbooks name dS.
         scaled_once = uses[d.name] <= 1 and not (d.name in own and _scaled_elsewhere(bw, d))
         small = _size(d.node) <= 6 or scaled_once
+        # A constant δ (1, 𝟏, 0 once tidied) is never a definition: "δ = 1" names nothing.
+        constant = not N.free_vars(d.node)
         if not small and not any(isinstance(n, N.Div) for n in N.walk(d.node)):
             continue  # only a short or single-use δ, or a quotient (−y/ŷ), pays for inlining
         ref = N.Var(d.name, d.node.shape, "adjoint")
         users = [e.name for e in bw.definitions if e.name != d.name and ref in N.walk(e.node)]
         keys = [k for k, v in bw.adjoints.items() if ref in N.walk(v)]
-        if not users and not keys:
+        if not users and not keys and not constant:
             continue
         bodies = {e.name: e.node for e in bw.definitions}
         old = _size(d.node) + sum(_size(bodies[u]) for u in users)
@@ -422,7 +424,7 @@ def inline_deltas(bw: Backward, program: TypedProgram) -> None:
         new_defs = {u: tidy(N.substitute(bodies[u], {ref: d.node})) for u in users}
         new_adj = {k: tidy(N.substitute(bw.adjoints[k], {ref: d.node})) for k in keys}
         new = sum(map(_size, new_defs.values())) + sum(map(_size, new_adj.values()))
-        if new >= old:
+        if new >= old and not constant:
             continue
         bw.definitions = [
             Definition(e.name, new_defs.get(e.name, e.node))

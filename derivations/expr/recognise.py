@@ -11,7 +11,11 @@ Every rewrite is an exact identity for every real argument:
 - 1/(1 + e^{−a}) = σ(a),  e^{a}/(1 + e^{a}) = σ(a),  c/(1 + e^{a}) = c σ(−a);
 - log(1 + e^{a}) = log1p(e^{a}) = softplus(a);  log(1 − σ(a)) = log σ(−a);
 - e^{a}/Σ e^{a} = softmax(a),  log Σ e^{a} = logsumexp(a);
-- (e^{a} − e^{−a})/(e^{a} + e^{−a}) = tanh(a).
+- (e^{a} − e^{−a})/(e^{a} + e^{−a}) = tanh(a);
+- log softmax(z) = log_softmax(z) (along an axis too), and log(softmax(z)[y]) = log_softmax(z)[y]:
+  the class-label loss −log softmax(W x)[y] then has the gradient (ŷ − e_y) xᵀ, not the chain
+  through 1/p_y;
+- √(a²) = √(a ∘ a) = |a| (arguments are real).
 
 The program as written is kept (``TypedProgram.written``): verification compares the result
 with the user's own expression, so a wrong recognition cannot pass unnoticed.
@@ -21,8 +25,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from ..ops.indexing import Index
 from . import nodes as N
 from . import shapes as S
+from .axis_nodes import AxisLogSoftmax, AxisSoftmax
 from .program import Definition, TypedProgram
 
 
@@ -108,8 +114,24 @@ def _rewrite_div(node: N.Div) -> N.Node | None:
     return None
 
 
+def _log_softmax(arg: N.Node) -> N.Node | None:
+    """log of a softmax, or of entries picked from one: the log-softmax (picked)."""
+    if isinstance(arg, N.Softmax):
+        return N.LogSoftmax(arg.children[0])
+    if isinstance(arg, AxisSoftmax):
+        return AxisLogSoftmax(arg.children[0], arg.axis)
+    if isinstance(arg, Index):
+        inner = _log_softmax(arg.children[0])
+        if inner is not None:
+            return arg.rebuild((inner, *arg.children[1:]))
+    return None
+
+
 def _rewrite_log(node: N.Apply) -> N.Node | None:
     (arg,) = node.children
+    picked = _log_softmax(arg)
+    if picked is not None:
+        return picked
     a = _one_plus_exp(arg)
     if a is not None:
         return N.Apply("softplus", a)
@@ -124,6 +146,17 @@ def _rewrite_log(node: N.Apply) -> N.Node | None:
             and other.children[0].fn == "sigmoid"
         ):
             return N.Apply("log", N.Apply("sigmoid", negate(other.children[0].children[0])))
+    return None
+
+
+def _squared(node: N.Node) -> N.Node | None:
+    """a when node is a² (a power or a ∘ a)."""
+    if isinstance(node, N.Apply) and node.fn == "pow":
+        base, p = node.children
+        if isinstance(p, N.Const) and p.value == 2:
+            return base
+    if isinstance(node, N.Mul) and len(node.children) == 2 and _same(*node.children):
+        return node.children[0]
     return None
 
 
@@ -142,6 +175,8 @@ def recognise_node(root: N.Node) -> N.Node:
             rewritten = _rewrite_log(new)
         elif isinstance(new, N.Apply) and new.fn == "log1p" and _exp_arg(new.children[0]):
             rewritten = N.Apply("softplus", _exp_arg(new.children[0]))  # log1p(e^{a})
+        elif isinstance(new, N.Apply) and new.fn == "sqrt" and _squared(new.children[0]):
+            rewritten = N.Apply("abs", _squared(new.children[0]))  # √(a²) = |a|
         if rewritten is not None and rewritten.shape == new.shape:
             new = recognise_node(rewritten) if rewritten != new else rewritten
         memo[node] = new

@@ -111,7 +111,7 @@ class _Printer(_SympyLatex):
         return latex_number(expr) if abs(expr.p) >= 10**12 else str(expr.p)
 
     def _print_Rational(self, expr: sp.Rational) -> str:
-        if abs(expr.p) >= 10**12 or expr.q >= 10**12:
+        if abs(expr.p) >= 10**12 or expr.q >= 10**4:  # 10^{-5}, never \frac{1}{100000}
             return latex_number(expr)
         return super()._print_Rational(expr)
 
@@ -144,6 +144,8 @@ class IndexBuilder:
     def __init__(self, names: dict[str, str], used: set[str]) -> None:
         self.names = names
         self.latex = LatexPrinter(names)
+        # The free indices' ranges (1, size): Σ_k 𝟙[k = j] contracts only where k's range is j's.
+        self.ranges: dict[sp.Symbol, tuple] = {}
         self.letters = (
             c
             for c in itertools.chain("klpqrstabcuvw", (f"k_{{{i}}}" for i in itertools.count(1)))
@@ -173,7 +175,7 @@ class IndexBuilder:
         return _parts(expr)
 
     def contract(self, body: sp.Expr, limits: list[tuple]) -> sp.Expr:
-        return contract_sum(body, limits)
+        return contract_sum(body, limits, self.ranges)
 
     def has_delta(self, node: N.Node) -> bool:
         return _has_delta(node)
@@ -255,7 +257,7 @@ class IndexBuilder:
         k = self.fresh()
         left, left_limits = _parts(self.entry(a, r, k))
         right, right_limits = _parts(self.entry(b, k, c))
-        return contract_sum(left * right, [*left_limits, *right_limits, (k, 1, inner)])
+        return self.contract(left * right, [*left_limits, *right_limits, (k, 1, inner)])
 
     def _e_Transpose(self, node: N.Node, r: sp.Expr, c: sp.Expr) -> sp.Expr:
         return self.entry(node.children[0], c, r)
@@ -274,37 +276,47 @@ def _parts(expr: sp.Expr) -> tuple[sp.Expr, list[tuple]]:
     return expr, limits
 
 
-def _delta_for(term: sp.Expr, k: sp.Symbol) -> sp.KroneckerDelta | None:
+def _delta_for(term: sp.Expr, k: sp.Symbol, span: tuple, ranges: dict) -> sp.KroneckerDelta | None:
+    """A δ(k, j) that the sum over k (``span`` = (lo, hi)) contracts: never one whose j is known
+    to range otherwise (Σ_{k=1}^{2} 𝟙[k = j] is 𝟙[j ≤ 2] for j up to n, not 1)."""
     for f in sp.Mul.make_args(term):
         if isinstance(f, sp.KroneckerDelta) and k in f.args and f.args[0] != f.args[1]:
-            return f
+            other = f.args[1] if f.args[0] == k else f.args[0]
+            known = ranges.get(other)
+            if known is None or all(
+                sp.simplify(a - b) == 0 for a, b in zip(known, span, strict=True)
+            ):
+                return f
     return None
 
 
-def contract_sum(body: sp.Expr, limits: list[tuple]) -> sp.Expr:
+def contract_sum(body: sp.Expr, limits: list[tuple], ranges: dict | None = None) -> sp.Expr:
     """Σ over ``limits`` of ``body``, eliminating every index that meets a Kronecker delta.
 
     Terms are expanded only where a delta hides inside a bracket, so that factors such as
-    (1 − tanh²(z_i)) stay intact.
+    (1 − tanh²(z_i)) stay intact. ``ranges`` are the free indices' (1, size).
     """
+    ranges = {**(ranges or {}), **{k: (lo, hi) for k, lo, hi in limits}}
     out = []
     for term in sp.Add.make_args(body):
         remaining = []
+        contracted = []  # limits a delta already eliminated: never summed again (a factor n)
         for k, lo, hi in limits:
-            delta = _delta_for(term, k)
+            delta = _delta_for(term, k, (lo, hi), ranges)
             if delta is None and any(
                 isinstance(d, sp.KroneckerDelta) and k in d.args
                 for d in term.atoms(sp.KroneckerDelta)
             ):
                 expanded = sp.expand(term)
                 if expanded != term:
-                    rest = [lim for lim in limits if lim not in remaining]
-                    out.append(_wrap(contract_sum(expanded, rest), remaining))
+                    rest = [lim for lim in limits if lim not in remaining + contracted]
+                    out.append(_wrap(contract_sum(expanded, rest, ranges), remaining))
                     term = None
                     break
             if delta is None:
                 remaining.append((k, lo, hi))
                 continue
+            contracted.append((k, lo, hi))
             other = delta.args[1] if delta.args[0] == k else delta.args[0]
             rest_factors = [f for f in sp.Mul.make_args(term) if f is not delta]
             term = sp.Mul(*rest_factors).xreplace({k: other})
@@ -344,8 +356,35 @@ def index_latex(
         r, c = one, syms[0]
     else:
         r, c = syms[0], syms[1]
+    builder.ranges = {s: (one, n) for s, n in zip((r, c), node.shape, strict=True) if s != one}
     expr = builder.entry(node, r, c)
-    return _Printer({"mul_symbol": None}).doprint(expr)
+    printer = _Printer({"mul_symbol": None})
+    text = printer.doprint(expr)
+    collected = _collect_sums(expr)
+    if collected is not None:
+        shorter = printer.doprint(collected)
+        if len(shorter) < len(text):
+            return shorter
+    return text
+
+
+def _collect_sums(expr: sp.Expr) -> sp.Expr | None:
+    """Σ_k a_k + Σ_k b_k + c as one sum over the shared denominator, (c − Σ_k (…))/σ: the
+    layer norm's gradient reads (u_i − (1/n) Σ_k (v_i v_k + 1) u_k)/σ, not three terms each
+    over n σ. None when no two sums share their limits (then nothing is collected)."""
+    if not isinstance(expr, sp.Add):
+        return None
+    groups: dict[tuple, list[sp.Expr]] = {}
+    rest: list[sp.Expr] = []
+    for term in expr.args:
+        if isinstance(term, sp.Sum):
+            groups.setdefault(term.limits, []).append(term.function)
+        else:
+            rest.append(term)
+    if all(len(bodies) < 2 for bodies in groups.values()):
+        return None
+    sums = [sp.Sum(sp.factor_terms(sp.Add(*bodies)), *limits) for limits, bodies in groups.items()]
+    return sp.factor_terms(sp.Add(*sums, *rest))
 
 
 def label_cases(
@@ -353,13 +392,17 @@ def label_cases(
 ) -> list[tuple[str, str]]:
     """The lecture's Tip 3: an index form with δ_{iy} (y a class label) split into its two
     cases, i = y + 1 and i ≠ y + 1, each with δ set to 1 and to 0. Empty when there is none."""
-    if len(indices) != 1 or not S.is_vector(node.shape):
+    matrix = len(indices) == 2 and S.is_matrix(node.shape)  # ∂J/∂W_ij: the cases of row i
+    if not matrix and (len(indices) != 1 or not S.is_vector(node.shape)):
         return []
     used = set(indices) | {str(s) for d in _dims(node) for s in d.free_symbols}
     builder = IndexBuilder(names or {}, used)
     i = sp.Symbol(indices[0], integer=True)
     one = sp.Integer(1)
-    expr = builder.entry(node, *((i, one) if S.is_column(node.shape) else (one, i)))
+    if matrix:
+        expr = builder.entry(node, i, sp.Symbol(indices[1], integer=True))
+    else:
+        expr = builder.entry(node, *((i, one) if S.is_column(node.shape) else (one, i)))
     printer = _Printer({"mul_symbol": None})
     for label in labels:
         # Positions count from 1 and a label y from 0 (a NumPy index): class y is entry y + 1.

@@ -23,6 +23,8 @@ __all__ = ["ADD", "ATOM", "MUL", "POW", "UNARY", "LatexPrinter", "latex", "latex
 def latex_number(value: sp.Expr) -> str:
     if value.is_Rational and (abs(value.p) >= 10**12 or value.q >= 10**12):
         return _scientific(value)
+    if value.is_Rational and abs(value.p) == 1 and value.q >= 10**4 and _power_of_ten(value.q):
+        return ("-" if value < 0 else "") + f"10^{{-{len(str(value.q)) - 1}}}"  # ε = 10⁻⁵
     if isinstance(value, sp.Rational) and value.q != 1:
         sign = "-" if value < 0 else ""
         return rf"{sign}\frac{{{abs(value.p)}}}{{{value.q}}}"
@@ -33,6 +35,10 @@ def latex_number(value: sp.Expr) -> str:
     if isinstance(value, sp.log) and value.args[0].is_Rational:
         return rf"\log {latex_number(value.args[0])}"
     return sp.latex(value)
+
+
+def _power_of_ten(q: int) -> bool:
+    return str(q).rstrip("0") == "1"
 
 
 def _scientific(value: sp.Expr) -> str:
@@ -111,8 +117,13 @@ class LatexPrinter:
         return "0", ATOM
 
     def _print_Ones(self, node: N.Ones) -> tuple[str, int]:
-        # 𝟏 is a column (or a matrix of ones); a row of ones is its transpose.
-        return (r"\mathbf{1}^{T}", POW) if S.is_row(node.shape) else (r"\mathbf{1}", ATOM)
+        # 𝟏 is a column, a row of ones its transpose, and a matrix of ones the outer product
+        # 𝟏𝟏ᵀ (a bare 𝟏 for a matrix reads as a vector: 𝟏 − 𝟏𝟏ᵀ looked like a shape error).
+        if S.is_row(node.shape):
+            return r"\mathbf{1}^{T}", POW
+        if S.is_matrix(node.shape):
+            return r"\mathbf{1} \mathbf{1}^{T}", MUL
+        return r"\mathbf{1}", ATOM
 
     def _print_Identity(self, node: N.Identity) -> tuple[str, int]:
         return "I", ATOM
@@ -164,7 +175,7 @@ class LatexPrinter:
             ), MUL
         head = " ".join(self.wrap(c, MUL + 1) for c in scalars)
         # One array after scalar coefficients reads as juxtaposition: 2 Wᵀ D W needs no brackets.
-        level = MUL if len(arrays) == 1 and isinstance(arrays[0], N.MatMul) else MUL + 1
+        level = MUL if len(arrays) == 1 and _is_product(arrays[0]) else MUL + 1
         body = r" \circ ".join(self.wrap(c, level) for c in arrays)
         if head and len(arrays) > 1:
             body = rf"\left({body}\right)"
@@ -184,8 +195,18 @@ class LatexPrinter:
     # -- matrix algebra --------------------------------------------------------------------
 
     def _print_MatMul(self, node: N.MatMul) -> tuple[str, int]:
-        factors = _flatten_matmul(node)
-        return " ".join(self.wrap(f, MUL + 1) for f in factors), MUL
+        # Scalars scaling one factor lead the product: (1/B) X 𝟏 𝟏ᵀ, not ((1/B) X 𝟏) 𝟏ᵀ.
+        scalars: list[N.Node] = []
+        factors: list[N.Node] = []
+        for f in _flatten_matmul(node):
+            arrays = [c for c in f.children if not c.is_scalar] if isinstance(f, N.Mul) else []
+            if len(arrays) == 1 and len(f.children) > 1:
+                scalars.extend(c for c in f.children if c.is_scalar)
+                factors.extend(_flatten_matmul(arrays[0]))
+            else:
+                factors.append(f)
+        parts = [self.wrap(c, MUL + 1) for c in scalars] + [self.wrap(f, MUL + 1) for f in factors]
+        return " ".join(parts), MUL
 
     def _print_Transpose(self, node: N.Transpose) -> tuple[str, int]:
         (a,) = node.children
@@ -203,10 +224,21 @@ _STRUCTURAL = {
 
 
 def _flatten_matmul(node: N.Node) -> list[N.Node]:
-    """Matrix products are associative: print A B C, never (A B) C."""
+    """Matrix products are associative: print A B C, never (A B) C (nor A (𝟏 𝟏ᵀ))."""
     if isinstance(node, N.MatMul):
         return [*_flatten_matmul(node.children[0]), *_flatten_matmul(node.children[1])]
+    if _is_ones_matrix(node):
+        return [N.Ones(S.column(node.shape[0])), N.Ones((S.ONE, node.shape[1]))]
     return [node]
+
+
+def _is_ones_matrix(node: N.Node) -> bool:
+    return isinstance(node, N.Ones) and S.is_matrix(node.shape)
+
+
+def _is_product(node: N.Node) -> bool:
+    """A matrix product, or the ones matrix printed as one (𝟏 𝟏ᵀ): juxtaposed after a scalar."""
+    return isinstance(node, N.MatMul) or _is_ones_matrix(node)
 
 
 def latex(node: N.Node, names: dict[str, str] | None = None) -> str:

@@ -25,6 +25,8 @@ _MACROS = {
     r"\left(": "(", r"\right)": ")", r"\left[": "[", r"\right]": "]",
     r"\left\lVert": "‖", r"\right\rVert": "‖", r"\left\lvert": "|", r"\right\rvert": "|",
     r"\mathbb{1}": "𝟙", r"\mathbf{1}": "𝟏", r"\\": "; ",
+    # |x|, not | x |: the space after \lvert only ends the command name.
+    r"\left\lvert ": "|", r" \right\rvert": "|",
 }  # fmt: skip
 # The catalog's technique formulas use a few more symbols than the derivation printers.
 _MACROS |= {
@@ -150,13 +152,28 @@ def _extra(latex: str, i: int) -> tuple[str, int] | None:
 
 def _operand(text: str) -> str:
     """One side of a fraction: bare if it is one term (m, 2, ∂s, x_i), else in parentheses.
-    A sum is always bracketed (Σ x²/2 would read as Σ (x²/2)), and so is a product with 𝟏
-    (X/(b 𝟏ᵀ), never X/b 𝟏ᵀ)."""
-    if "𝟏" in text and " " in text:
+    A sum is always bracketed (Σ x²/2 would read as Σ (x²/2)), and so is a product
+    (u/(n σ), never u/n σ; X/(b 𝟏ᵀ), never X/b 𝟏ᵀ); a derivative's ∂x ∂xᵀ is one term."""
+    if " " in text and not text.startswith("∂"):  # u/(n σ), never u/n σ; X/(b 𝟏ᵀ)
         return f"({text})"
+    if text.startswith("∂") and " " not in text:  # ∂J/∂W_(q,ij): one term
+        return text
     # Combining accents (U+0300–U+036F) belong to their letter: Δ_X̂/σ needs no brackets.
     plain = re.fullmatch(r"[∂√\w\s²ᵀ₀-₉,‖\u0300-\u036f]+", text) and "Σ" not in text
     return text if plain else f"({text})"
+
+
+# What may follow a fraction without being multiplied by it: an operator, a closing bracket,
+# a separator, the end, or two spaces (a text report's next column: "  shape ()").
+_NOT_SCALED = re.compile(
+    r"\s{2}|\s*($|[-+=,;&)\]|^_']|\\(right|circ|quad|qquad|leq|geq|neq|cdot|times|\\|[,;:! ])"
+    r"|\\(?:le|ge|lt|gt|ne|in|to|mid)(?![A-Za-z]))"
+)
+
+
+def _scales_next(latex: str, k: int) -> bool:
+    """Whether the fraction ending at ``k`` is juxtaposed with a factor it scales."""
+    return _NOT_SCALED.match(latex, k) is None
 
 
 _RANGE = re.compile(r"\s*(\w+)\s*\\leq\s*(\w+)\s*\\leq\s*(.+?)\s*")
@@ -213,7 +230,12 @@ def to_unicode(latex: str) -> str:
             top, j = _group(latex, i + frac.end())
             bottom, k = _group(latex, j)
             top, bottom = to_unicode(top), to_unicode(bottom)
-            out.append(f"{_operand(top)}/{_operand(bottom)}")
+            text = f"{_operand(top)}/{_operand(bottom)}"
+            # A quotient that scales what follows is bracketed: (1/n) 𝟏 𝟏ᵀ, never 1/n 𝟏 𝟏ᵀ
+            # (which reads as 1/(n 𝟏 𝟏ᵀ)), and ((I − …)/σ) u, never (I − …)/σ u.
+            # A derivative is left alone: ∂f/∂q ∂q/∂x is the chain rule as written.
+            derivative = top.startswith("∂")
+            out.append(f"({text})" if not derivative and _scales_next(latex, k) else text)
             i = k
             continue
         if latex.startswith(r"\sqrt{", i):
@@ -233,7 +255,9 @@ def to_unicode(latex: str) -> str:
         if latex[i] in "^_" and latex[i + 1 : i + 2] == "{":
             inner, j = _group(latex, i + 1)
             text = to_unicode(inner)
-            if latex[i] == "^":
+            if latex[i] == "^" and text not in _SUPERSCRIPT and re.fullmatch(r"-?\d+", text):
+                out.append(text.replace("-", "⁻").translate(_SUPER_CHAR))  # ε = 10⁻⁵
+            elif latex[i] == "^":
                 out.append(_SUPERSCRIPT.get(text, f"^({text})" if len(text) > 1 else f"^{text}"))
             elif text.isdigit():
                 out.append(text.translate(_SUB_DIGITS))

@@ -114,3 +114,21 @@ wrt = "z"
         assignment, {"onehot": "softmax(z) - y", "label": "softmax(z) - onehot(y, k)"}, tmp_path
     )
     assert graded.to_dict()["score"] == 2
+
+
+@pytest.mark.parametrize(("kind", "axis"), [("onehot", 1), ("probability", 1), ("onehot", 0)])
+def test_a_matrix_of_labels_grades_yhat_minus_y_along_its_axis(kind: str, axis: int) -> None:
+    """Ŷ − Y is right when the labels are of the kind along the softmax's axis (checked
+    exactly, each probability row summing to exactly 1), and wrong along the other axis."""
+    labels = {"shape": ["T", "c"], "kind": kind, "axis": axis, "role": "data"}
+    problem = {
+        "program": "J = -sum(Y * log_softmax(Z, axis=1))",
+        "variables": {"Z": ["T", "c"], "Y": labels},
+        "wrt": "Z",
+    }
+    r = check(problem, "softmax(Z, axis=1) - Y")
+    if axis == 1:
+        assert r.verdict == "correct", r.feedback
+        assert r.to_dict()["evidence"]["exact"]["passed"] is True
+    else:
+        assert r.verdict != "correct" and r.score < 1
