@@ -24,6 +24,13 @@ _SLOT = re.compile(r"\{(\d+)\}")
 _SLOT_NAME = "_chainrule_slot_{}_"
 
 
+def _expression(text: str) -> ast.expr:
+    """The parse of one Python expression (read as a statement: it is never compiled)."""
+    (statement,) = ast.parse(text).body
+    assert isinstance(statement, ast.Expr), text
+    return statement.value
+
+
 def _binding(tree: ast.expr) -> int:
     """The binding strength of a parsed expression's outermost operation."""
     if isinstance(tree, ast.BinOp):
@@ -64,7 +71,7 @@ def template_form(template: str) -> tuple[dict[int, int], int]:
     """For each slot of a ``str.format`` template the binding its argument needs, and the
     binding of the template's result."""
     text = _SLOT.sub(lambda m: _SLOT_NAME.format(m.group(1)), template)
-    tree = ast.parse(text, mode="eval").body
+    tree = _expression(text)
     needs: dict[int, int] = {}
     for parent in ast.walk(tree):
         for child in ast.iter_child_nodes(parent):
@@ -77,7 +84,7 @@ def template_form(template: str) -> tuple[dict[int, int], int]:
 @lru_cache(maxsize=4096)
 def text_binding(text: str) -> int:
     """The binding strength of printed code (parsed, never run)."""
-    return _binding(ast.parse(text, mode="eval").body)
+    return _binding(_expression(text))
 
 
 def fill(template: str, args: tuple[str, ...]) -> str:
