@@ -239,8 +239,12 @@ class Check(_Result):
 
 
 class Verification(_Result):
-    passed: bool | None = Field(description="null when verification was not requested")
+    passed: bool | None = Field(
+        description="null when verification was not requested or could not run (the reason is "
+        "in skipped)"
+    )
     checks: list[Check]
+    skipped: str | None = Field(default=None, description="why verification did not run")
 
 
 class Code(_Result):

@@ -164,7 +164,42 @@ def onehot_call(e: Any, syn: Call) -> N.Node:
     length = _size(e, syn.args[1])
     if is_label(e, first):
         return OneHot(length, ("label",), _label(e, first, length, "the one-hot vector has"))
+    if not _literal(first):
+        raise _not_a_class(e, first, length)
     return OneHot(length, ("at", _integer(e, first, length)))
+
+
+def _literal(syn: Syntax) -> bool:
+    """An integer as written: 2 or -1 (what ``_integer`` reads)."""
+    if isinstance(syn, Unary) and syn.op == "-":
+        syn = syn.operand
+    return isinstance(syn, Number)
+
+
+def _not_a_class(e: Any, first: Syntax, length: sp.Expr) -> Exception:
+    """onehot of something that is neither a class label nor an integer: say what it needs."""
+    if isinstance(first, Name) and first.id in e.inputs:
+        var = e.inputs[first.id]
+        got = f"{first.id!r}, {S.describe(var.shape)}"
+        fix = (
+            f"{first.id} is a vector already: write {first.id} itself in place of "
+            f"onehot({first.id}, {length}) (declare it --var {first.id}={length}:onehot if it "
+            f"is one-hot), or declare a class label --var '{first.id}:label({length})'"
+            if not var.is_scalar
+            else f"declare {first.id} as a class label: --var '{first.id}:label({length})'"
+        )
+    else:
+        got = "an expression"
+        fix = (
+            f"declare the class as a label (--var 'c:label({length})') and write "
+            f"onehot(c, {length}); a shifted class such as y + 1 is a label of its own"
+        )
+    return e.error(
+        "syntax",
+        f"onehot needs a class label (declared label({length})) or an integer, got {got}",
+        getattr(first, "pos", None),
+        fix,
+    )
 
 
 def _size(e: Any, syn: Syntax) -> sp.Expr:

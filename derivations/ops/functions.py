@@ -103,11 +103,6 @@ def _leaky_relu_args(p: Any, args: tuple) -> list[str]:
     return [p.doprint(args[0]), p.wrap(args[1], MUL), p.wrap(args[0], MUL + 1)]
 
 
-def _squared_args(p: Any, args: tuple) -> list[str]:
-    """exp(-0.5 * x ** 2): x bracketed for a power (x + t dx printed bare squared only dx)."""
-    return [p.wrap(args[0], POW + 1)]
-
-
 def _indicator_index(b: Any, node: Any, args: list) -> Any:
     return b.indicator(args[0], args[1], node.fn == "ge")
 
@@ -354,7 +349,6 @@ _SPECS = [
                  helpers=_CDF, user_facing=False, examples=(_internal("normal_cdf", 1),)),
     FunctionSpec("normal_pdf", 1, lambda x: sp.exp(-(x**2) / 2) / sp.sqrt(2 * sp.pi), _normal_pdf,
                  r"\varphi", "np.exp(-0.5 * {0} ** 2) / 2.5066282746310002", user_facing=False,
-                 code_args=_squared_args,
                  examples=(_internal("normal_pdf", 1),)),
     FunctionSpec("leaky_step", 2, lambda x, a: a + (1 - a) * _step(x),
                  lambda x, a: np.where(x > 0, 1.0, a), _leaky_step_latex,

@@ -101,6 +101,15 @@ def _build_kron(e: Any, args: list[N.Node], syn: Any) -> N.Node:
 MAX_MATPOW = 32  # Xᵏ's derivative has k terms
 
 
+def _power(node: N.Node) -> int:
+    """The largest matrix power a tree takes of anything (matpow(matpow(A, 4), 8) is A^32)."""
+    powers: dict[N.Node, int] = {}
+    for n in N.walk(node):
+        inner = max((powers[c] for c in n.children), default=1)
+        powers[n] = inner * n.params[0] if isinstance(n, MatPow) else inner
+    return powers[node]
+
+
 def _build_matpow(e: Any, args: list[N.Node], syn: Any) -> N.Node:
     x, k = args
     e.need_square("matpow", x, syn)
@@ -113,6 +122,16 @@ def _build_matpow(e: Any, args: list[N.Node], syn: Any) -> N.Node:
             hint = f"for X^({value}) write matpow(inv(X), {-value})"
         raise e.error(
             "value", f"the power of matpow must be an integer literal k ≥ 0, got {what}", pos, hint
+        )
+    total = int(value) * _power(x)
+    if total > MAX_MATPOW and value <= MAX_MATPOW:
+        raise e.error(
+            "limit",
+            f"matpow of a matrix power is the power {total}, over the limit of {MAX_MATPOW}",
+            pos,
+            f"write the power once, matpow(X, k) with k ≤ {MAX_MATPOW} in all",
+            limit="max_matpow",
+            value=MAX_MATPOW,
         )
     if value > MAX_MATPOW:
         raise e.error(
@@ -229,11 +248,17 @@ def _x_share(ex: Any, node: N.Node) -> sp.Matrix:
 
 
 def _x_matpow(ex: Any, node: N.Node) -> sp.Matrix:
-    x = ex.evaluate(node.children[0])
-    out = sp.eye(x.rows)
-    for _ in range(node.params[0]):
-        out = out * x
-    return out
+    """Xᵏ by repeated squaring, each product charged to the check's work before it is built
+    (SymPy's own X * X was neither bounded nor counted: trace(matpow(A, 32)) took seconds)."""
+    square, k = ex.evaluate(node.children[0]), node.params[0]
+    out = None
+    while k:
+        if k & 1:
+            out = square if out is None else ex.multiply(out, square)
+        k >>= 1
+        if k:
+            square = ex.multiply(square, square)
+    return sp.eye(square.rows) if out is None else out
 
 
 # -- examples --------------------------------------------------------------------------------

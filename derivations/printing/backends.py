@@ -19,6 +19,7 @@ from types import MappingProxyType
 
 from ..ops.registry import FUNCTIONS, NODES
 from ..ops.spec import NodeSpec
+from .binding import fill, template_form
 
 
 @dataclass(frozen=True)
@@ -37,7 +38,12 @@ class Backend:
     module_lines: Mapping[str, str] = field(default_factory=dict)
 
     def call(self, op: str, *args: str) -> str:
-        return self.calls[op].format(*args)
+        """``op`` over printed arguments, each bracketed where its slot binds tighter."""
+        return fill(self.calls[op], args)
+
+    def binding(self, op: str) -> int:
+        """How tightly ``op``'s spelling binds as a whole (a quotient, a call…)."""
+        return template_form(self.calls[op])[1]
 
 
 def _frozen(table: dict[str, str]) -> Mapping[str, str]:

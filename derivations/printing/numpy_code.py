@@ -11,14 +11,16 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping
+from typing import Any
 
 import sympy as sp
+from sympy.printing.pycode import PythonCodePrinter
 
 from ..expr import nodes as N
 from ..expr import shapes as S
 from ..expr.broadcast import spread_of
 from ..ops.registry import MissingOp, function_spec, node_spec
-from ..ops.spec import ADD, ATOM, MUL, POW, UNARY
+from ..ops.spec import ADD, ATOM, MUL, POW, UNARY, FunctionSpec
 from .backends import NUMPY, Backend, op_key
 
 # Helpers emitted into a generated NumPy module only when its code uses them.
@@ -32,11 +34,21 @@ def numpy_source(printer: CodePrinter, body: str) -> str:
     return "import numpy as np\n\n" + helpers + "\n\n" + body
 
 
+class _SizePrinter(PythonCodePrinter):
+    """Size expressions as Python: a number inside one is its float (π/n as 3.14159…/n, never
+    math.pi/n, which a NumPy module cannot run: it imports no math)."""
+
+    def _print(self, expr: Any, **kwargs: Any) -> str:
+        if isinstance(expr, sp.Expr) and expr.is_number and not expr.is_Rational:
+            return repr(float(expr))
+        return super()._print(expr, **kwargs)
+
+
 def py_dim(expr: sp.Expr) -> str:
     """A dimension or dimension expression as Python (sizes are bound as ints in each function)."""
     if expr.is_Integer:
         return str(int(expr))
-    return sp.pycode(expr) if not expr.is_Symbol else str(expr)
+    return _SizePrinter().doprint(expr) if not expr.is_Symbol else str(expr)
 
 
 def py_number(value: sp.Expr, backend: Backend = NUMPY) -> str:
@@ -50,14 +62,14 @@ def py_number(value: sp.Expr, backend: Backend = NUMPY) -> str:
             inf = backend.calls["inf"]
             return inf if number > 0 else f"-{inf}"
         return repr(number)
-    if not value.is_rational_function():
-        # √n or log n (a softmax of a constant vector): the backend's scalar math, as the
-        # generated module imports it (SymPy writes math.sqrt)
-        return f"({py_dim(value).replace('math.', _SCALAR_MATH[backend.name])})"
-    return f"({py_dim(value)})"  # e.g. 1/(m*n) for a mean over symbolic sizes
+    # 1/(m*n) for a mean over symbolic sizes; √n or log n (a softmax of a constant vector)
+    # in the backend's scalar math, as the generated module imports it (SymPy writes math.sqrt)
+    return f"({py_dim(value).replace('math.', _SCALAR_MATH[backend.name])})"
 
 
 _SCALAR_MATH = {"numpy": "np.", "jax": "jnp.", "torch": "math."}
+# Functions of sizes every backend's scalar math spells (√ is a power, printed as sqrt).
+_SIZE_FUNCTIONS = {"exp", "log", "sin", "cos", "tan", "tanh"}
 
 
 def _shape_text(shape: S.Shape) -> str:
@@ -99,7 +111,7 @@ class CodePrinter:
                 self._part(c, node) if isinstance(node, N.Concat) else self.doprint(c)
                 for c in parts
             ]
-            return self.call(op_key(spec), ", ".join(texts)), ATOM
+            return self.call(op_key(spec), ", ".join(texts)), self.backend.binding(op_key(spec))
         return form(self, node)
 
     def _part(self, node: N.Node, stack: N.Node) -> str:
@@ -199,15 +211,35 @@ class CodePrinter:
         inner_arg = self._resolve(args[0]) if fn == "log" else args[0]
         # Numerically stable compositions: log σ(x) and log softmax(z).
         if fn == "log" and isinstance(inner_arg, N.Apply) and inner_arg.fn == "sigmoid":
-            return self.call("log_sigmoid", self.wrap(inner_arg.children[0], POW)), UNARY
+            text = self.call("log_sigmoid", self.doprint(inner_arg.children[0]))
+            return text, self.backend.binding("log_sigmoid")
         if fn == "log" and isinstance(inner_arg, N.Softmax):
             return f"{self.helper('_log_softmax')}({self.doprint(inner_arg.children[0])})", ATOM
         spec = function_spec(fn)
+        constant = self._constant(spec, args)
+        if constant is not None:
+            return constant, UNARY if constant.startswith("-") else ATOM
         if not isinstance(spec.code, str):
             return spec.code(self, node)
         printed = spec.code_args(self, args) if spec.code_args else [self.doprint(x) for x in args]
-        text = self.call(fn, *printed)
-        return text, MUL if text.endswith("* 1.0") else ATOM
+        return self.call(fn, *printed), self.backend.binding(fn)
+
+    def _constant(self, spec: FunctionSpec, args: tuple[N.Node, ...]) -> str | None:
+        """A function of constants (e, √n, log n) as one number: PyTorch's functions take no
+        Python numbers (torch.exp(1.0) raises), and the value is known. None when it is not a
+        real number or the backend's scalar math cannot spell it (erf(n) in NumPy)."""
+        if not all(isinstance(a, N.Const) for a in args):
+            return None
+        value = sp.sympify(spec.exact(*(a.value for a in args)))
+        if value.is_number:
+            return py_number(value, self.backend) if value.is_extended_real is True else None
+        spelled = _SIZE_FUNCTIONS | ({"erf"} if self.backend.name == "torch" else set())
+        if (
+            value.has(sp.Piecewise)
+            or {type(f).__name__ for f in value.atoms(sp.Function)} - spelled
+        ):
+            return None
+        return py_number(value, self.backend)
 
     # -- matrix algebra --------------------------------------------------------------------
 

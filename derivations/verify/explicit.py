@@ -162,6 +162,13 @@ class Explicit:
     def _x_Transpose(self, node: N.Node) -> sp.Matrix:
         return self.evaluate(node.children[0]).T
 
+    def multiply(self, a: sp.Matrix, b: sp.Matrix) -> sp.Matrix:
+        """a b for an op's meaning (a matrix power), its multiplications charged first: an
+        op that multiplies inside its meaning is bounded by the check's work like the rest."""
+        if self.work is not None:
+            self.work.spend(a.rows * a.cols * b.cols, " (a matrix product)")
+        return plain_matmul(a, b)
+
     def square(self, node: N.Node) -> sp.Matrix:
         """The square matrix operand of inv/det/logdet, if small enough to invert exactly."""
         m = self.evaluate(node.children[0])

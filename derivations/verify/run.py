@@ -401,6 +401,12 @@ def _sample(ctx: Context) -> None:
             ctx.why = why
 
 
+def _not_run(why: str) -> dict[str, Any]:
+    """A verification that could not start: nothing failed, so it is not a failure (null, as
+    with verify=False) and the reason is what the text output prints."""
+    return {"passed": None, "checks": [], "skipped": why}
+
+
 def _target(result: DerivationResult, variables: Mapping[str, Any], limits: Limits):
     """The result to check (re-derived at reduced sizes when numeric sizes are large), a note,
     or None with the verification when it cannot be checked at all."""
@@ -426,12 +432,10 @@ def _target(result: DerivationResult, variables: Mapping[str, Any], limits: Limi
             return (
                 None,
                 "",
-                {
-                    "passed": False,
-                    "checks": [],
-                    "note": "the numeric sizes are too large to check and cannot be reduced independently; "
-                    "declare them symbolically (e.g. W = (n, 5*d)) to get a verified result",
-                },
+                _not_run(
+                    "the numeric sizes are too large to check and cannot be reduced independently; "
+                    "declare them symbolically (e.g. W = (n, 5*d)) to get a verified result"
+                ),
             )
         return result, "numeric sizes were kept: they depend on each other", None
     note = (

@@ -150,6 +150,21 @@ def test_the_source_reference_indexes_as_numpy_does(text: str, variables: dict) 
         ("onehot(y)", {"z": ["k"], "y": LABEL}, ["onehot takes 2 arguments"]),
         ("onehot(y, m)", {"z": ["k"], "y": LABEL}, ["a declared dimension or an integer"]),
         ("cross_entropy(z, z)", {"z": ["k"], "y": LABEL}, ["the scores and a class label"]),
+        # onehot says what it needs (not the subscript's "an index is an integer ...")
+        (
+            "sum(onehot(y + 1, k) * z)",
+            {"z": ["k"], "y": LABEL},
+            [
+                "onehot needs a class label (declared label(k)) or an integer, got an expression",
+                "a shifted class such as y + 1 is a label of its own",
+            ],
+        ),
+        (
+            "sum(onehot(y, k) * z)",
+            {"z": ["k"], "y": {"shape": ["k"], "kind": "onehot"}},
+            ["onehot needs a class label", "got 'y', a vector", "write y itself in place of"],
+        ),
+        ("sum(onehot(a, k) * z)", {"z": ["k"], "a": []}, ["declare a as a class label"]),
     ],
 )
 def test_bad_indices_are_explained_with_a_position(program, variables, words) -> None:

@@ -187,3 +187,27 @@ def test_a_small_budget_stops_the_nested_inverse_check_at_its_count() -> None:
     again = exact_check(result.derivation, sizes, work_limit=3000)
     assert first["skipped"] and "work budget of 3000" in first["detail"], first
     assert first["work"] == again["work"]
+
+
+def test_a_matrix_power_is_charged_as_work_before_it_is_built() -> None:
+    """Xᵏ's meaning multiplies matrices: each product is counted (k = 32 once ran unbounded
+    in SymPy's own product), so a small budget stops it at its count, the same every time."""
+    derivation = derive("trace(matpow(A, 32))", {"A": ("n", "n")}, verify=False).derivation
+    sizes = exact_sizes(derivation.program)
+    runs = [exact_check(derivation, sizes, work_limit=200) for _ in range(2)]
+    for r in runs:
+        assert r["skipped"] and r["passed"], r
+        assert "work budget of 200 units (a matrix product)" in r["detail"], r["detail"]
+    assert runs[0]["work"] == runs[1]["work"]
+    full = exact_check(derivation, sizes, work_limit=DEFAULT_LIMITS.exact_check_work)
+    assert full["passed"] and not full["skipped"], full
+
+
+def test_a_nested_matrix_power_is_refused_at_elaboration() -> None:
+    from derivations import ChainruleError
+
+    with pytest.raises(ChainruleError) as e:
+        derive("trace(matpow(matpow(A, 32), 32))", {"A": ("n", "n")}, verify=False)
+    assert "is the power 1024, over the limit of 32" in e.value.message
+    assert e.value.column == 29 and "matpow(X, k) with k ≤ 32" in e.value.hint
+    derive("trace(matpow(matpow(A, 4), 8))", {"A": ("n", "n")}, verify=False)  # A^32: allowed

@@ -103,6 +103,17 @@ def test_large_numeric_sizes_are_checked_at_reduced_sizes() -> None:
     assert max(v["checks"][0]["sizes"].values()) < 10
 
 
+def test_sizes_too_large_to_reduce_are_not_run_never_failed() -> None:
+    """eye(10000) ties the size to a literal: nothing can be checked, and nothing failed, so
+    the verdict is "not run" with the reason in the text, not FAILED."""
+    result = derive("sum(eye(10000) @ x)", {"x": (10000,)})
+    v = result.to_dict()["verification"]
+    assert v["passed"] is None and v["checks"] == []
+    assert "too large to check" in v["skipped"]
+    assert "verification: not run (the numeric sizes are too large to check" in result.text()
+    assert "FAILED" not in result.text()
+
+
 def test_domains_are_respected() -> None:
     v = derive(
         "sum(log(W @ x)) + sqrt(a) + logdet(A)",
