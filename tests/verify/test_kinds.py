@@ -151,7 +151,6 @@ def test_gradient_by_a_symmetric_matrix_is_the_unconstrained_one() -> None:
     assert _equation(result, "gradient", "A") == "B^{T}"
 
 
-
 def test_a_difference_the_kind_makes_zero_leaves_no_function_of_zero() -> None:
     """A − Aᵀ = 0 for symmetric A: cos(A − Aᵀ) is 𝟏𝟏ᵀ and sin(A − Aᵀ) is 0 on the page (Δ is 𝟏𝟏ᵀ,
     the Hessian 0), never cos(0) or sin(0) written out; verified on the kind."""
