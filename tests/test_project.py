@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import ast
 import re
 from pathlib import Path
 
 import pytest
+
+from tests.import_walls import imported, imported_source, loaded_after, module_name, within
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -21,60 +22,14 @@ def test_ci_runs_the_readme_test_command() -> None:
     assert "chainrule serve" in blocks[0]
 
 
-def _module_name(path: Path) -> str:
-    parts = list(path.relative_to(ROOT).with_suffix("").parts)
-    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
-
-
-def _resolve(module: str, is_package: bool, level: int, name: str | None) -> str:
-    """The absolute module of ``from <level dots><name> import ...`` inside ``module``."""
-    if level == 0:
-        return name or ""
-    base = module.split(".")
-    base = base if is_package else base[:-1]
-    base = base[: len(base) - (level - 1)]
-    return ".".join([*base, name] if name else base)
-
-
-def _imported(path: Path) -> set[str]:
-    return _imported_source(path.read_text(), _module_name(path), path.name == "__init__.py")
-
-
-def _imported_source(source: str, module: str, is_package: bool = False) -> set[str]:
-    """Every module a file imports, as absolute names: relative imports resolved (and each
-    imported name tried as a submodule: ``from .. import calculus``), plus the string given to
-    ``importlib.import_module`` or ``__import__`` (constant or prefix of an f-string); any
-    other argument is a dynamic import, which the engine may not do."""
-    names: set[str] = set()
-    for node in ast.walk(ast.parse(source)):
-        if isinstance(node, ast.ImportFrom):
-            base = _resolve(module, is_package, node.level, node.module)
-            names.add(base)
-            names.update(f"{base}.{a.name}" if base else a.name for a in node.names)
-        elif isinstance(node, ast.Import):
-            names.update(a.name for a in node.names)
-        elif isinstance(node, ast.Call):
-            func = node.func
-            called = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
-            if called in ("import_module", "__import__") and node.args:
-                arg = node.args[0]
-                if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
-                    names.add(arg.value)
-                elif isinstance(arg, ast.JoinedStr):
-                    names.add("".join(v.value for v in arg.values if isinstance(v, ast.Constant)))
-                else:
-                    names.add(f"<dynamic import in {module}>")
-    return names
-
-
 def _imports(package: str) -> dict[Path, set[str]]:
-    return {path: _imported(path) for path in (ROOT / package).rglob("*.py")}
+    return {path: imported(path) for path in (ROOT / package).rglob("*.py")}
 
 
 def _closure(package: str) -> dict[str, set[str]]:
     """For each module of ``package``: every derivations module it reaches through imports."""
     graph = {
-        _module_name(p): {n for n in _imported(p) if n.startswith(("derivations", "<"))}
+        module_name(p): {n for n in imported(p) if n.startswith(("derivations", "<"))}
         for p in (ROOT / "derivations").rglob("*.py")
     }
     out = {}
@@ -90,10 +45,7 @@ def _closure(package: str) -> dict[str, set[str]]:
 
 
 def _forbidden_for_engine(name: str) -> bool:
-    return name.startswith("<dynamic") or any(
-        name == f"derivations.{p}" or name.startswith(f"derivations.{p}.")
-        for p in ("calculus", "printing")
-    )
+    return name.startswith("<dynamic") or within(name, ("calculus", "printing"))
 
 
 def test_engine_never_imports_the_symbolic_rules() -> None:
@@ -120,19 +72,75 @@ def test_engine_reaches_no_rule_through_other_modules() -> None:
         'importlib.import_module(f"derivations.calculus.{name}")',
         '__import__("derivations.printing.latex")',
         "importlib.import_module(name)",
+        # The holes the syntax scan had until it read strings and import machinery:
+        'rules = sys.modules["derivations.calculus.rules"]',
+        'getattr(importlib, "import_module")("derivations.calculus.rules")',
+        'load = getattr(__builtins__, "__imp" + "ort__")',
+        'spec = importlib.util.spec_from_file_location("r", "derivations/calculus/rules.py")',
+        "from importlib import util",
+        'exec("from ..calculus import rules")',
+        "import runpy",
     ],
 )
 def test_the_wall_test_sees_every_way_of_importing(line: str) -> None:
-    """The holes it once had: a relative package import and importlib with a string."""
-    names = _imported_source(f"import importlib\n{line}\n", "derivations.engine.probe")
+    """Each spelling of reaching the rules is caught by the syntax scan alone."""
+    names = imported_source(f"{line}\n", "derivations.engine.probe")
     assert any(_forbidden_for_engine(n) for n in names) or "derivations" in names, line
 
 
 def test_the_wall_test_lets_the_engine_read_the_registry() -> None:
     source = "from ..ops import registry\nfrom ..expr import nodes\nfrom . import gates\n"
     assert not any(
-        _forbidden_for_engine(n) for n in _imported_source(source, "derivations.engine.probe")
+        _forbidden_for_engine(n) for n in imported_source(source, "derivations.engine.probe")
     )
+
+
+_ENGINE_RUN = """
+import contextlib, importlib, pkgutil
+import numpy as np
+import sympy as sp
+import derivations.engine as engine
+for info in pkgutil.walk_packages(engine.__path__, "derivations.engine."):
+    importlib.import_module(info.name)
+from derivations.language.elaborate import elaborate
+from tests.op_programs import USER_PROGRAMS
+for _op, text, variables, _h in USER_PROGRAMS:  # compiled and run: lazy imports happen too
+    program = elaborate(text, dict(variables))
+    graph = engine.compile_program(program)
+    def value(v):
+        rows, cols = (int(sp.sympify(d).subs({s: 3 for s in sp.sympify(d).free_symbols}))
+                      for d in v.shape)
+        data = np.linspace(0.5, 1.5, rows * cols)
+        if v.role == "label" or rows * cols == 1:
+            return 1 if v.role == "label" else 0.7
+        return data if 1 in (rows, cols) else data.reshape(rows, cols)
+    inputs = {name: value(v) for name, v in program.inputs.items()}
+    with contextlib.suppress(Exception):  # an input outside an op's domain: the next
+        if program.output.is_scalar:
+            graph.backward(inputs, list(inputs))
+        else:
+            graph.forward(inputs)
+"""
+
+
+def test_the_engine_loads_no_rule_when_it_runs() -> None:
+    """The runtime wall, blind to no spelling: every engine module imported and every
+    registry example compiled in a fresh interpreter, and no calculus or printer module is
+    loaded afterwards (a planted ``sys.modules`` or ``importlib.util`` import would be)."""
+    loaded = loaded_after(_ENGINE_RUN)
+    assert "derivations.engine.gates" in loaded
+    bad = {m for m in loaded if within(m, ("calculus", "printing"))}
+    assert not bad, f"running the engine loads {sorted(bad)}: it must stay independent"
+
+
+def test_the_runtime_wall_sees_a_planted_module(tmp_path: Path) -> None:
+    """A module reaching the rules through a spelling no scan reads is seen by what it loads."""
+    (tmp_path / "planted.py").write_text(
+        "import importlib as _m\n"
+        'getattr(_m, "import_" + "module")(".".join(["derivations", "calculus", "rules"]))\n'
+    )
+    assert "derivations.calculus.rules" in loaded_after("import planted", tmp_path)
+    assert not any(within(m, ("calculus",)) for m in loaded_after("import json", tmp_path))
 
 
 def test_library_never_imports_the_service() -> None:

@@ -14,6 +14,8 @@ algebraic identities; none depends on values.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import sympy as sp
 
 from ..expr import nodes as N
@@ -21,6 +23,7 @@ from ..expr import shapes as S
 from ..expr.broadcast import spread_of
 from ..expr.shapes import Shape
 from ..ops.indexing import OneHot
+from ..ops.registry import MissingOp, node_spec
 
 
 def const(value: sp.Expr | int | float) -> N.Const:
@@ -457,3 +460,31 @@ def slice_rows(a: N.Node, start: sp.Expr, stop: sp.Expr) -> N.Node:
                 return part
             offset += part.shape[0]
     return N.Slice(a, start, stop)
+
+
+def rebuild(node: N.Node, children: tuple[N.Node, ...]) -> N.Node:
+    """``node``'s op over new ``children`` through its simplifying constructor, so a rewrite
+    (a kind's fact, a tangent) stays textbook: (Σ y) softmax(z) − y becomes softmax(z) − y.
+
+    Which constructor is the op spec's ``simplify`` (derivations/ops); an op without one is
+    rebuilt as it is. The constructor is called with the children, then the node's params
+    (slice_rows(a, start, stop)); a function application takes its name first.
+    """
+    if isinstance(node, N.Apply):
+        return apply(node.fn, *children)
+    name = node_spec(node).simplify
+    if name is None:
+        return node.rebuild(children)
+    return constructor(name, type(node))(*children, *node.params)
+
+
+def constructor(name: str, op: type) -> Callable[..., N.Node]:
+    """The constructor an op spec names, or an error naming the op and both places to fix."""
+    build = globals().get(name)
+    if name.startswith("_") or not callable(build):
+        raise MissingOp(
+            f"the op {op.__name__!r} names the simplifying constructor {name!r}, which "
+            "derivations/calculus/algebra.py does not define; define it there or fix the "
+            "op's NodeSpec.simplify in derivations/ops"
+        )
+    return build

@@ -16,7 +16,6 @@ becomes softmax_row(Z) − Y; the same product along the other axis is left alon
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import sympy as sp
@@ -27,18 +26,6 @@ from ..expr.kinds import SUM_ONE, SYMMETRIC
 from ..expr.program import Definition
 from ..ops.registry import function_spec
 from . import algebra as A
-
-_BUILD: dict[type[N.Node], Callable[..., N.Node]] = {
-    N.Add: A.add,
-    N.Neg: A.neg,
-    N.Mul: A.mul,
-    N.Div: A.div,
-    N.MatMul: A.matmul,
-    N.Transpose: A.transpose,
-    N.Sum: A.sum_,
-    N.Diag: A.diag,
-    N.Concat: A.concat,
-}
 
 # Functions of a positive argument that are the argument itself, or 1.
 _IDENTITY_ON_POSITIVE = {"abs", "relu"}
@@ -211,11 +198,7 @@ def _rewrite_tree(root: N.Node, facts: Facts) -> N.Node:
         if node.children:
             children = tuple(memo[id(c)] for c in node.children)
             if children != node.children:
-                if isinstance(node, N.Apply):
-                    current = A.apply(node.fn, *children)
-                else:
-                    build = _BUILD.get(type(node))
-                    current = build(*children) if build else node.rebuild(children)
+                current = A.rebuild(node, children)  # the op spec's simplifying constructor
         memo[id(node)] = _rewrite(current, facts)
     return memo[id(root)]
 

@@ -71,6 +71,41 @@ AXIS_VJP = {
 }
 
 
+def _scalar_logsumexp(node: N.Node, ds: list[N.Node | None]) -> N.Node | None:
+    (x,), (d,), axis = node.children, ds, node.params[0]
+    return None if d is None else along(A.mul(X.AxisSoftmax(x, axis), d), axis)
+
+
+def _scalar_softmax(node: N.Node, ds: list[N.Node | None]) -> N.Node | None:
+    (d,), axis = ds, node.params[0]
+    if d is None:
+        return None
+    return A.mul(node, A.add(d, A.neg(spread(along(A.mul(node, d), axis), node.shape, axis))))
+
+
+def _scalar_log_softmax(node: N.Node, ds: list[N.Node | None]) -> N.Node | None:
+    (x,), (d,), axis = node.children, ds, node.params[0]
+    if d is None:
+        return None
+    back = along(A.mul(X.AxisSoftmax(x, axis), d), axis)
+    return A.add(d, A.neg(spread(back, x.shape, axis)))
+
+
+def _scalar_max(node: N.Node, ds: list[N.Node | None]) -> N.Node | None:
+    (x,), (d,), axis = node.children, ds, node.params[0]
+    return None if d is None else along(A.mul(X.ArgMaxMask(x, axis), d), axis)
+
+
+# The derivative by a scalar: each row's (column's) vector rule, d/dt keeping the shapes.
+AXIS_SCALAR = {
+    X.AxisLogSumExp: _scalar_logsumexp,
+    X.AxisSoftmax: _scalar_softmax,
+    X.AxisLogSoftmax: _scalar_log_softmax,
+    X.AxisMax: _scalar_max,
+    X.ArgMaxMask: lambda node, ds: None,  # piecewise constant
+}
+
+
 def jacobian_rules(no_matrix_form: type[Exception]) -> dict:
     """Forward-mode entries. A vector's max has the matrix form (mask)ᵀ J; every other axis op
     acts on a matrix, whose Jacobian is a higher-order tensor (the index form is used)."""

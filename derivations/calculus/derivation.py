@@ -19,11 +19,10 @@ from ..expr.program import Definition, TypedProgram
 from . import algebra as A
 from .assume import Facts, assume, assume_definitions
 from .chain import plan_steps
-from .forward import jacobian
+from .forward import NoTangentRule, derivative_by_scalar, jacobian
 from .reverse import backward, delta_word, depends
 from .rules import NoMatrixForm
 from .seeded import free_indices, reserved_names, seeded_partials
-from .tangent import NoTangentRule, derivative_by_scalar
 from .tidy import Tidy, inline_deltas, program_names, prune, tidy_backward
 
 __all__ = [

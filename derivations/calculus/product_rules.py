@@ -1,6 +1,7 @@
 """The derivative rules of the Kronecker product, matrix powers and normalisation (the ops of
 ``derivations/ops/products.py`` and ``normalization.py``), declared as ``calculus/rules.py``
-declares every op: general rules, one VJP and one Jacobian each. ``rules.py`` adds them to
+declares every op: general rules, one VJP and one Jacobian each (and the derivative by a
+scalar, from ``tangent.py``). ``rules.py`` adds them to
 ``RULES``; nothing else reads this module.
 """
 
@@ -8,9 +9,10 @@ from __future__ import annotations
 
 from ..expr import nodes as N
 from ..expr import shapes as S
-from ..ops.normalization import LayerNorm, Variance, layer_std
+from ..ops.normalization import LayerNorm, Variance
 from ..ops.products import Kron, KronShare, MatPow
 from . import algebra as A
+from . import tangent as T
 from .rules import (
     NoMatrixForm,
     Rule,
@@ -20,6 +22,7 @@ from .rules import (
     _sum_jacobians,
     general,
 )
+from .tangent import centred, layernorm_local, matrix_power
 
 # --- Kronecker products and matrix powers (derivations/ops/products.py) ------------------------
 
@@ -64,11 +67,6 @@ def _jac_kron_share(node: N.Node, js: list[N.Node | None], n: int) -> N.Node | N
     return A.matmul(Kron(A.transpose(other), N.Identity(node.shape[0])), jg)  # (xᵀ ⊗ I) g
 
 
-def _matrix_power(x: N.Node, k: int) -> N.Node | None:
-    """Xᵏ as a node (None for X⁰ = I, which a product drops)."""
-    return None if k == 0 else (x if k == 1 else MatPow(x, k))
-
-
 def _identity_multiple(g: N.Node) -> N.Node | None:
     """c for G = c I (what a trace sends back), None otherwise."""
     if isinstance(g, N.Identity):
@@ -86,13 +84,13 @@ def _vjp_matpow(node: N.Node, g: N.Node) -> list[N.Node | None]:
     xt, k = A.transpose(x), node.params[0]
     c = _identity_multiple(g)
     if c is not None:  # G = c I commutes: the k terms are equal, k c (Xᵀ)ᵏ⁻¹ (tr Xᵏ)
-        power = _matrix_power(xt, k - 1)
+        power = matrix_power(xt, k - 1)
         scale = A.mul(N.Const(k), c)
         return [A.mul(scale, power) if power is not None else A.mul(scale, g)]
     terms = []
     for i in range(k):
         term = g
-        left, right = _matrix_power(xt, i), _matrix_power(xt, k - 1 - i)
+        left, right = matrix_power(xt, i), matrix_power(xt, k - 1 - i)
         if left is not None:
             term = A.matmul(left, term)
         if right is not None:
@@ -104,13 +102,9 @@ def _vjp_matpow(node: N.Node, g: N.Node) -> list[N.Node | None]:
 # --- normalisation (derivations/ops/normalization.py) -----------------------------------------
 
 
-def _centred(x: N.Node) -> N.Node:
-    return A.add(x, A.neg(A.mul(N.Mean(x), N.Ones(x.shape))))
-
-
 def _vjp_variance(node: N.Node, g: N.Node) -> list[N.Node | None]:
     (x,) = node.children  # ∂ var(x) = (2/N)(x − mean(x) 𝟏)
-    return [A.mul(g, N.Const(2 / S.length(x.shape)), _centred(x))]
+    return [A.mul(g, N.Const(2 / S.length(x.shape)), centred(x))]
 
 
 def _jac_variance(node: N.Node, js: list[N.Node | None], n: int) -> N.Node | None:
@@ -119,37 +113,23 @@ def _jac_variance(node: N.Node, js: list[N.Node | None], n: int) -> N.Node | Non
         return None
     (x,) = node.children
     _entries(x)
-    row = A.transpose(A.mul(N.Const(2 / S.length(x.shape)), _as_column(_centred(x))))
+    row = A.transpose(A.mul(N.Const(2 / S.length(x.shape)), _as_column(centred(x))))
     return A.matmul(row, j)
 
 
-def _layernorm_local(node: N.Node) -> N.Node:
-    """(1/σ)(I − 𝟏𝟏ᵀ/N − x̂x̂ᵀ/N): the layer norm's Jacobian, symmetric, as a textbook has it."""
-    (x,) = node.children
-    size = x.shape[0]
-    ones = N.Ones(S.column(size))
-    inner = A.add(
-        N.Identity(size),
-        A.neg(A.mul(N.Const(1 / size), A.matmul(ones, A.transpose(ones)))),
-        A.neg(A.mul(N.Const(1 / size), A.matmul(node, A.transpose(node)))),
-    )
-
-    return A.mul(A.div(N.Const(1), layer_std(node)), inner)
-
-
 def _vjp_layernorm(node: N.Node, g: N.Node) -> list[N.Node | None]:
-    return [A.matmul(_layernorm_local(node), g)]
+    return [A.matmul(layernorm_local(node), g)]
 
 
 def _jac_layernorm(node: N.Node, js: list[N.Node | None], n: int) -> N.Node | None:
     (j,) = js
-    return None if j is None else A.matmul(_layernorm_local(node), j)
+    return None if j is None else A.matmul(layernorm_local(node), j)
 
 
 PRODUCT_RULES: dict[type[N.Node], Rule] = {
-    Kron: general(_vjp_kron, _jac_kron),
-    KronShare: general(_vjp_kron_share, _jac_kron_share),
-    MatPow: general(_vjp_matpow, _jac_matrix_only),
-    Variance: general(_vjp_variance, _jac_variance),
-    LayerNorm: general(_vjp_layernorm, _jac_layernorm),
+    Kron: general(_vjp_kron, _jac_kron, T.bilinear),
+    KronShare: general(_vjp_kron_share, _jac_kron_share, T.bilinear),
+    MatPow: general(_vjp_matpow, _jac_matrix_only, T.matpow),
+    Variance: general(_vjp_variance, _jac_variance, T.variance),
+    LayerNorm: general(_vjp_layernorm, _jac_layernorm, T.layernorm),
 }

@@ -4,14 +4,17 @@ Like PyTorch's derivatives.yaml or JAX's defjvp registry, ``RULES`` has one entr
 generic driver per mode (``reverse.py``, ``forward.py``). An entry is one of:
 
 - ``elementwise(partial)``: the op's local partial ∂node/∂childₖ, given once (PyTorch's
-  ``auto_element_wise``); the VJP g ∘ ∂ₖ and the Jacobian diag(∂ₖ) Jₖ are both built from it;
-- ``linear(vjp, tangent)``: a linear op (JAX's ``deflinear``): its forward rule is its own
+  ``auto_element_wise``); the VJP g ∘ ∂ₖ, the Jacobian diag(∂ₖ) Jₖ and the derivative by a
+  scalar ∂ₖ ∘ dₖ are all built from it;
+- ``linear(vjp, tangent)``: a linear op (JAX's ``deflinear``): its forward rules are its own
   application to the children's Jacobians (stacked tangents; by default the op rebuilt over
-  them), and its VJP is its transpose, written out;
-- ``general(vjp, jacobian)``: an op whose derivative is neither (matrix products, inverses…).
+  them) and to their derivatives by a scalar (the op rebuilt through its simplifying
+  constructor), and its VJP is its transpose, written out;
+- ``general(vjp, jacobian, scalar)``: an op whose derivative is neither (matrix products,
+  inverses…); its derivative by a scalar is written beside, in ``tangent.py``.
 
-A missing op raises ``NotImplementedError`` naming it, never a fallback. ``VJP`` and
-``JACOBIAN`` are views of ``RULES`` by mode (the drivers read them).
+A missing op raises ``NotImplementedError`` naming it, never a fallback. ``VJP``, ``JACOBIAN``
+and ``SCALAR`` are views of ``RULES`` by mode (the drivers read them).
 
 VJP entries take the node and its upstream adjoint G (shape of the node, shape convention) and
 return one adjoint contribution per child (None where the child gets nothing). Jacobian entries
@@ -29,10 +32,9 @@ import sympy as sp
 
 from ..expr import nodes as N
 from ..expr import shapes as S
-from ..ops.indexing import Index, OneHot, selector
-from ..ops.nodeops import Cumsum
 from . import algebra as A
-from .axis_rules import AXIS_VJP, jacobian_rules
+from . import tangent as T
+from .axis_rules import AXIS_SCALAR, AXIS_VJP, jacobian_rules
 from .scalar import partial
 
 
@@ -49,15 +51,19 @@ def unbroadcast(g: N.Node, child: N.Node) -> N.Node:
 
 Vjp = Callable[[N.Node, N.Node], list[N.Node | None]]
 Jac = Callable[[N.Node, list[N.Node | None], int], N.Node | None]
+# The derivative by a scalar t: the children's d/dt (their shapes; None: independent) -> the
+# node's d/dt, or None where the op has none declared (forward.py then says so).
+Scalar = Callable[[N.Node, list[N.Node | None]], N.Node | None]
 
 
 @dataclass(frozen=True)
 class Rule:
-    """An op's derivative in both modes; ``kind`` says how it was declared."""
+    """An op's derivative in every mode; ``kind`` says how it was declared."""
 
     kind: str
     vjp: Vjp
     jacobian: Jac
+    scalar: Scalar | None = None
 
 
 # --- shared helpers for forward mode -----------------------------------------------------------
@@ -154,9 +160,19 @@ def _elementwise_jacobian(partial_of: PartialFn) -> Jac:
     return rule
 
 
+def _elementwise_scalar(partial_of: PartialFn) -> Scalar:
+    def rule(node: N.Node, ds: list[N.Node | None]) -> N.Node | None:
+        terms = [None if d is None else A.mul(partial_of(node, k).times(None), d)
+                 for k, d in enumerate(ds)]  # fmt: skip
+        return _sum_jacobians(terms)
+
+    return rule
+
+
 def elementwise(partial_of: PartialFn) -> Rule:
-    """An elementwise op from its local partial: VJP and Jacobian both built from it."""
-    return Rule("elementwise", _elementwise_vjp(partial_of), _elementwise_jacobian(partial_of))
+    """An elementwise op from its local partial: every mode's rule is built from it."""
+    jacobian, scalar = _elementwise_jacobian(partial_of), _elementwise_scalar(partial_of)
+    return Rule("elementwise", _elementwise_vjp(partial_of), jacobian, scalar)
 
 
 def _add_partial(node: N.Node, k: int) -> Partial:
@@ -192,7 +208,15 @@ def _rebuild(node: N.Node, js: list[N.Node]) -> N.Node:
     return node.rebuild(tuple(js))
 
 
-def linear(vjp: Vjp, tangent: Tangent = _rebuild) -> Rule:
+def _linear_scalar(node: N.Node, ds: list[N.Node | None]) -> N.Node | None:
+    """d op(x)/dt = op(dx/dt): the op over its children's tangents, zero for constants."""
+    filled = tuple(
+        A.zeros(c.shape) if d is None else d for c, d in zip(node.children, ds, strict=True)
+    )
+    return A.rebuild(node, filled)
+
+
+def linear(vjp: Vjp, tangent: Tangent = _rebuild, scalar: Scalar = _linear_scalar) -> Rule:
     """A linear op (JAX's deflinear): J = op(J_children), with zero tangents for constants."""
 
     def rule(node: N.Node, js: list[N.Node | None], n: int) -> N.Node | None:
@@ -205,11 +229,11 @@ def linear(vjp: Vjp, tangent: Tangent = _rebuild) -> Rule:
         ]
         return tangent(node, filled)
 
-    return Rule("linear", vjp, rule)
+    return Rule("linear", vjp, rule, scalar)
 
 
-def general(vjp: Vjp, jacobian: Jac) -> Rule:
-    return Rule("general", vjp, jacobian)
+def general(vjp: Vjp, jacobian: Jac, scalar: Scalar | None = None) -> Rule:
+    return Rule("general", vjp, jacobian, scalar)
 
 
 # --- the rules ----------------------------------------------------------------------------------
@@ -223,7 +247,7 @@ def _jac_leaf(node: N.Node, js: list[N.Node | None], n: int) -> N.Node | None:
     return None
 
 
-LEAF = Rule("leaf", _vjp_leaf, _jac_leaf)
+LEAF = Rule("leaf", _vjp_leaf, _jac_leaf, lambda node, ds: None)
 
 
 def _vjp_matmul(node: N.Node, g: N.Node) -> list[N.Node | None]:
@@ -313,6 +337,14 @@ def _tangent_mean(node: N.Node, js: list[N.Node]) -> N.Node:
     return A.mul(N.Const(1 / _entries(node.children[0])), _tangent_sum(node, js))
 
 
+def _scalar_mean(node: N.Node, d: N.Node | None) -> N.Node:
+    return A.mul(N.Const(1 / S.length(node.children[0].shape)), A.sum_(d))
+
+
+def _scalar_trace(node: N.Node, ds: list[N.Node | None]) -> N.Node | None:
+    return ds[0] if ds[0] is None or ds[0].is_scalar else N.Trace(ds[0])
+
+
 def _vjp_norm2(node: N.Node, g: N.Node) -> list[N.Node | None]:
     (a,) = node.children
     return [A.mul(g, A.div(a, node))]
@@ -393,40 +425,6 @@ def _vjp_slice(node: N.Node, g: N.Node) -> list[N.Node | None]:
     return [A.concat(*parts)]
 
 
-def _vjp_index(node: N.Node, g: N.Node) -> list[N.Node | None]:
-    """[X]_{i,j} sends g back as e_i g e_jᵀ; z[y] as g e_y; X[:, j] as g e_jᵀ."""
-    assert isinstance(node, Index)
-    operand = node.children[0]
-    (rows, rl), (cols, cl) = node.picks()
-    back = A.matmul(selector(operand.shape[0], rows, rl), g)
-    if operand.shape[1] != 1:
-        back = A.matmul(back, A.transpose(selector(operand.shape[1], cols, cl)))
-    return [back, *(None for _ in node.children[1:])]
-
-
-def _tangent_index(node: N.Node, js: list[N.Node]) -> N.Node:
-    """The picked rows of the operand's Jacobian (a vector operand: matrices have no form)."""
-    assert isinstance(node, Index)
-    operand = node.children[0]
-    if S.is_matrix(operand.shape):
-        raise NoMatrixForm("Index")
-    pick, label = node.picks()[0] if S.is_column(operand.shape) else node.picks()[1]
-    if isinstance(js[0], N.Identity):  # a row of I is e_iᵀ
-        return A.transpose(selector(js[0].shape[0], pick, label))
-    return Index(js[0], pick, ("all",), *([label] if label is not None else []))
-
-
-def lower_ones(n: S.Dim) -> N.Node:
-    """L = cumsum(I), the lower-triangular ones matrix (L_ij = 𝟙[i ≥ j]): cumsum(x) = L x."""
-    return Cumsum(N.Identity(n))
-
-
-def _vjp_cumsum(node: N.Node, g: N.Node) -> list[N.Node | None]:
-    """The transpose of a running sum, Lᵀ G: the running sum from the end, as the textbook
-    writes it (generated code computes it as a reversed cumsum, ``printing/codeopt``)."""
-    return [A.matmul(A.transpose(lower_ones(g.shape[0])), g)]
-
-
 RULES: dict[type[N.Node], Rule] = {
     N.Var: LEAF,
     N.Const: LEAF,
@@ -441,23 +439,20 @@ RULES: dict[type[N.Node], Rule] = {
     N.Neg: linear(lambda node, g: [A.neg(g)], lambda node, js: A.neg(js[0])),
     N.Transpose: linear(lambda node, g: [A.transpose(g)], lambda node, js: js[0]),
     N.Sum: linear(_vjp_sum, _tangent_sum),
-    N.Mean: linear(_vjp_mean, _tangent_mean),
-    N.Trace: linear(_vjp_trace, _matrix_tangent),
+    N.Mean: linear(_vjp_mean, _tangent_mean, lambda node, ds: _scalar_mean(node, ds[0])),
+    N.Trace: linear(_vjp_trace, _matrix_tangent, _scalar_trace),
     N.Diag: linear(_vjp_diag, _matrix_tangent),
     N.DiagPart: linear(_vjp_diagpart, _matrix_tangent),
     N.Concat: linear(_vjp_concat, lambda node, js: A.concat(*js)),
     N.Slice: linear(_vjp_slice, lambda node, js: A.slice_rows(js[0], *node.params)),
-    Index: linear(_vjp_index, _tangent_index),
-    OneHot: linear(lambda node, g: [None for _ in node.children], lambda node, js: None),
-    Cumsum: linear(_vjp_cumsum),
-    N.MatMul: general(_vjp_matmul, _jac_matmul),
-    N.Inverse: general(_vjp_inverse, _jac_matrix_only),
-    N.Det: general(_vjp_det, _jac_matrix_only),
-    N.LogDet: general(_vjp_logdet, _jac_matrix_only),
-    N.Norm2: general(_vjp_norm2, _jac_norm2),
-    N.Softmax: general(_vjp_softmax, _jac_softmax),
-    N.LogSoftmax: general(_vjp_log_softmax, _jac_log_softmax),
-    N.LogSumExp: general(_vjp_logsumexp, _jac_logsumexp),
+    N.MatMul: general(_vjp_matmul, _jac_matmul, T.bilinear),
+    N.Inverse: general(_vjp_inverse, _jac_matrix_only, T.inverse),
+    N.Det: general(_vjp_det, _jac_matrix_only, T.det),
+    N.LogDet: general(_vjp_logdet, _jac_matrix_only, T.logdet),
+    N.Norm2: general(_vjp_norm2, _jac_norm2, T.norm2),
+    N.Softmax: general(_vjp_softmax, _jac_softmax, T.softmax),
+    N.LogSoftmax: general(_vjp_log_softmax, _jac_log_softmax, T.log_softmax),
+    N.LogSumExp: general(_vjp_logsumexp, _jac_logsumexp, T.logsumexp),
 }
 
 # Kronecker products, matrix powers and normalisation, declared in their own module (it reads
@@ -465,12 +460,18 @@ RULES: dict[type[N.Node], Rule] = {
 from .product_rules import PRODUCT_RULES  # noqa: E402
 
 RULES.update(PRODUCT_RULES)
+# Picking entries, one-hot vectors and running sums (ops/indexing.py, ops/nodeops.py): linear.
+from .index_rules import INDEX_RULES  # noqa: E402
+
+RULES.update(INDEX_RULES)
 # The ops along an axis (calculus/axis_rules.py): general rules, the vector ops' row by row.
-RULES.update({op: general(AXIS_VJP[op], jac) for op, jac in jacobian_rules(NoMatrixForm).items()})
+RULES.update({op: general(AXIS_VJP[op], jac, AXIS_SCALAR[op])
+              for op, jac in jacobian_rules(NoMatrixForm).items()})  # fmt: skip
 
 # The two modes' views of RULES (what the drivers read; tests plant wrong entries here).
 VJP: dict[type[N.Node], Vjp] = {op: rule.vjp for op, rule in RULES.items()}
 JACOBIAN: dict[type[N.Node], Jac] = {op: rule.jacobian for op, rule in RULES.items()}
+SCALAR: dict[type[N.Node], Scalar | None] = {op: rule.scalar for op, rule in RULES.items()}
 
 
 def _missing(node: N.Node, mode: str) -> NotImplementedError:

@@ -1,166 +1,123 @@
-"""The derivative by a scalar, as a matrix: d/dt of any expression has the expression's shape.
+"""The derivative by a scalar of the ops whose rule is general: one tangent function per op.
 
-A matrix-valued function of a scalar t has no Jacobian matrix in numerator layout, but it has
-the textbook's matrix form: d(sin(t) A B x)/dt = cos(t) A B x, d(A + tB)⁻¹/dt = −Y⁻¹ B Y⁻¹.
-This is forward mode with a scalar seed, one tangent rule per node class (the same table
-discipline as ``rules.py``); the index form is still given beside it.
+d/dt of an expression has the expression's shape: d(sin(t) A B x)/dt = cos(t) A B x,
+d(A + tB)⁻¹/dt = −Y⁻¹ B Y⁻¹. Elementwise and linear ops get theirs from their declaration in
+``rules.py`` (the local partial times the child's tangent; the op over its children's tangents);
+the ops here are declared ``general`` there, each with its tangent beside its VJP and Jacobian.
+Each function takes the node and its children's tangents (None: independent of t) and is
+called only when some child depends on t; the driver is ``forward.derivative_by_scalar``.
+``product_rules.py`` and ``axis_rules.py`` pass theirs the same way.
+This module reads no rule (``rules.py`` imports it), so the helpers the rules share with the
+tangents (Xᵏ, x − mean(x)𝟏) live here.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from ..expr import nodes as N
 from ..expr import shapes as S
-from ..expr.program import Definition
+from ..ops.normalization import layer_std
+from ..ops.products import MatPow
 from . import algebra as A
-from .forward import forward_sweep
-from .scalar import partial
 
-Tan = Callable[[N.Node, list[N.Node | None]], N.Node | None]
+Tangents = list[N.Node | None]
 
 
-class NoTangentRule(NotImplementedError):
-    """An op without a tangent rule here: the caller falls back to the Jacobian or index form."""
-
-
-def _sum_terms(terms: list[N.Node | None]) -> N.Node | None:
+def sum_terms(terms: list[N.Node | None]) -> N.Node | None:
     present = [t for t in terms if t is not None]
     return A.add(*present) if present else None
 
 
-def _elementwise(partials: Callable[[N.Node, int], N.Node]) -> Tan:
-    def rule(node: N.Node, ds: list[N.Node | None]) -> N.Node | None:
-        return _sum_terms(
-            [None if d is None else A.mul(partials(node, k), d) for k, d in enumerate(ds)]
-        )
-
-    return rule
+def matrix_power(x: N.Node, k: int) -> N.Node | None:
+    """Xᵏ as a node (None for X⁰ = I, which a product drops)."""
+    return None if k == 0 else (x if k == 1 else MatPow(x, k))
 
 
-def _mul_partial(node: N.Node, k: int) -> N.Node:
-    others = [c for j, c in enumerate(node.children) if j != k]
-    return A.mul(*others)
+def centred(x: N.Node) -> N.Node:
+    """x − mean(x) 𝟏: what the variance and the layer norm measure."""
+    return A.add(x, A.neg(A.mul(N.Mean(x), N.Ones(x.shape))))
 
 
-def _div_partial(node: N.Node, k: int) -> N.Node:
-    a, b = node.children
-    return A.div(N.Const(1), b) if k == 0 else A.neg(A.div(a, A.power(b, N.Const(2))))
-
-
-def _apply_partial(node: N.Node, k: int) -> N.Node:
-    assert isinstance(node, N.Apply)
-    return partial(node.fn, node.children, k)
-
-
-def _matmul(node: N.Node, ds: list[N.Node | None]) -> N.Node | None:
-    a, b = node.children
-    da, db = ds
-    return _sum_terms(
-        [None if da is None else A.matmul(da, b), None if db is None else A.matmul(a, db)]
+def layernorm_local(node: N.Node) -> N.Node:
+    """(1/σ)(I − 𝟏𝟏ᵀ/N − x̂x̂ᵀ/N): the layer norm's Jacobian, symmetric, as a textbook has it."""
+    (x,) = node.children
+    size = x.shape[0]
+    ones = N.Ones(S.column(size))
+    inner = A.add(
+        N.Identity(size),
+        A.neg(A.mul(N.Const(1 / size), A.matmul(ones, A.transpose(ones)))),
+        A.neg(A.mul(N.Const(1 / size), A.matmul(node, A.transpose(node)))),
     )
+    return A.mul(A.div(N.Const(1), layer_std(node)), inner)
 
 
-def _inverse(node: N.Node, ds: list[N.Node | None]) -> N.Node | None:
+def bilinear(node: N.Node, ds: Tangents) -> N.Node | None:
+    """A product linear in each child (A B, A ⊗ B): d(A ∘ B) = dA ∘ B + A ∘ dB."""
+    rebuilt = lambda k, d: A.rebuild(node, (*node.children[:k], d, *node.children[k + 1 :]))  # noqa: E731
+    return sum_terms([None if d is None else rebuilt(k, d) for k, d in enumerate(ds)])
+
+
+def inverse(node: N.Node, ds: Tangents) -> N.Node | None:
     (d,) = ds
     return None if d is None else A.neg(A.matmul(A.matmul(node, d), node))
 
 
-def _det(node: N.Node, ds: list[N.Node | None]) -> N.Node | None:
+def det(node: N.Node, ds: Tangents) -> N.Node | None:
     (d,) = ds
     (a,) = node.children
     return None if d is None else A.mul(node, N.Trace(A.matmul(N.Inverse(a), d)))
 
 
-def _logdet(node: N.Node, ds: list[N.Node | None]) -> N.Node | None:
+def logdet(node: N.Node, ds: Tangents) -> N.Node | None:
     (d,) = ds
     return None if d is None else N.Trace(A.matmul(N.Inverse(node.children[0]), d))
 
 
-def _linear(build: Callable[[N.Node, N.Node], N.Node]) -> Tan:
-    def rule(node: N.Node, ds: list[N.Node | None]) -> N.Node | None:
-        (d,) = ds
-        return None if d is None else build(node, d)
-
-    return rule
+def norm2(node: N.Node, ds: Tangents) -> N.Node | None:
+    (d,) = ds
+    return None if d is None else A.div(A.sum_(A.mul(node.children[0], d)), node)
 
 
-def _norm2(node: N.Node, d: N.Node) -> N.Node:
-    return A.div(A.sum_(A.mul(node.children[0], d)), node)
+def softmax(node: N.Node, ds: Tangents) -> N.Node | None:
+    (d,) = ds
+    return None if d is None else A.mul(node, A.add(d, A.neg(A.sum_(A.mul(node, d)))))
 
 
-def _softmax(node: N.Node, d: N.Node) -> N.Node:
-    return A.mul(node, A.add(d, A.neg(A.sum_(A.mul(node, d)))))
-
-
-def _log_softmax(node: N.Node, d: N.Node) -> N.Node:
+def log_softmax(node: N.Node, ds: Tangents) -> N.Node | None:
+    (d,) = ds
+    if d is None:
+        return None
     return A.add(d, A.neg(A.sum_(A.mul(N.Softmax(node.children[0]), d))))
 
 
-def _concat(node: N.Node, ds: list[N.Node | None]) -> N.Node | None:
-    if all(d is None for d in ds):
-        return None
-    return A.concat(
-        *(A.zeros(c.shape) if d is None else d for c, d in zip(node.children, ds, strict=True))
-    )
-
-
-def _slice(node: N.Node, ds: list[N.Node | None]) -> N.Node | None:
+def logsumexp(node: N.Node, ds: Tangents) -> N.Node | None:
     (d,) = ds
-    start, stop = node.params
-    return None if d is None else A.slice_rows(d, start, stop)
+    return None if d is None else A.sum_(A.mul(N.Softmax(node.children[0]), d))
 
 
-def _leaf(node: N.Node, ds: list[N.Node | None]) -> N.Node | None:
-    return None
+def matpow(node: N.Node, ds: Tangents) -> N.Node | None:
+    """d(Xᵏ) = Σᵢ Xⁱ dX Xᵏ⁻¹⁻ⁱ, i = 0..k−1 (X and dX need not commute)."""
+    (d,) = ds
+    if d is None:
+        return None
+    (x,), k = node.children, node.params[0]
+    terms: list[N.Node | None] = []
+    for i in range(k):
+        term = d
+        left, right = matrix_power(x, i), matrix_power(x, k - 1 - i)
+        term = term if left is None else A.matmul(left, term)
+        terms.append(term if right is None else A.matmul(term, right))
+    return sum_terms(terms)
 
 
-TANGENT: dict[type[N.Node], Tan] = {
-    N.Var: _leaf, N.Const: _leaf, N.Zeros: _leaf, N.Ones: _leaf, N.Identity: _leaf,
-    N.Basis: _leaf,
-    N.Add: lambda node, ds: _sum_terms(list(ds)),
-    N.Neg: _linear(lambda node, d: A.neg(d)),
-    N.Mul: _elementwise(_mul_partial),
-    N.Div: _elementwise(_div_partial),
-    N.Apply: _elementwise(_apply_partial),
-    N.MatMul: _matmul,
-    N.Transpose: _linear(lambda node, d: A.transpose(d)),
-    N.Inverse: _inverse,
-    N.Det: _det,
-    N.LogDet: _logdet,
-    N.Trace: _linear(lambda node, d: N.Trace(d) if not d.is_scalar else d),
-    N.Diag: _linear(lambda node, d: A.diag(d)),
-    N.DiagPart: _linear(lambda node, d: N.DiagPart(d)),
-    N.Sum: _linear(lambda node, d: A.sum_(d)),
-    N.Mean: _linear(lambda node, d: A.mul(N.Const(1 / S.length(node.children[0].shape)), A.sum_(d))),
-    N.Norm2: _linear(_norm2),
-    N.Softmax: _linear(_softmax),
-    N.LogSoftmax: _linear(_log_softmax),
-    N.LogSumExp: _linear(lambda node, d: A.sum_(A.mul(N.Softmax(node.children[0]), d))),
-    N.Concat: _concat,
-    N.Slice: _slice,
-}  # fmt: skip
+def variance(node: N.Node, ds: Tangents) -> N.Node | None:
+    """d var(x) = (2/N) Σ (x − mean(x)𝟏) ∘ dx."""
+    (d,) = ds
+    if d is None:
+        return None
+    (x,) = node.children
+    return A.mul(N.Const(2 / S.length(x.shape)), A.sum_(A.mul(centred(x), d)))
 
 
-def _fit(d: N.Node, node: N.Node) -> N.Node:
-    """A tangent that simplified to a scalar, for an array-valued node: broadcast it."""
-    if d.shape == node.shape:
-        return d
-    assert d.is_scalar, (d.shape, node.shape)
-    return A.mul(d, N.Ones(node.shape))
-
-
-def derivative_by_scalar(
-    definitions: list[Definition], output: N.Node, wrt: N.Var
-) -> N.Node | None:
-    """d output / d wrt for a scalar ``wrt``, with the output's shape (None: independent)."""
-    assert wrt.is_scalar
-
-    def step(node: N.Node, ds: list[N.Node | None]) -> N.Node | None:
-        rule = TANGENT.get(type(node))
-        if rule is None:
-            raise NoTangentRule(f"no tangent rule for {type(node).__name__}")
-        d = rule(node, ds)
-        return None if d is None else _fit(d, node)
-
-    return forward_sweep(definitions, output, wrt, N.Const(1), step)
+def layernorm(node: N.Node, ds: Tangents) -> N.Node | None:
+    (d,) = ds
+    return None if d is None else A.matmul(layernorm_local(node), d)

@@ -24,6 +24,7 @@ import numpy as np
 from ..expr import nodes as N
 from ..ops.indexing import Index, OneHot
 from ..ops.nodeops import Cumsum
+from . import stable
 
 Array = np.ndarray
 Grads = list[Array | None]
@@ -340,21 +341,19 @@ def _norm_backward(params, g, out, ins, needs) -> Grads:
 
 
 def _softmax(x: Array) -> Array:
-    e = np.exp(x - np.max(x))
-    return e / np.sum(e)
+    return stable.softmax(x, None)
 
 
 def _logsumexp(x: Array) -> float:
-    m = np.max(x)
-    return float(m + np.log(np.sum(np.exp(x - m))))
+    return float(stable.logsumexp(x, None).reshape(()))
 
 
 def _softmax_backward(params, g, out, ins, needs) -> Grads:
-    return [out * (g - np.sum(g * out))]
+    return [stable.softmax_backward(out, g, None)]
 
 
 def _log_softmax_backward(params, g, out, ins, needs) -> Grads:
-    return [g - np.exp(out) * np.sum(g)]
+    return [stable.log_softmax_backward(out, g, None)]
 
 
 def _logsumexp_backward(params, g, out, ins, needs) -> Grads:
@@ -441,7 +440,7 @@ GATES: dict[type[N.Node], Gate] = {
     N.Mean: Gate(lambda p, ins: np.mean(ins[0]).reshape(1, 1), _mean_backward),
     N.Norm2: Gate(lambda p, ins: np.sqrt(np.sum(ins[0] ** 2)).reshape(1, 1), _norm_backward),
     N.Softmax: Gate(lambda p, ins: _softmax(ins[0]), _softmax_backward),
-    N.LogSoftmax: Gate(lambda p, ins: ins[0] - _logsumexp(ins[0]), _log_softmax_backward),
+    N.LogSoftmax: Gate(lambda p, ins: stable.log_softmax(ins[0], None), _log_softmax_backward),
     N.LogSumExp: Gate(lambda p, ins: np.full((1, 1), _logsumexp(ins[0])), _logsumexp_backward),
     N.Concat: Gate(lambda p, ins: np.concatenate(ins, axis=0), _concat_backward),
     N.Slice: Gate(lambda p, ins: ins[0][p[0] : p[1]], _slice_backward),

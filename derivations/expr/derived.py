@@ -21,7 +21,9 @@ def reserved_names(program: TypedProgram) -> set[str]:
     letter of an index form may take."""
     names = set(program.inputs) | {d.name for d in program.definitions}
     names |= {str(s) for d in program.dims for s in getattr(d, "free_symbols", {d})}
-    return names | ({program.output_name} if program.output_name else set())
+    names |= {program.output_name} if program.output_name else set()
+    # A name's subscripts too: Σ_k beside W_k would print ∂J/∂W_(k,ij) = Σ_k X_ki Δ_(K,kj).
+    return names | {part for name in names for part in name.split("_")[1:] if part}
 
 
 @dataclass

@@ -16,6 +16,7 @@ from ..errors import ChainruleError
 from ..ops.functions import FUNCTIONS
 from .ast import BinOp, Call, Keyword, Name, Number, Pos, Syntax, TransposeOp, Unary
 from .latex_entries import DisplayedIndexing, _pos
+from .latex_index import IndexNotation
 from .latex_tables import (
     ACCENTS,
     EXPANSIONS,
@@ -24,7 +25,6 @@ from .latex_tables import (
     PLAIN_FUNCTIONS,
     PRIMES,
     UNICODE_GREEK,
-    UNICODE_SUB,
 )
 
 KIND = "syntax_error"
@@ -40,14 +40,16 @@ def _word(command: str) -> str:
     return m.group(1) if m else command.lstrip("\\")
 
 
-class Converter(DisplayedIndexing):
+class Converter(IndexNotation, DisplayedIndexing):
     def __init__(
         self,
         source: str,
         names: Collection[str] | None,
         indices: Collection[str] | None = None,
+        positions: Collection[str] = (),
     ) -> None:
         self.source = source
+        self.positions = set(positions)
         self.names = set(names) if names is not None else None
         # Index notation (W_{ij}, \sum_{k=1}^{n}) is read only when the index letters are given.
         self.indices = set(indices) if indices is not None else None
@@ -130,26 +132,33 @@ class Converter(DisplayedIndexing):
         return Call(fn, args, pos, pos, internal=internal)
 
     def r_apply(self, t: Tree, fn: Token, arg: Tree) -> Syntax:
-        # f(x)^{T} is (f(x))^{T}, while \log x^{2} is log(x^2): a bracketed argument binds first.
-        wrappers: list[Tree] = []  # f(x)^{T}, f(x)_{i}: the bracket is f's argument
+        if self._own_sigma(fn, arg):
+            return BinOp(
+                "@", self.name_of("sigma", [], fn), self.convert(arg), _pos(arg), implicit=True
+            )
+        inner, wrappers = self._bracketed_argument(arg)
+        value = self.call(self.function(fn), self.any(inner), _pos(fn), inner)
+        return self._rewrap(value, wrappers)
+
+    def _bracketed_argument(self, arg: Tree) -> tuple[Tree | Token, list[Tree]]:
+        """f(x)^{T} is (f(x))^{T} and f(x)_{i} an entry of f(x), while \\log x^{2} is log(x²): a
+        bracketed argument binds first. The argument, and what applies to f's value after."""
+        wrappers: list[Tree] = []
         inner: Tree | Token = arg
         while isinstance(inner, Tree) and inner.data in ("superscript", "entry"):
             wrappers.append(inner)
             inner = inner.children[0]
-        bracketed = isinstance(inner, Tree) and inner.data == "group"
-        if self._own_sigma(fn, inner):
-            return BinOp(
-                "@", self.name_of("sigma", [], fn), self.convert(arg), _pos(arg), implicit=True
-            )
-        if wrappers and bracketed:
-            value = self.call(self.function(fn), self.any(inner), _pos(fn), inner)
-            for wrapper in reversed(wrappers):
-                if wrapper.data == "superscript":
-                    value = self.raise_to(value, wrapper.children[1])
-                else:
-                    value = self.entry_of(value, wrapper.children[1])
-            return value
-        return self.call(self.function(fn), self.any(arg), _pos(fn), arg)
+        if not (wrappers and isinstance(inner, Tree) and inner.data == "group"):
+            return arg, []
+        return inner, wrappers
+
+    def _rewrap(self, value: Syntax, wrappers: list[Tree]) -> Syntax:
+        for wrapper in reversed(wrappers):
+            if wrapper.data == "superscript":
+                value = self.raise_to(value, wrapper.children[1])
+            else:
+                value = self.entry_of(value, wrapper.children[1])
+        return value
 
     def r_apply_power(self, t: Tree, fn: Token, sup: Tree, arg: Tree) -> Syntax:
         kind, exponent = self.superscript_of(sup)
@@ -226,13 +235,7 @@ class Converter(DisplayedIndexing):
 
     def axis_call(self, name: str, axis: int, fn: Token, arg: Tree) -> Syntax:
         """f_{row}(X): f along axis 1; f_{row}(X)^{T} transposes the result, as for f(x)^{T}."""
-        wrappers: list[Tree] = []
-        inner: Tree | Token = arg
-        while isinstance(inner, Tree) and inner.data in ("superscript", "entry"):
-            wrappers.append(inner)
-            inner = inner.children[0]
-        if not (wrappers and isinstance(inner, Tree) and inner.data == "group"):
-            inner, wrappers = arg, []
+        inner, wrappers = self._bracketed_argument(arg)
         x = self.any(inner)
         if isinstance(x, _Args):
             raise self.error(
@@ -240,13 +243,7 @@ class Converter(DisplayedIndexing):
             )
         pos = _pos(fn)
         keyword = Keyword("axis", Number(str(axis), pos), pos)
-        value: Syntax = Call(name, (x,), pos, pos, keywords=(keyword,))
-        for wrapper in reversed(wrappers):
-            if wrapper.data == "superscript":
-                value = self.raise_to(value, wrapper.children[1])
-            else:
-                value = self.entry_of(value, wrapper.children[1])
-        return value
+        return self._rewrap(Call(name, (x,), pos, pos, keywords=(keyword,)), wrappers)
 
     def sub_value(self, sub: Tree | Token) -> Syntax:
         if isinstance(sub, Token):  # _0 or _a
@@ -396,16 +393,6 @@ class Converter(DisplayedIndexing):
     def r_ones_sized(self, t: Tree, tok: Token, size: Tree | Token) -> Syntax:
         return self.r_ones(t, tok)  # 𝟏_n: the size is inferred from the context all the same
 
-    def r_indicator_eq(
-        self, t: Tree, tok: Token, lb: Token, a: Tree, eq: Token, b: Tree, rb: Token
-    ) -> Syntax:
-        """𝟙[i = j], the Kronecker delta of index notation (δ is the error signal)."""
-        if self.indices is None:
-            raise self.error("𝟙[i = j] (the Kronecker delta) is index notation", eq,
-                             "write the answer in matrix form: the identity is I")  # fmt: skip
-        left, right = self.convert(a), self.convert(b)
-        return Call("_kronecker", (left, right), _pos(tok), _pos(tok), internal=True)
-
     def r_indicator(
         self, t: Tree, tok: Token, lb: Token, a: Tree, rel: Token, b: Tree, rb: Token
     ) -> Syntax:
@@ -449,9 +436,13 @@ class Converter(DisplayedIndexing):
 
     def r_name(self, t: Tree, base: Tree, sub: Tree | None = None) -> Syntax:
         bases = self.base_names(base)
-        parts = self.sub_parts(sub) if sub is not None else []
         first = bases[0]
         tok = base.children[0]
+        if self.indices is not None and sub is not None:
+            entry = self.index_entry(bases, sub, tok)
+            if entry is not None:
+                return entry
+        parts = self.sub_parts(sub) if sub is not None else []
         if (
             not parts
             and base.data == "letters"
@@ -470,85 +461,12 @@ class Converter(DisplayedIndexing):
         basis = self._basis_of(bases, base, parts, tok)
         if basis is not None:
             return basis
-        if self.indices is not None and parts:
-            letters = self._trailing_indices(parts)
-            if letters:
-                kept = parts[: len(parts) - len(letters)] if letters else parts
-                flat = [ch for part in letters for ch in part]
-                name = self.name_of(first, kept, tok, bases)
-                pos = _pos(tok)
-                idx = tuple(Name(ch, pos) for ch in flat)
-                return Call("_entry", (name, *idx), pos, pos, internal=True)
         return self.name_of(first, parts, tok, bases)
-
-    def _trailing_indices(self, parts: list[str]) -> list[str]:
-        """The subscript parts at the end that are index letters: W_{ij}, v_{c,i}, h_{1,j}."""
-        assert self.indices is not None
-        out: list[str] = []
-        for part in reversed(parts):
-            if part and part.isalpha() and all(ch in self.indices for ch in part):
-                out.insert(0, part)
-            else:
-                break
-        return out
 
     def r_entry(self, t: Tree, base: Tree, sub: Tree) -> Syntax:
         value = self.convert(base)
         shown = self._displayed_entry(value, sub)
-        if shown is not None:
-            return shown
-        if self.indices is None:
-            raise self.error("an entry (…)_{ij} is index notation", sub,
-                             "write the answer in matrix form, e.g. \\delta x^{T}")  # fmt: skip
-        return self.entry_of(value, sub)
-
-    def entry_of(self, value: Syntax, sub: Tree) -> Syntax:
-        if self.indices is None:
-            raise self.error("an entry (…)_{ij} is index notation", sub,
-                             "write the answer in matrix form, e.g. \\delta x^{T}")  # fmt: skip
-        parts = self.sub_parts(sub)
-        letters = self._trailing_indices(parts)
-        if not letters or len(letters) != len(parts):
-            raise self.error("this subscript is not an index", sub, "index entries are (X)_{ij}")
-        pos = _pos(sub)
-        idx = tuple(Name(ch, pos) for part in letters for ch in part)
-        return Call("_entry", (value, *idx), pos, pos, internal=True)
-
-    def r_index_sum(
-        self, t: Tree, tok: Token, var: Token, eq: Token, lo: Tree, sup: Tree, body: Tree
-    ) -> Syntax:
-        if self.indices is None:
-            raise self.error("index sums are not supported", tok,
-                             "write \\sum X for the sum of all entries, or the matrix form")  # fmt: skip
-        kind, hi = self.superscript_of(sup)
-        if kind != "power" or hi is None:
-            raise self.error("a sum needs an upper limit", sup, "write \\sum_{k=1}^{n}")
-        pos = _pos(tok)
-        args = (Name(str(var), _pos(var)), self.convert(lo), hi, self.convert(body))
-        return Call("_isum", args, pos, pos, internal=True)
-
-    def r_index_sum_stack(self, t: Tree, tok: Token, stack: Token, *rest: Tree | Token) -> Syntax:
-        """\\sum_{\\substack{1 \\leq l \\leq n\\\\1 \\leq k \\leq n}} body: nested sums."""
-        if self.indices is None:
-            raise self.error("index sums are not supported", tok,
-                             "write \\sum X for the sum of all entries, or the matrix form")  # fmt: skip
-        *bounds, body = [r for r in rest if isinstance(r, Tree)]
-        value = self.convert(body)
-        pos = _pos(tok)
-        for b in reversed(bounds):
-            lo, rel1, var, rel2, hi = b.children
-            variable = self.convert(var)
-            strict = {str(rel1).lstrip("\\"), str(rel2).lstrip("\\")} - {"leq", "le", "≤"}
-            if not isinstance(variable, Name) or strict:
-                raise self.error("a sum's bounds are written 1 \\leq k \\leq n", b, "use \\leq")
-            value = Call(
-                "_isum",
-                (variable, self.convert(lo), self.convert(hi), value),
-                pos,
-                pos,
-                internal=True,
-            )
-        return value
+        return shown if shown is not None else self.entry_of(value, sub)
 
     def base_names(self, base: Tree) -> list[str]:
         kind, tok = base.data, base.children[-1]
@@ -567,29 +485,3 @@ class Converter(DisplayedIndexing):
         if kind == "hatted":
             return ["yhat", "y_hat"]
         return [text]  # \mathrm{word}, \mathbf{x}
-
-    def sub_parts(self, sub: Tree) -> list[str]:
-        if sub.data == "sub_char":
-            return [str(sub.children[0])[1:].strip()]
-        if sub.data == "sub_unicode":
-            return [str(sub.children[0]).translate(UNICODE_SUB)]
-        parts = []
-        for part in sub.children:
-            if not isinstance(part, Tree):
-                continue  # the commas
-            pieces = []
-            accent = ""  # Δ_{\hat{X}} is the δ of Xhat
-            for tok in part.children:
-                text = str(tok)
-                if tok.type == "ACCENT":
-                    accent = ACCENTS[text.lstrip("\\")]
-                elif accent and tok.type == "LETTERS":
-                    pieces.append(text + accent)
-                    accent = ""
-                elif tok.type == "GREEK":
-                    word = UNICODE_GREEK.get(text, text.lstrip("\\"))
-                    pieces.append(MACRO_NAMES.get(word, [word])[0])
-                elif tok.type != "FONT":
-                    pieces.append(text)
-            parts.append("".join(pieces))
-        return parts

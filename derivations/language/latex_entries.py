@@ -12,7 +12,7 @@ from collections.abc import Collection
 
 from lark import Token, Tree
 
-from .ast import Call, Name, Number, Pos, Syntax
+from .ast import BinOp, Call, Name, Number, Pos, Syntax
 
 
 def _pos(item: Tree | Token) -> Pos:
@@ -34,8 +34,8 @@ class DisplayedIndexing:
         """e_y, \\mathbf{e}_{3}: the basis vector chainrule prints (``onehot`` without a size,
         which the context fixes), when no declared name is spelt so. Integers count from 1, as
         displayed: e_{3} is onehot(2, n)."""
-        if self.indices is not None or self.names is None or len(parts) != 1:
-            return None
+        if self.names is None or len(parts) != 1 or parts[0] in (self.indices or ()):
+            return None  # (in an index form, e_{i} is no basis vector: i ranges)
         if bases != ["e"] or base.data not in ("letters", "font"):
             return None
         if self.name_of("e", parts, tok).id in self.names:
@@ -49,19 +49,48 @@ class DisplayedIndexing:
         return None
 
     def _displayed_entry(self, value: Syntax, sub: Tree) -> Syntax | None:
-        """[x]_{3}, [W]_{2,3}, [z]_{y}: an entry as chainrule displays it (integers from 1)."""
+        """[x]_{3}, [W]_{2,3}, [z]_{y}: an entry as chainrule displays it (integers from 1);
+        [x]_{d + 1:2 d}, [W]_{:,2}: a block, ``_range(lo, hi)`` (1-based, inclusive) or
+        ``_range()`` (the whole axis)."""
         if self.names is None or self.indices is not None:
             return None
-        parts = self.sub_parts(sub)
-        pos = _pos(sub)
         idx: list[Syntax] = []
-        for part in parts:
-            if part.isdigit() and len(part) <= 6 and int(part) >= 1:
+        for item in self.sub_items(sub):  # type: ignore[attr-defined]
+            pos = _pos(item)
+            if isinstance(item, Tree) and item.data in ("sub_all", "sub_range"):
+                bounds = [self._bound(b) for b in item.children if isinstance(b, Tree | Token)
+                          and getattr(b, "type", None) != "COLON"]  # fmt: skip
+                if None in bounds:
+                    return None
+                idx.append(Call("_range", tuple(bounds), pos, pos, internal=True))  # type: ignore[arg-type]
+                continue
+            part = self.part_text(item)  # type: ignore[attr-defined]
+            if part is not None and part.isdigit() and len(part) <= 6 and int(part) >= 1:
                 idx.append(Number(str(int(part) - 1), pos))
-            elif part in self.names:
+            elif part is not None and part in self.names:
                 idx.append(Name(part, pos))
             else:
                 return None
         if not 1 <= len(idx) <= 2:
             return None
         return Call("_index", (value, *idx), pos, pos, internal=True)
+
+    def _bound(self, item: Tree | Token) -> Syntax | None:
+        """A block's first or last position as printed: 1, n, 2 d, n + 1."""
+        assert self.names is not None
+        pos = _pos(item)
+        if isinstance(item, Tree) and item.data == "sub_offset":
+            left, op, right = item.children
+            a, b = self._bound(left), self._bound(right)
+            sign = "+" if str(op) == "+" else "-"
+            return None if a is None or b is None else BinOp(sign, a, b, _pos(op))
+        text = self.part_text(item)  # type: ignore[attr-defined]
+        tokens = item.children if isinstance(item, Tree) else [item]
+        if text is not None and text.isdigit():
+            return Number(text, pos)
+        if text is not None and text in self.names:
+            return Name(text, pos)
+        if [getattr(t, "type", None) for t in tokens] == ["NUMBER", "LETTERS"]:  # 2 d
+            size = self._bound(tokens[1])
+            return None if size is None else BinOp("*", Number(str(tokens[0]), pos), size, pos)
+        return None

@@ -143,6 +143,8 @@ def _lark_error(exc: UnexpectedInput, text: str) -> ChainruleError:
         hint = "a subscript belongs to a name: W_{1}, \\delta_{2}"
     elif tok.type == "EQUAL":
         hint = _CHAR_HINTS["="]
+    elif tok.type == "COLON":  # only a block of a bracketed value, [x]_{1:n}, takes one
+        hint = _CHAR_HINTS[":"]
     elif tok.type == "COMMA":
         hint = "commas separate a function's arguments: \\max(a, b)"
     return ChainruleError(KIND, f"unexpected {got}", line, column, hint, text)
@@ -192,6 +194,7 @@ def parse_latex(
     limits: Limits = DEFAULT_LIMITS,
     names: Collection[str] | None = None,
     indices: Collection[str] | None = None,
+    positions: Collection[str] = (),
 ) -> Program:
     """Read one LaTeX formula into a Program with one bare statement, or raise a
     ChainruleError (kind ``syntax_error``) with the position, a caret excerpt and a hint.
@@ -200,7 +203,8 @@ def parse_latex(
     (``b_{2}`` -> ``b_2`` or ``b2``) and split runs of single letters (``xy`` -> x y).
     ``indices`` (optional) turns on index notation for chainrule's own index forms: with
     ``{"i", "j"}``, ``W_{ij}`` is an entry and ``\\sum_{k=1}^{n}`` sums over k (the entries are
-    ``_entry``/``_isum`` calls that only ``verify/index_values.py`` evaluates).
+    ``_entry``/``_isum`` calls that only ``verify/index_values.py`` evaluates). ``positions``
+    (with ``indices``) are the names that may pick an entry: sizes and labels (x_{n}, z_{y + 1}).
     """
     _precheck(text, limits)
     source, text = text, _answer_part(text)
@@ -216,7 +220,7 @@ def parse_latex(
     if indices is not None:
         bound = re.findall(r"\\sum_\{([a-z])=|\\leq ([a-z]) \\leq", text)
         indices = set(indices) | {a or b for a, b in bound}
-    value = Converter(source, names, indices).convert(tree.children[0])
+    value = Converter(source, names, indices, positions).convert(tree.children[0])
     return Program((Statement(None, value, Pos(1, 1)),), source)
 
 

@@ -7,9 +7,14 @@ here is added there too.
 
 from __future__ import annotations
 
-from ..ops.registry import every_spec
+from collections.abc import Callable
+from dataclasses import fields, is_dataclass, replace
+from typing import Any
+
+from ..ops.registry import FUNCTIONS, every_spec
 from ..printing.names import GREEK
-from .ast import BinOp, Call, Number, Pos, Syntax, Unary
+from .ast import BinOp, Call, Name, Number, Pos, Syntax, Unary
+from .parser import parse
 
 # Words inside \operatorname{} (or \mathrm, \text) -> the language's names: each op's
 # ``latex_words`` in the registry, and the functions the reader writes through others.
@@ -27,20 +32,42 @@ COMMAND_WORDS = {
 FUNCTION_WORDS = {**OPERATOR_WORDS, **COMMAND_WORDS}
 # Plain words a student types without a backslash: tanh(z) is the function, not tanh·z.
 PLAIN_FUNCTIONS = {spec.name for spec in every_spec() if spec.plain_word} | {"ln", "tr"}
-# f'(z) for the functions whose derivative the language can write (in terms of z).
-PRIMES = {
-    "sigmoid": lambda z, p: BinOp("*", Call("sigmoid", (z,), p, p),
-                                  BinOp("-", Number("1", p), Call("sigmoid", (z,), p, p), p), p),
-    "tanh": lambda z, p: BinOp("-", Number("1", p),
-                               BinOp("**", Call("tanh", (z,), p, p), Number("2", p), p), p),
-    "exp": lambda z, p: Call("exp", (z,), p, p),
-    "log": lambda z, p: BinOp("/", Number("1", p), z, p),
-    "sin": lambda z, p: Call("cos", (z,), p, p),
-    "cos": lambda z, p: Unary("-", Call("sin", (z,), p, p), p),
-    "softplus": lambda z, p: Call("sigmoid", (z,), p, p),
-    "relu": lambda z, p: Call("gt", (z, Number("0", p)), p, p, internal=True),
-    "abs": lambda z, p: Call("sign", (z,), p, p, internal=True),
-}  # fmt: skip
+
+
+# f'(z) for the functions whose derivative the language can write (in terms of z): each
+# function's ``prime`` in the registry, parsed once and placed at the f' being read.
+def _prime(name: str, text: str) -> Callable[[Syntax, Pos], Syntax]:
+    template = parse(text).statements[0].value
+
+    def build(z: Syntax, p: Pos) -> Syntax:
+        return _placed(template, z, p)
+
+    build.__doc__ = f"{name}'(z) = {text}"
+    return build
+
+
+def _placed(node: Syntax, z: Syntax, p: Pos) -> Syntax:
+    """The template with z replaced by the argument read, every position the f' read, and
+    the functions users cannot call (sign, gt) marked as the reader's own."""
+    if isinstance(node, Name):
+        assert node.id == "z", f"a prime is written over z, not {node.id!r}"
+        return z
+    changes: dict[str, Any] = {}
+    for f in fields(node):
+        value = getattr(node, f.name)
+        if isinstance(value, Pos):
+            changes[f.name] = p
+        elif isinstance(value, tuple):
+            changes[f.name] = tuple(_placed(v, z, p) for v in value)
+        elif is_dataclass(value):
+            changes[f.name] = _placed(value, z, p)
+    if isinstance(node, Call):
+        spec = FUNCTIONS.get(node.func)
+        changes["internal"] = spec is not None and not spec.user_facing
+    return replace(node, **changes)
+
+
+PRIMES = {name: _prime(name, spec.prime) for name, spec in FUNCTIONS.items() if spec.prime}
 
 
 # Functions the language writes through others: sech z = 2 / (e^z + e^{-z}).

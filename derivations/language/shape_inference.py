@@ -46,10 +46,16 @@ def _positive(value: Dim) -> bool:
 
 
 class ShapeInference:
-    def __init__(self, name_shape: Callable[[str], Shape | None], ones_are_columns: bool = True):
+    def __init__(
+        self,
+        name_shape: Callable[[str], Shape | None],
+        ones_are_columns: bool = True,
+        name_value: Callable[[str], float | None] | None = None,
+    ):
         # 𝟏 is printed for a column of ones and for a matrix of ones: read it as a column
         # first (𝟏ᵀ𝟏 is then a scalar), and as a matrix of unknown size if that fails.
         self.name_shape = name_shape
+        self.name_value = name_value  # a size's value: the length of a block [x]_{d + 1:2 d}
         self.ones_are_columns = ones_are_columns
         self.parent: dict[Unknown, Dim] = {}
         self.shape: dict[int, Shape] = {}
@@ -88,6 +94,8 @@ class ShapeInference:
 
     def resolved(self, node: Syntax) -> Shape | None:
         """The node's shape once every dimension is known, else None."""
+        if id(node) not in self.shape:  # a block's _range(lo, hi): no value of its own
+            return None
         r, c = (self.find(d) for d in self.shape[id(node)])
         return None if isinstance(r, Unknown) or isinstance(c, Unknown) else (r, c)
 
@@ -172,10 +180,8 @@ class ShapeInference:
         if fn == "onehot" and len(node.args) == 1:  # e_y, e_{3} as displayed: a column
             self.infer(node.args[0])
             return (self.new(), 1)
-        if fn == "_index":  # [x]_{3}, [W]_{2,3}, [z]_{y} as displayed: one entry
-            for a in node.args:
-                self.infer(a)
-            return (1, 1)
+        if fn == "_index":  # [x]_{3}, [W]_{2,3}, [z]_{y}, [x]_{1:d} as displayed
+            return self._infer_block(node)
         shapes = [self.infer(a) for a in node.args]
         if node.keywords and shapes:
             return self._infer_axis(node, shapes[0])
@@ -198,6 +204,44 @@ class ShapeInference:
         for s in shapes[1:]:
             out = self.broadcast(out, s, fn)
         return out
+
+    def _infer_block(self, node: Call) -> Shape:
+        """An entry is 1 × 1; a block [x]_{lo:hi} is hi − lo + 1 long, [W]_{:,2} a column."""
+        whole = self.infer(node.args[0])
+        picks = list(node.args[1:])
+        if len(picks) == 1:  # a vector's entry, or a block of rows (of a row: of columns)
+            row = self.known(whole[0]) and self.find(whole[0]) == 1
+            if row and not (self.known(whole[1]) and self.find(whole[1]) == 1):
+                picks.insert(0, None)
+            else:
+                picks.append(None)
+        return (self._length(picks[0], whole[0]), self._length(picks[1], whole[1]))
+
+    def _length(self, pick: Syntax | None, whole: Dim) -> Dim:
+        if pick is None:
+            return whole  # (a column's one column, or all of a matrix's)
+        if not (isinstance(pick, Call) and pick.func == "_range"):
+            self.infer(pick)
+            return 1
+        if not pick.args:
+            return whole
+        for a in pick.args:
+            self.infer(a)
+        lo, hi = (self._constant(a) for a in pick.args)
+        return self.new() if lo is None or hi is None else int(hi - lo + 1)
+
+    def _constant(self, node: Syntax) -> float | None:
+        """The value of a block's bound (1, n, 2 d, n + 1), when the sizes are known."""
+        if isinstance(node, Number):
+            return float(node.text)
+        if isinstance(node, Name):
+            return None if self.name_value is None else self.name_value(node.id)
+        if isinstance(node, BinOp) and node.op in ("+", "-", "*", "@"):
+            a, b = self._constant(node.left), self._constant(node.right)
+            if a is None or b is None:
+                return None
+            return a + b if node.op == "+" else a - b if node.op == "-" else a * b
+        return None
 
     def _infer_axis(self, node: Call, shape: Shape) -> Shape:
         """f(X, axis=k): a reduction keeps a length-1 axis k (``language/axes.py``)."""

@@ -132,6 +132,8 @@ def _label(name: str) -> Any:
 
 def _spec(cls: type, examples: tuple[Example, ...]) -> NodeSpec:
     name = X.NAMES[cls]
+    # The softmax family saturates (verify/conditioning.py); max and its router do not.
+    saturates = cls in (X.AxisLogSumExp, X.AxisSoftmax, X.AxisLogSoftmax)
     return NodeSpec(
         cls,
         latex=latex,
@@ -140,6 +142,7 @@ def _spec(cls: type, examples: tuple[Example, ...]) -> NodeSpec:
         exact=explicit,
         label=_label(name),
         trace=name,
+        domain="unsaturated" if saturates else None,
         examples=examples,
     )
 

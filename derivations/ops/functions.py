@@ -99,6 +99,11 @@ def _leaky_relu_args(p: Any, args: tuple) -> list[str]:
     return [p.doprint(args[0]), p.wrap(args[1], MUL), p.wrap(args[0], MUL + 1)]
 
 
+def _squared_args(p: Any, args: tuple) -> list[str]:
+    """exp(-0.5 * x ** 2): x bracketed for a power (x + t dx printed bare squared only dx)."""
+    return [p.wrap(args[0], POW + 1)]
+
+
 def _indicator_index(b: Any, node: Any, args: list) -> Any:
     return b.indicator(args[0], args[1], node.fn == "ge")
 
@@ -226,43 +231,53 @@ def _doc(name: str, meaning: str, syntax: str = "", program: str = "") -> Doc:
 
 _SPECS = [
     _head("exp", r"\exp", sp.exp, np.exp, names_layer=True, plain_word=True,
-          latex_words=("exp",), unicode={r"\exp": "exp"}, doc=_doc("exp", "elementwise eˣ"),
+          latex_words=("exp",), unicode={r"\exp": "exp"}, prime="exp(z)",
+          doc=_doc("exp", "elementwise eˣ"),
           examples=(Example("sum(exp(x))", X, True),)),
     _head("log", r"\log", sp.log, np.log, domain="positive", plain_word=True,
           latex_words=("log",), unicode={r"\log": "log"},
+          prime="1 / z",
           doc=_doc("log", "elementwise natural logarithm"),
           examples=(Example("sum(log(x))", X, True),)),
     _head("log1p", r"\operatorname{log1p}", lambda x: sp.log(1 + x), np.log1p,
           domain="positive", latex_words=("log1p",),
+          prime="1 / (1 + z)",
           doc=_doc("log1p", "elementwise log(1 + x), accurate for small x"),
           examples=(Example("sum(log1p(x))", X, True), Example("u.T @ log1p(W @ v)",
                                                                 {"u": ("n",), **WV}))),
     FunctionSpec("sqrt", 1, sp.sqrt, np.sqrt, _sqrt_latex, "np.sqrt({0})", index=_sqrt_index,
                  domain="positive", plain_word=True, latex_words=("sqrt",),
+                 prime="1 / (2 * sqrt(z))",
                  doc=_doc("sqrt", "elementwise square root"),
                  examples=(Example("sum(sqrt(x))", X, True),)),
     FunctionSpec("abs", 1, magnitude, np.abs, _abs_latex, "np.abs({0})",
                  index=r"\operatorname{abs}", kinks="zero", analytic=False, names_layer=True,
-                 plain_word=True, latex_words=("abs",), doc=_doc("abs", "elementwise |x|"),
+                 plain_word=True, latex_words=("abs",), prime="sign(z)",
+                 doc=_doc("abs", "elementwise |x|"),
                  examples=(Example("sum(abs(x))", X),)),
     _head("sin", r"\sin", sp.sin, np.sin, names_layer=True, plain_word=True,
-          unicode={r"\sin": "sin"}, doc=_doc("sin", "elementwise sine"),
+          unicode={r"\sin": "sin"}, prime="cos(z)",
+          doc=_doc("sin", "elementwise sine"),
           examples=(Example("sum(sin(x))", X, True),)),
     _head("cos", r"\cos", sp.cos, np.cos, names_layer=True, plain_word=True,
-          unicode={r"\cos": "cos"}, doc=_doc("cos", "elementwise cosine"),
+          unicode={r"\cos": "cos"}, prime="-sin(z)",
+          doc=_doc("cos", "elementwise cosine"),
           examples=(Example("sum(cos(x))", X, True),)),
     # SymPy's own tanh (and its own derivative rule) in the exact check.
     _head("tanh", r"\tanh", sp.tanh, np.tanh, names_layer=True, plain_word=True,
           latex_words=("tanh",), unicode={r"\tanh": "tanh"},
+          prime="1 - tanh(z) ** 2",
           doc=_doc("tanh", "elementwise hyperbolic tangent"),
           examples=(Example("tanh(W @ v)", WV),)),
     # tan = sin / cos by definition; its rule is SymPy's (1 + tan²).
     _head("tan", r"\tan", lambda x: sp.sin(x) / sp.cos(x), np.tan, names_layer=True,
           plain_word=True, latex_words=("tan",), unicode={r"\tan": "tan"},
+          prime="1 + tan(z) ** 2",
           doc=_doc("tan", "elementwise tangent"),
           examples=(Example("sum(tan(x))", X, True), Example("tan(W @ v)", WV))),
     FunctionSpec("erf", 1, sp.erf, erf_array, r"\operatorname{erf}", "_erf({0})",
                  helpers=_ERF_HELPER, plain_word=True, latex_words=("erf",),
+                 prime="2 * sqrt(2) * normal_pdf(sqrt(2) * z)",
                  doc=_doc("erf", "elementwise error function (2/√π) ∫₀ˣ e^{−t²} dt"),
                  examples=(Example("sum(erf(x))", X, True), Example("erf(W @ v)", WV))),
     # GELU's exact form x Φ(x) = x (1 + erf(x/√2))/2, not the tanh approximation.
@@ -270,18 +285,21 @@ _SPECS = [
                  r"\operatorname{GELU}", "_gelu({0})",
                  helpers=_GELU_HELPERS,
                  names_layer=True, plain_word=True, latex_words=("GELU", "gelu"),
+                 prime="normal_cdf(z) + z * normal_pdf(z)",
                  doc=_doc("gelu", "elementwise GELU x Φ(x) = x (1 + erf(x/√2))/2 (exact, not "
                           "the tanh approximation)"),
                  examples=(Example("sum(gelu(x))", X, True),
                            Example("u.T @ gelu(W @ v)", {"u": ("n",), **WV}, True))),
     _head("sigmoid", r"\sigma", lambda x: 1 / (1 + sp.exp(-x)), _sigmoid, code="_sigmoid({0})",
           names_layer=True, plain_word=True, latex_words=("sigmoid",),
+          prime="sigmoid(z) * (1 - sigmoid(z))",
           doc=_doc("sigmoid", "elementwise logistic σ(x) = 1/(1 + e⁻ˣ)"),
           examples=(Example("sum(sigmoid(W @ v))", WV, True),)),
     _head("relu", r"\operatorname{ReLU}", lambda x: (x + magnitude(x)) / 2,
           lambda x: np.maximum(x, 0.0), code="np.maximum({0}, 0.0)",
           torch="torch.clamp({0}, min=0.0)", kinks="zero", analytic=False, names_layer=True,
-          plain_word=True, latex_words=("ReLU", "relu"), doc=_doc("relu", "elementwise max(x, 0)"),
+          plain_word=True, latex_words=("ReLU", "relu"), prime="gt(z, 0)",
+          doc=_doc("relu", "elementwise max(x, 0)"),
           examples=(Example("sum(relu(W @ v) ** 2)", WV, True),)),
     FunctionSpec("leaky_relu", 2, lambda x, a: ((1 + a) * x + (1 - a) * magnitude(x)) / 2,
                  lambda x, a: np.where(x > 0, x, a * x), _leaky_relu_latex,
@@ -295,7 +313,8 @@ _SPECS = [
     _head("softplus", r"\operatorname{softplus}", lambda x: sp.log(1 + sp.exp(x)),
           lambda x: np.logaddexp(0.0, x), code="np.logaddexp(0.0, {0})",
           torch="torch.nn.functional.softplus({0}, threshold=40.0)", names_layer=True,
-          plain_word=True, latex_words=("softplus",), doc=_doc("softplus", "elementwise log(1 + eˣ)"),
+          plain_word=True, latex_words=("softplus",), prime="sigmoid(z)",
+          doc=_doc("softplus", "elementwise log(1 + eˣ)"),
           examples=(Example("sum(softplus(x))", X, True),)),
     FunctionSpec("max", 2, lambda a, b: (a + b + magnitude(a - b)) / 2, np.maximum,
                  _extremum_latex, "np.maximum({0}, {1})", index=r"\max", torch="_maximum({0}, {1})",
@@ -331,6 +350,7 @@ _SPECS = [
                  helpers=_CDF, user_facing=False, examples=(_internal("normal_cdf", 1),)),
     FunctionSpec("normal_pdf", 1, lambda x: sp.exp(-(x**2) / 2) / sp.sqrt(2 * sp.pi), _normal_pdf,
                  r"\varphi", "np.exp(-0.5 * {0} ** 2) / 2.5066282746310002", user_facing=False,
+                 code_args=_squared_args,
                  examples=(_internal("normal_pdf", 1),)),
     FunctionSpec("leaky_step", 2, lambda x, a: a + (1 - a) * _step(x),
                  lambda x, a: np.where(x > 0, 1.0, a), _leaky_step_latex,

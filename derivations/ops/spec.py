@@ -66,7 +66,8 @@ class FunctionSpec:
     - ``exact``: the SymPy meaning by definition (SymPy builtins only, never our derivatives);
     - ``value``: the plain NumPy meaning on arrays (reference evaluators);
     - ``domain``/``kinks``/``analytic``: where verification samples and what it avoids;
-    - ``names_layer``: a nonlinearity after which the lecture names z and h.
+    - ``names_layer``: a nonlinearity after which the lecture names z and h;
+    - ``prime``: f′(z) in the language, for the LaTeX reader's f'(z).
     """
 
     name: str
@@ -91,6 +92,10 @@ class FunctionSpec:
     usage: str | None = None
     latex_words: tuple[str, ...] = ()  # \operatorname{...} words the LaTeX reader maps here
     plain_word: bool = False  # typed without a backslash in a LaTeX answer: tanh(z)
+    # f′(z) written in the expression language over z: what the LaTeX reader reads \tanh'(z)
+    # as (every user-facing function of one argument has one; tests/language checks each
+    # against finite differences of ``value``).
+    prime: str | None = None
     unicode: Mapping[str, str] = field(default_factory=lambda: EMPTY)
     doc: Doc | None = None
     examples: tuple[Example, ...] = ()
@@ -124,7 +129,8 @@ class NodeSpec:
     every printer and are written there, keyed by class; every other op carries its renderings
     here. ``name``/``arity``/``build`` make it callable in the language (None: internal only,
     produced by derivatives). ``domain`` is what the sampler must respect in its first child:
-    ``conditioned`` (a well-conditioned square matrix) or ``nonzero``. Derivatives are not
+    ``conditioned`` (a well-conditioned square matrix), ``nonzero``, or ``unsaturated`` (the
+    softmax family: no probability within 1e-2 of 1, ``verify/conditioning.py``). Derivatives are not
     here: ``calculus/rules.py`` declares each op elementwise, linear or general.
     """
 
@@ -147,6 +153,10 @@ class NodeSpec:
     label: str | Callable[[Any, tuple, list], tuple[str, int]] | None = None  # name(args)
     trace: str | None = None  # the op's name in a trace table (default: ``label``)
     domain: str | None = None
+    # The simplifying constructor in derivations/calculus/algebra.py that rebuilds this op over
+    # new children (a rewrite by a kind's fact, a tangent): "add" keeps 0 + x = x. None: the
+    # op has none, and is rebuilt as it is. Named, not imported: ops imports no calculus.
+    simplify: str | None = None
     # Its value is a rational function of its operands' entries (exact in rationals, as the
     # grader's exact draws compute); False, the safe default, computes with 60 digits instead.
     rational: bool = False

@@ -48,6 +48,8 @@ def _frozen(table: dict[str, str]) -> Mapping[str, str]:
 _NUMPY_CALLS = {
     "log_sigmoid": "-np.logaddexp(0.0, -{0})",
     "outer": "np.outer({0}, {1})",
+    "tile_rows": "np.tile({0}, ({1}, 1))",  # 𝟏 rᵀ: the row, once per row
+    "tile_columns": "np.tile({0}[:, None], (1, {1}))",  # c 𝟏ᵀ: the column, once per column
     "zeros": "np.zeros({0})",
     "ones": "np.ones({0})",
     "eye": "np.eye({0})",

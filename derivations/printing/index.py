@@ -147,6 +147,8 @@ class IndexBuilder:
     def __init__(self, names: dict[str, str], used: set[str]) -> None:
         self.names = names
         self.latex = LatexPrinter(names)
+        # The free indices' ranges (1, size): Σ_k 𝟙[k = j] contracts only where k's range is j's.
+        self.ranges: dict[sp.Symbol, tuple] = {}
         self.letters = (
             c
             for c in itertools.chain("klpqrstabcuvw", (f"k_{{{i}}}" for i in itertools.count(1)))
@@ -176,7 +178,7 @@ class IndexBuilder:
         return _parts(expr)
 
     def contract(self, body: sp.Expr, limits: list[tuple]) -> sp.Expr:
-        return contract_sum(body, limits)
+        return contract_sum(body, limits, self.ranges)
 
     def has_delta(self, node: N.Node) -> bool:
         return _has_delta(node)
@@ -258,7 +260,7 @@ class IndexBuilder:
         k = self.fresh()
         left, left_limits = _parts(self.entry(a, r, k))
         right, right_limits = _parts(self.entry(b, k, c))
-        return contract_sum(left * right, [*left_limits, *right_limits, (k, 1, inner)])
+        return self.contract(left * right, [*left_limits, *right_limits, (k, 1, inner)])
 
     def _e_Transpose(self, node: N.Node, r: sp.Expr, c: sp.Expr) -> sp.Expr:
         return self.entry(node.children[0], c, r)
@@ -277,25 +279,33 @@ def _parts(expr: sp.Expr) -> tuple[sp.Expr, list[tuple]]:
     return expr, limits
 
 
-def _delta_for(term: sp.Expr, k: sp.Symbol) -> sp.KroneckerDelta | None:
+def _delta_for(term: sp.Expr, k: sp.Symbol, span: tuple, ranges: dict) -> sp.KroneckerDelta | None:
+    """A δ(k, j) that the sum over k (``span`` = (lo, hi)) contracts: never one whose j is known
+    to range otherwise (Σ_{k=1}^{2} 𝟙[k = j] is 𝟙[j ≤ 2] for j up to n, not 1)."""
     for f in sp.Mul.make_args(term):
         if isinstance(f, sp.KroneckerDelta) and k in f.args and f.args[0] != f.args[1]:
-            return f
+            other = f.args[1] if f.args[0] == k else f.args[0]
+            known = ranges.get(other)
+            if known is None or all(
+                sp.simplify(a - b) == 0 for a, b in zip(known, span, strict=True)
+            ):
+                return f
     return None
 
 
-def contract_sum(body: sp.Expr, limits: list[tuple]) -> sp.Expr:
+def contract_sum(body: sp.Expr, limits: list[tuple], ranges: dict | None = None) -> sp.Expr:
     """Σ over ``limits`` of ``body``, eliminating every index that meets a Kronecker delta.
 
     Terms are expanded only where a delta hides inside a bracket, so that factors such as
-    (1 − tanh²(z_i)) stay intact.
+    (1 − tanh²(z_i)) stay intact. ``ranges`` are the free indices' (1, size).
     """
+    ranges = {**(ranges or {}), **{k: (lo, hi) for k, lo, hi in limits}}
     out = []
     for term in sp.Add.make_args(body):
         remaining = []
         contracted = []  # limits a delta already eliminated: never summed again (a factor n)
         for k, lo, hi in limits:
-            delta = _delta_for(term, k)
+            delta = _delta_for(term, k, (lo, hi), ranges)
             if delta is None and any(
                 isinstance(d, sp.KroneckerDelta) and k in d.args
                 for d in term.atoms(sp.KroneckerDelta)
@@ -303,7 +313,7 @@ def contract_sum(body: sp.Expr, limits: list[tuple]) -> sp.Expr:
                 expanded = sp.expand(term)
                 if expanded != term:
                     rest = [lim for lim in limits if lim not in remaining + contracted]
-                    out.append(_wrap(contract_sum(expanded, rest), remaining))
+                    out.append(_wrap(contract_sum(expanded, rest, ranges), remaining))
                     term = None
                     break
             if delta is None:
@@ -349,6 +359,7 @@ def index_latex(
         r, c = one, syms[0]
     else:
         r, c = syms[0], syms[1]
+    builder.ranges = {s: (one, n) for s, n in zip((r, c), node.shape, strict=True) if s != one}
     expr = builder.entry(node, r, c)
     printer = _Printer({"mul_symbol": None})
     text = printer.doprint(expr)

@@ -227,6 +227,12 @@ class CodePrinter:
         if scaled is not None:
             return scaled, MUL
         if S.is_column(a.shape) and S.is_row(b.shape):
+            # 𝟏 rᵀ and c 𝟏ᵀ (the gradient of sum(A @ V)) repeat one vector: no ones array is
+            # built and nothing is multiplied, where an outer product would do both.
+            if isinstance(a, N.Ones):
+                return self.call("tile_rows", self.doprint(b), self.dim(a.shape[0])), ATOM
+            if isinstance(b, N.Ones):
+                return self.call("tile_columns", self.wrap(a, ATOM), self.dim(b.shape[1])), ATOM
             return self.call("outer", self.doprint(a), self.doprint(b)), ATOM
         return f"{self.wrap(a, MUL)} @ {self.wrap(b, MUL + 1)}", MUL
 

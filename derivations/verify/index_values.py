@@ -82,19 +82,27 @@ class IndexEvaluator:
             raise Mismatch(f"a bare index {node}")
         raise Mismatch(f"{getattr(node, 'func', type(node).__name__)} of an entry")
 
-    def _index(self, node: Syntax) -> np.ndarray:
-        if not isinstance(node, Name) or node.id not in self.grid:
-            raise Mismatch(f"{getattr(node, 'id', node)!r} is not a bound index")
-        return self.grid[node.id]
+    def _position(self, node: Syntax, size: int) -> np.ndarray:
+        """The 0-based position an index names: the printed (1-based) value less one, for a
+        letter (i), an integer, a size (x_{n}: the last), a label (z_{y + 1}) or a sum of those
+        (δ_{x,3 d + i}); one outside the array is a wrong formula (NumPy would wrap −1)."""
+        if isinstance(node, Name) and node.id in self.grid:
+            return self.grid[node.id]
+        value = np.asarray(self.value(node), dtype=float) - 1
+        if not np.all(value == np.round(value)):
+            raise Mismatch("a position that is not an integer")
+        if np.any(value < 0) or np.any(value >= size):
+            raise Mismatch(f"a position outside 1 … {size}")
+        return value.astype(int)
 
     def _entry(self, node: Call) -> np.ndarray:
         base, *idx = node.args
-        index = [self._index(i) for i in idx]
         array = np.asarray(evaluate_syntax(base, self.values), dtype=float)
-        if len(index) == 1 and 1 in array.shape:  # a vector (a column, or a row)
+        if len(idx) == 1 and 1 in array.shape:  # a vector (a column, or a row)
             array = array.reshape(-1)
-        if array.ndim != len(index):
-            raise Mismatch(f"{len(index)} indices on an array of {array.ndim} dimensions")
+        if array.ndim != len(idx):
+            raise Mismatch(f"{len(idx)} indices on an array of {array.ndim} dimensions")
+        index = [self._position(i, size) for i, size in zip(idx, array.shape, strict=True)]
         return array[tuple(index)]
 
     def _sum(self, node: Call) -> np.ndarray:

@@ -11,12 +11,14 @@ the magnitudes stay away from zero (poles) with both signs drawn; square matrice
 det and logdet are drawn well-conditioned with determinants of both signs (logdet is log|det|).
 Draws close to a kink of relu/abs/max/min or to a pole are rejected. A variable declared with a
 kind is drawn on that kind (``verify/kinds.py``): one-hot, on the simplex, symmetric, ...
+Weight matrices that feed a softmax are scaled by 1/√(fan-in) as Xavier's initialisation does,
+and draws that still saturate a softmax are rejected (``verify/conditioning.py``).
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import sympy as sp
@@ -28,8 +30,11 @@ from ..expr.program import TypedProgram
 from ..language.indexing import SMALLEST_SIZE
 from ..ops.indexing import Index, OneHot
 from ..ops.registry import function_spec, node_spec
+from ..printing.latex import latex
 from ..printing.module import size_binding
 from ..printing.numpy_code import NumpyPrinter, numpy_source
+from ..printing.unicode import to_unicode
+from .conditioning import SATURATED, saturation_check, xavier_scales
 from .kinds import draw_kind
 from .numeric import load_module
 
@@ -286,6 +291,7 @@ def _draw(
     domain: Domain,
     attempt: int,
     negative_det: bool,
+    scales: dict[str, float],
 ) -> dict[str, np.ndarray | float]:
     # Positive first; then other ranges, for domains like log(-x) or sqrt(x - 3).
     low, high = _RANGES[(attempt // 5) % len(_RANGES)]
@@ -307,7 +313,9 @@ def _draw(
             values = rng.uniform(lo, hi, size=shape) * rng.choice([-1.0, 1.0], size=shape)
         else:
             values = rng.standard_normal(shape)
-        if kind is not None:  # one-hot, simplex, symmetric, ...: the kind's own points
+        if kind is None:  # Xavier's 1/√(fan-in) for a weight that feeds a softmax
+            values = values * scales.get(name, 1.0)
+        else:  # one-hot, simplex, symmetric, ...: the kind's own points
             values = draw_kind(
                 kind,
                 np.asarray(values),
@@ -369,7 +377,8 @@ def draw_inputs(
 ) -> tuple[dict[str, np.ndarray | float] | None, str]:
     """Inputs in every function's domain and away from kinks and poles, or None with the reason.
 
-    With ``derivatives_fn`` (the generated value_and_grad or jacobian), a draw where the
+    A draw that saturates a softmax is redrawn too; if every draw does, the first that is
+    otherwise fine is returned (``conditioning.py``). With ``derivatives_fn`` (the generated value_and_grad or jacobian), a draw where the
     derivative itself is undefined, such as ‖relu(x)‖ with every x < 0 (the norm at 0), is
     redrawn too: no check can compare anything there. Determinants alternate in sign from
     attempt to attempt, starting negative with ``negative_det_first``.
@@ -387,13 +396,79 @@ def draw_inputs(
         (compiled(pole_arguments(program)), "pole"),
         (_gaps(compiled([t.children[0] for t in ties]), ties) if ties else None, "kink"),
     ]
+    saturated = saturation_check(compiled, program)
+    scales = xavier_scales(program, sizes)
     reason = "no draw gave finite values"
+    fallback: tuple[dict[str, np.ndarray | float], str] | None = None
     for attempt in range(attempts):
         negative = (attempt % 2 == 0) == negative_det_first
-        inputs = _draw(program, sizes, rng, domain, attempt, negative)
+        inputs = _draw(program, sizes, rng, domain, attempt, negative, scales)
         with np.errstate(all="ignore"):
             why = _rejected(inputs, value_fn, checks, derivatives_fn)
+            if why is None and saturated is not None and saturated(inputs):
+                why = SATURATED
+                fallback = fallback or (inputs, f"{SATURATED}; drawn on attempt {attempt + 1}")
         if why is None:
             return inputs, f"drawn on attempt {attempt + 1}"
         reason = why
+    if fallback:
+        return fallback
+    if program.kinds and ("close to a" in reason or "derivative is undefined" in reason):
+        reason = _singular_on_kinds(program, sizes, rng, value_fn, checks, derivatives_fn) or reason
     return None, reason
+
+
+NOT_DIFFERENTIABLE = "not differentiable at any point of the declared kinds"
+_OFF_KIND_ATTEMPTS = 10
+_ZERO = 1e-9  # identically zero on the kind, up to rounding (not merely near a pole)
+
+
+def _singular_on_kinds(
+    program: TypedProgram,
+    sizes: dict[str, int],
+    rng: np.random.Generator,
+    value_fn: object,
+    checks: list[tuple[object | None, str]],
+    derivatives_fn: object | None,
+) -> str | None:
+    """Why no draw on the kinds can be used, when off the kinds one can: every point of the
+    kind is a point where the program has no derivative (‖A − Aᵀ‖ is 0 for every symmetric
+    A, and the norm's gradient at 0 is undefined). No formula can be checked there, and none
+    is wrong for it: the verdict says so instead of "every draw came close to a pole"."""
+    free = replace(
+        program,
+        declarations={n: replace(d, kind=None, axis=None) for n, d in program.declarations.items()},
+    )
+    domain = domain_of(free)
+    for attempt in range(_OFF_KIND_ATTEMPTS):
+        inputs = _draw(
+            free, sizes, rng, domain, attempt, attempt % 2 == 1, xavier_scales(free, sizes)
+        )
+        with np.errstate(all="ignore"):
+            if _rejected(inputs, value_fn, checks, derivatives_fn) is None:
+                break
+    else:
+        return None  # singular off the kinds too: the kinds are not the reason
+    kinds = ", ".join(f"{name} {kind}" for name, kind in program.kinds.items())
+    at = _draw(program, sizes, rng, domain_of(program), 0, False)
+    zero = _zero_on_kind(program, sizes, at)
+    where = f": {zero} is 0 for every such input" if zero else ""
+    return (
+        f"{NOT_DIFFERENTIABLE} ({kinds}){where}, where its derivative is undefined (a norm, a "
+        "denominator or a kink at 0). This is no wrong formula: there is no derivative on the "
+        "kind to check. Declare the inputs without their kinds to check the formula off them."
+    )
+
+
+def _zero_on_kind(program: TypedProgram, sizes: dict[str, int], inputs: dict) -> str | None:
+    """The first denominator, norm or kink argument that is 0 at a draw on the kinds."""
+    for node in [*pole_arguments(program), *kink_arguments(program)]:
+        fn = compile_nodes(program, [node], sizes)
+        with np.errstate(all="ignore"):
+            try:
+                (value,) = fn(**inputs)  # type: ignore[operator]
+            except Exception:  # noqa: BLE001 - a node undefined there is no answer
+                continue
+        if np.max(np.abs(np.asarray(value, dtype=float)), initial=0.0) < _ZERO:
+            return to_unicode(latex(node))
+    return None

@@ -33,6 +33,13 @@ def _column(value: Any) -> np.ndarray:
     return a
 
 
+def _integer(value: np.ndarray) -> int:
+    k = float(np.asarray(value).reshape(-1)[0])
+    if not k.is_integer():
+        raise Mismatch("an index, a class label or a block's end must be an integer")
+    return int(k)
+
+
 class SyntaxEvaluator:
     def __init__(
         self,
@@ -43,11 +50,15 @@ class SyntaxEvaluator:
         self.sizes = set(sizes)
         # π is the number unless the program names something pi (erf′ = 2 e^{−x²}/√π).
         self.values = {"pi": _column(np.pi), **{k: _column(v) for k, v in values.items()}}
-        self.shapes = ShapeInference(self._name_shape, ones_are_columns)
+        self.shapes = ShapeInference(self._name_shape, ones_are_columns, self._name_value)
 
     def _name_shape(self, name: str) -> tuple[int, int] | None:
         value = self.values.get(name)
         return None if value is None else (value.shape[0], value.shape[1])
+
+    def _name_value(self, name: str) -> float | None:
+        value = self.values.get(name)
+        return None if value is None or value.size != 1 else float(value.reshape(()))
 
     def evaluate(self, node: Syntax, expected: tuple[int, ...] | None = None) -> np.ndarray:
         """The value as an array of ``expected`` shape (vectors 1-D, scalars 0-D) if given."""
@@ -97,31 +108,40 @@ class SyntaxEvaluator:
 
     def _position(self, syn: Syntax, value: np.ndarray) -> int:
         """A read index (0-based), a label's value, or a size n: the last entry (n − 1)."""
-        k = float(np.asarray(value).reshape(-1)[0])
-        if not k.is_integer():
-            raise Mismatch("an index or a class label must be an integer")
-        return int(k) - (isinstance(syn, Name) and syn.id in self.sizes)
+        return _integer(value) - (isinstance(syn, Name) and syn.id in self.sizes)
+
+    def _pick(self, syn: Syntax) -> int | slice:
+        """One axis of a displayed entry or block: a position, or _range(lo, hi) (1-based and
+        inclusive, as printed) or _range() (the whole axis)."""
+        if not (isinstance(syn, Call) and syn.func == "_range"):
+            return self._position(syn, self.value(syn))
+        if not syn.args:
+            return slice(None)
+        lo, hi = (_integer(self.value(a)) for a in syn.args)
+        return slice(lo - 1, hi)
+
+    def _index(self, node: Call) -> np.ndarray:
+        x = self.value(node.args[0])
+        picks = [self._pick(a) for a in node.args[1:]]
+        if len(picks) == 1:  # a vector's entry, or a block of rows (of a row: of columns)
+            row = x.shape[0] == 1 and x.shape[1] != 1
+            picks = [0, picks[0]] if row else [picks[0], slice(None)]
+        r, c = (p if isinstance(p, slice) else slice(p, p + 1) for p in picks)
+        if any(p.stop is not None and not 0 <= p.start < p.stop <= n for p, n in zip((r, c), x.shape, strict=True)):  # fmt: skip
+            raise Mismatch("a block outside the array")
+        return x[r, c]
 
     def _call(self, node: Call) -> np.ndarray:
         fn = node.func
         if fn == "ones":
             return np.ones(self._size(node))
+        if fn == "_index":  # [x]_{3}, [W]_{2,3}, [z]_{y}, [x]_{d + 1:2 d}, [W]_{:,2}
+            return self._index(node)
         args = [self.value(a) for a in node.args]
         if fn == "onehot" and len(args) == 1:  # e_y, e_{3} as displayed (0-based once read)
             out = np.zeros((self._size(node)[0], 1))
             out[self._position(node.args[0], args[0])] = 1.0
             return out
-        if fn == "_index":  # [x]_{3}, [W]_{2,3}, [z]_{y}
-            picks = [self._position(a, v) for a, v in zip(node.args[1:], args[1:], strict=True)]
-            x = args[0]
-            at = (
-                tuple(picks)
-                if len(picks) == 2
-                else (picks[0], 0)
-                if x.shape[1] == 1
-                else (0, picks[0])
-            )
-            return np.array([[x[at]]])
         if node.keywords:
             return along_axis(fn, args[0], keyword_axis(node))
         if fn in _ELEMENTWISE:

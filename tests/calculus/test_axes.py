@@ -18,7 +18,7 @@ from derivations.expr import axis_nodes as X
 from derivations.language.elaborate import elaborate
 from derivations.language.latex_reader import parse_latex
 from derivations.printing.unicode import to_unicode
-from tests.calculus.test_broadcast import _assert_verified
+from tests.helpers import assert_verified
 
 M = {"X": ("n", "B")}
 MY = {"X": ("n", "B"), "Y": ("n", "B")}
@@ -52,7 +52,7 @@ PROGRAMS: list[tuple[str, dict, bool]] = [
     ("program", "variables", "hessian"), PROGRAMS, ids=[p for p, *_ in PROGRAMS]
 )
 def test_axis_ops_are_verified_four_ways(program: str, variables: dict, hessian: bool):
-    _assert_verified(derive(program, variables, hessian=hessian).to_dict()["verification"])
+    assert_verified(derive(program, variables, hessian=hessian).to_dict()["verification"])
 
 
 @pytest.mark.parametrize(

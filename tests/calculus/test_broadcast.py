@@ -16,6 +16,7 @@ from derivations.errors import ChainruleError
 from derivations.grading import check
 from derivations.language.elaborate import elaborate
 from derivations.printing.unicode import to_unicode
+from tests.helpers import assert_verified
 
 LAYER = {"W": ("n", "m"), "X": ("m", "B"), "b": ("n",)}
 COLS = {"X": ("n", "B"), "b": ("n",)}
@@ -42,24 +43,12 @@ PROGRAMS: list[tuple[str, dict, bool]] = [
 ]
 
 
-def _assert_verified(verification: dict) -> None:
-    failed = [c for c in verification["checks"] if not c["passed"] or c.get("skipped")]
-    assert verification["passed"], failed
-    assert {c["method"] for c in verification["checks"]} == {
-        "finite_differences",
-        "backprop_engine",
-        "source_reference",
-        "exact_componentwise",
-        "displayed_form",
-    }
-
-
 @pytest.mark.parametrize(
     ("program", "variables", "hessian"), PROGRAMS, ids=[p for p, *_ in PROGRAMS]
 )
 def test_broadcast_rules_are_verified_four_ways(program: str, variables: dict, hessian: bool):
     result = derive(program, variables, hessian=hessian)
-    _assert_verified(result.to_dict()["verification"])
+    assert_verified(result.to_dict()["verification"])
 
 
 def _forms(result) -> dict[str, str]:

@@ -14,6 +14,7 @@ from derivations.limits import DEFAULT_LIMITS
 from derivations.ops.registry import FUNCTIONS, NODES, SUGAR
 from derivations.result import make_result
 from derivations.verify.run import verify_result
+from tests.helpers import assert_verified
 from tests.op_programs import INDEX_ONLY, NODE_PROGRAMS, USER_PROGRAMS
 
 
@@ -35,18 +36,6 @@ def test_every_class_has_both_rules() -> None:
         assert cls in JACOBIAN, f"no Jacobian rule for {cls.__name__}"
 
 
-def _assert_verified(verification: dict) -> None:
-    failed = [c for c in verification["checks"] if not c["passed"] or c.get("skipped")]
-    assert verification["passed"], failed
-    assert {c["method"] for c in verification["checks"]} == {
-        "finite_differences",
-        "backprop_engine",
-        "source_reference",
-        "exact_componentwise",
-        "displayed_form",
-    }
-
-
 @pytest.mark.parametrize(
     ("op", "program", "variables", "hessian"),
     USER_PROGRAMS,
@@ -54,7 +43,7 @@ def _assert_verified(verification: dict) -> None:
 )
 def test_op_verifies_three_ways(op: str, program: str, variables: dict, hessian: bool) -> None:
     result = derive(program, variables, hessian=hessian)
-    _assert_verified(result.to_dict()["verification"])
+    assert_verified(result.to_dict()["verification"])
     kinds = {d["kind"] for d in result.to_dict()["derivatives"]}
     if hessian:
         assert "hessian" in kinds
@@ -70,4 +59,4 @@ def test_derivative_only_op_verifies(op: str, node: N.Node, inputs: dict) -> Non
     derivation = derive_program(program, None, hessian=node.is_scalar)
     result = make_result(derivation, hessian=node.is_scalar)
     variables = {name: user_shape(v.shape) for name, v in inputs.items()}
-    _assert_verified(verify_result(result, variables, DEFAULT_LIMITS))
+    assert_verified(verify_result(result, variables, DEFAULT_LIMITS))

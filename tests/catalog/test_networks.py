@@ -11,18 +11,8 @@ from derivations.printing.unicode import to_unicode
 from derivations.verify.explicit import plain_matmul
 
 
-def _block():  # type: ignore[no-untyped-def]
-    import tomllib
-    from pathlib import Path
-
-    from derivations.catalog.schema import Entry
-
-    path = Path(__file__).resolve().parents[2] / "bench" / "transformer_block.toml"
-    return Entry.model_validate(tomllib.loads(path.read_text(encoding="utf-8")))
-
-
 def _shown(entry_id: str) -> tuple[dict[str, str], list[str]]:
-    e = _block() if entry_id == "transformer-block" else catalog()[entry_id]
+    e = catalog()[entry_id]
     d = derive(e.program, dict(e.variables), wrt=list(e.wrt), verify=False).to_dict()
     defs = {to_unicode(x["symbol"]): to_unicode(x["latex"]) for x in d["definitions"]}
     return defs, [to_unicode(x["latex"]) for x in d["derivatives"]]
@@ -44,8 +34,11 @@ def test_attention_has_the_textbooks_dp_and_ds() -> None:
 
 def test_transformer_block_has_every_weight_gradient() -> None:
     defs, grads = _shown("transformer-block")
-    assert len(grads) == 6 and grads[:3] == ["Xᵀ Δ_Q", "Xᵀ Δ_K", "Xᵀ Δ_V"]
+    assert grads == ["Xᵀ Δ_Q", "Xᵀ Δ_K", "Xᵀ Δ_V", "Nᵀ Δ_Z", "Uᵀ Δ_F", "Fᵀ Δ_L"]
+    assert defs["Δ_L"] == "softmax_row(L) - Y"  # Y one-hot along axis 1: Ŷ − Y
+    assert defs["Δ_S"] == "P ∘ (Δ_P - (Δ_P ∘ P) 𝟏 𝟏ᵀ)"  # the self-attention entry's form
     assert defs["Δ_H"] == "Δ_C - (1/e) Δ_C 𝟏 𝟏ᵀ"
+    assert defs["Δ_N"] == "Δ_F + Δ_Z W₁ᵀ"  # the MLP's residual adds its branches
     assert "Φ(Z)" in defs["Δ_Z"]  # GELU′ = Φ + z φ
 
 

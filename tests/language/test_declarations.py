@@ -7,14 +7,7 @@ import pytest
 from derivations import ChainruleError, derive, trace
 from derivations.expr.kinds import Declaration
 from derivations.language.elaborate import elaborate
-
-CE = "J = -y.T @ log_softmax(W @ x + b)"
-CE_VARS = {
-    "W": ["k", "m"],
-    "b": ["k"],
-    "x": {"shape": ["m"], "role": "data"},
-    "y": {"shape": ["k"], "role": "data", "kind": "onehot"},
-}
+from tests.helpers import CE, CE_VARS
 
 
 def test_both_forms_declare_the_same_shapes() -> None:

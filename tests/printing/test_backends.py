@@ -149,6 +149,7 @@ def test_op_programs_agree_with_numpy_and_framework_autodiff(
 
 
 LECTURE = [
+    ("sum(A @ V)", {"A": ("n", "m"), "V": ("m", "k")}),  # 𝟏 rᵀ and c 𝟏ᵀ: tiles, not outers
     ("z = W @ x + b; h = tanh(z); s = u.T @ h", {"W": ("n", "m"), "x": ("m",), "b": ("n",), "u": ("n",)}),
     ("sum(log(1 + exp(X @ w)))", {"X": ("N", "n"), "w": ("n",)}),
     ("-y.T @ log_softmax(W2 @ relu(W1 @ x + b1) + b2)", {

@@ -187,3 +187,23 @@ def test_cumsum_derivative_code_builds_no_triangular_matrix() -> None:
     lower = np.tril(np.ones((6, 6)))
     hessian = load_module(result.code["numpy"])["hessian"](x)["x"]
     assert np.allclose(hessian, -lower.T @ np.diag(np.sin(lower @ x)) @ lower, atol=1e-13)
+
+
+def test_a_gradient_that_repeats_a_vector_multiplies_nothing() -> None:
+    """sum(A @ V) by A is 𝟏 (V 𝟏)ᵀ: V's row sums repeated down n rows. The code once built
+    np.ones(n) and an outer product (n·m multiplies); now it sums once (m·k additions) and
+    repeats the row, with no ones array and no product in the gradient's lines."""
+    variables = {"A": ("n", "m"), "V": ("m", "k")}
+    result = derive("sum(A @ V)", variables)
+    assert result.verification_passed
+    code = result.code["numpy"]
+    lines = [line for line in code.splitlines() if line.strip().startswith("grad_")]
+    assert len(lines) == 2, code
+    for line in lines:
+        assert not re.search(r"ones|outer|@|\*", line), line  # no allocation of 1s, no product
+    rng = np.random.default_rng(5)
+    A, V = rng.standard_normal((4, 3)), rng.standard_normal((3, 2))
+    _, grads = load_module(code)["value_and_grad"](A, V)
+    np.testing.assert_allclose(grads["A"], np.ones((4, 2)) @ V.T, rtol=1e-14)
+    np.testing.assert_allclose(grads["V"], A.T @ np.ones((4, 2)), rtol=1e-14)
+    assert grads["A"].flags.writeable and grads["V"].flags.writeable  # arrays, not views

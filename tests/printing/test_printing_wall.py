@@ -2,64 +2,65 @@
 
 The derivation hands the printers every tree they print (the VJP and HVP passes, the chain-rule
 links); a printer that called the rules would let data flow back from printing into the
-calculus. Relative imports are resolved, and ``from .. import calculus`` and
-``importlib.import_module("derivations.calculus…")`` count as imports too.
+calculus. Two checks (``tests/import_walls.py``): the syntax of every printer module (relative
+imports resolved; ``from .. import calculus``, a string naming a calculus module and any import
+machinery count), and what importing every printer loads in a fresh interpreter.
 """
 
 from __future__ import annotations
 
-import ast
-from pathlib import Path
+import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.import_walls import ROOT, imported, imported_source, loaded_after, within
+
 PRINTING = ROOT / "derivations" / "printing"
 
 
-def imported_modules(source: str, package: str) -> set[str]:
-    """Every module ``source`` (a module of ``package``) imports, as absolute dotted names."""
-    out: set[str] = set()
-    for node in ast.walk(ast.parse(source)):
-        if isinstance(node, ast.Import):
-            out.update(a.name for a in node.names)
-        elif isinstance(node, ast.ImportFrom):
-            parts = package.split(".")
-            base = ".".join(parts[: len(parts) - node.level + 1]) if node.level else ""
-            module = ".".join(p for p in (base, node.module or "") if p)
-            out.add(module)
-            out.update(f"{module}.{a.name}" for a in node.names)
-        elif isinstance(node, ast.Call) and node.args:
-            arg = node.args[0]
-            if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
-                name = getattr(node.func, "attr", getattr(node.func, "id", ""))
-                if name in ("import_module", "__import__"):
-                    out.add(arg.value)
-    return out
-
-
-def _calculus(modules: set[str]) -> set[str]:
-    return {m for m in modules if m == "derivations.calculus" or ".calculus" in f".{m}"}
+def _bad(names: set[str]) -> set[str]:
+    return {m for m in names if within(m, ("calculus",)) or m.startswith("<dynamic")}
 
 
 def test_printing_never_imports_the_calculus() -> None:
     files = sorted(PRINTING.rglob("*.py"))
     assert files
     for path in files:
-        package = ".".join(path.relative_to(ROOT).parts[:-1])
-        bad = _calculus(imported_modules(path.read_text(), package))
+        bad = _bad(imported(path))
         assert not bad, f"{path.name} imports {sorted(bad)}: printers print the derivation's trees"
 
 
-def test_the_wall_sees_every_spelling() -> None:
-    """The checker itself: each way of reaching the calculus is caught, and a neighbour is not."""
-    spellings = [
+@pytest.mark.parametrize(
+    "line",
+    [
         "from ..calculus import algebra",
         "from ..calculus.reverse import backward",
         "from .. import calculus",
         "import derivations.calculus.forward",
         'importlib.import_module("derivations.calculus.reverse")',
         '__import__("derivations.calculus")',
-    ]
-    for line in spellings:
-        assert _calculus(imported_modules(line, "derivations.printing")), line
-    for fine in ("from ..expr import nodes as N", "from .latex import LatexPrinter"):
-        assert not _calculus(imported_modules(fine, "derivations.printing")), fine
+        'rules = sys.modules["derivations.calculus.rules"]',
+        'getattr(importlib, "import_module")("derivations.calculus.rules")',
+        'importlib.util.spec_from_file_location("r", "derivations/calculus/rules.py")',
+    ],
+)
+def test_the_wall_sees_every_spelling(line: str) -> None:
+    """The checker itself: each way of reaching the calculus is caught."""
+    assert _bad(imported_source(line, "derivations.printing.probe", False)), line
+
+
+@pytest.mark.parametrize(
+    "fine", ["from ..expr import nodes as N", "from .latex import LatexPrinter"]
+)
+def test_the_wall_lets_a_neighbour_through(fine: str) -> None:
+    assert not _bad(imported_source(fine, "derivations.printing.probe", False)), fine
+
+
+def test_importing_every_printer_loads_no_calculus() -> None:
+    code = (
+        "import importlib, pkgutil\n"
+        "import derivations.printing as printing\n"
+        "for info in pkgutil.walk_packages(printing.__path__, 'derivations.printing.'):\n"
+        "    importlib.import_module(info.name)\n"
+    )
+    loaded = loaded_after(code)
+    assert "derivations.printing.latex" in loaded
+    assert not {m for m in loaded if within(m, ("calculus",))}, sorted(loaded)

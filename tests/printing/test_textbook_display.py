@@ -177,3 +177,14 @@ def test_cumsum_jacobian_and_adjoint_use_the_lower_triangular_ones() -> None:
 
 def test_a_partial_by_a_subscripted_entry_is_one_term() -> None:
     assert to_unicode(r"\frac{\partial J}{\partial W_{q,ij}}") == "∂J/∂W_(q,ij)"
+
+
+def test_a_summation_index_never_repeats_a_names_subscript() -> None:
+    # ∂J/∂W_(k,ij) = Σ_k X_ki Δ_(K,kj) read k as both W_k's subscript and the summed index.
+    program = "S = (X @ W_q) @ (X @ W_k).T; J = sum(tanh(S))"
+    sizes = {"X": ["T", "e"], "W_q": ["e", "d"], "W_k": ["e", "d"]}
+    d = _verified(program, sizes, wrt=["W_k"])
+    index = next(x["index_latex"] for x in d["derivatives"] if x["wrt"] == "W_k")
+    lhs, rhs = index.split(" = ", 1)
+    assert "W_{k,ij}" in lhs
+    assert not any(f"{k} \\leq" in rhs or f"{{{k}=" in rhs for k in ("k", "q")), rhs

@@ -38,22 +38,23 @@ def assert_problem(response: httpx.Response, status: int, kind: str | None = Non
     return body
 
 
-@pytest.fixture(scope="module")
-def real() -> Iterator[TestClient]:
+def _client(time_limit_seconds: float) -> Iterator[TestClient]:
     pytest.importorskip("derivations.api")
-    # A generous time limit, so that no verdict here depends on the machine's speed; the test
-    # of the limit itself has its own client with a short one.
-    settings = Settings(workers=2, time_limit_seconds=60, log_level="WARNING")
+    settings = Settings(workers=2, time_limit_seconds=time_limit_seconds, log_level="WARNING")
     with TestClient(create_app(settings), raise_server_exceptions=False) as client:
         yield client
+
+
+@pytest.fixture(scope="module")
+def real() -> Iterator[TestClient]:
+    # A generous time limit, so that no verdict here depends on the machine's speed; the test
+    # of the limit itself has its own client with a short one.
+    yield from _client(60)
 
 
 @pytest.fixture(scope="module")
 def short_limit() -> Iterator[TestClient]:
-    pytest.importorskip("derivations.api")
-    settings = Settings(workers=2, time_limit_seconds=2, log_level="WARNING")
-    with TestClient(create_app(settings), raise_server_exceptions=False) as client:
-        yield client
+    yield from _client(2)
 
 
 # ------------------------------------------------------------------ odd JSON (fake handler)

@@ -3,6 +3,7 @@ byte-level bound on trace bodies and the offline docs (ASGI level, fake worker h
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import threading
@@ -145,20 +146,26 @@ def test_the_default_cap_is_half_the_workers() -> None:
 # ------------------------------------------------------------------ the precheck
 
 
+@contextlib.contextmanager
+def _both_workers_busy(c: TestClient) -> Iterator[None]:
+    """Two slow requests pin both fake workers for the block (joined when it ends)."""
+    pinned = [threading.Thread(target=derive, args=(c, f"sleep:{1 + i / 10}")) for i in (0, 1)]
+    for thread in pinned:
+        thread.start()
+    try:
+        wait_until_busy(c, 2)
+        yield
+    finally:
+        for thread in pinned:
+            thread.join()
+
+
 def test_invalid_requests_never_wait_for_a_worker() -> None:
     app = create_app(fake_settings(time_limit_seconds=20), handler=FAKE_HANDLER)
-    with TestClient(app) as c:
-        pinned = [threading.Thread(target=derive, args=(c, f"sleep:{1 + i / 10}")) for i in (0, 1)]
-        for thread in pinned:
-            thread.start()
-        try:
-            wait_until_busy(c, 2)
-            # the fake worker would echo this with a 200: a syntax problem comes from the precheck
-            response = derive(c, "invalid-early")
-            still_busy = busy(c)
-        finally:
-            for thread in pinned:
-                thread.join()
+    with TestClient(app) as c, _both_workers_busy(c):
+        # the fake worker would echo this with a 200: a syntax problem comes from the precheck
+        response = derive(c, "invalid-early")
+        still_busy = busy(c)
     assert response.status_code == 422 and response.json()["kind"] == "syntax"
     assert still_busy == 2
 
@@ -167,15 +174,8 @@ def test_a_slow_precheck_gives_up_and_the_worker_decides() -> None:
     settings = fake_settings(time_limit_seconds=20, precheck_seconds=0.3)
     app = create_app(settings, handler=FAKE_HANDLER)
     with TestClient(app) as c:
-        pinned = [threading.Thread(target=derive, args=(c, f"sleep:{1 + i / 10}")) for i in (0, 1)]
-        for thread in pinned:
-            thread.start()
-        try:
-            wait_until_busy(c, 2)
+        with _both_workers_busy(c):
             response = derive(c, "checksleep:1.5")  # the check gives up at 0.3 s; queued
-        finally:
-            for thread in pinned:
-                thread.join()
         assert app.state.prechecker.timeouts == 1
     assert response.status_code == 200 and response.json()["op"] == "derive"
 

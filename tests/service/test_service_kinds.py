@@ -11,14 +11,7 @@ from service.grading_schemas import CheckResponse
 from service.main import create_app
 from service.schemas import DeriveResponse, ProblemDetails
 from service.settings import Settings
-
-CE = "J = -y.T @ log_softmax(W @ x + b)"
-CE_VARS = {
-    "W": ["k", "m"],
-    "b": ["k"],
-    "x": {"shape": ["m"], "role": "data"},
-    "y": {"shape": ["k"], "role": "data", "kind": "onehot"},
-}
+from tests.helpers import CE, CE_VARS
 
 
 @pytest.fixture(scope="module")

@@ -27,6 +27,19 @@ def _kind(kind: str, *shape: str) -> dict:
     return {"shape": list(shape), "kind": kind}
 
 
+# One input of every kind (and two plain ones): the draws and exact points of each kind.
+EVERY_KIND = {
+    "y": ONEHOT,
+    "p": _kind("probability", "k"),
+    "S": _kind("symmetric", "n", "n"),
+    "P": _kind("spd", "n", "n"),
+    "D": _kind("diagonal", "n", "n"),
+    "q": _kind("positive", "n"),
+    "z": ["k"],
+    "x": ["n"],
+}
+
+
 def _passed_all(result) -> None:
     checks = {c["method"]: c for c in result.verification["checks"]}
     assert result.verification["passed"], result.verification
@@ -180,18 +193,8 @@ def _draw(program: str, variables: dict, seed: int = 0) -> dict:
 
 @pytest.mark.parametrize("seed", range(5))
 def test_numeric_draws_are_of_their_kind(seed: int) -> None:
-    variables = {
-        "y": ONEHOT,
-        "p": _kind("probability", "k"),
-        "S": _kind("symmetric", "n", "n"),
-        "P": _kind("spd", "n", "n"),
-        "D": _kind("diagonal", "n", "n"),
-        "q": _kind("positive", "n"),
-        "z": ["k"],
-        "x": ["n"],
-    }
     program = "y.T @ z + p.T @ z + x.T @ (S + P + D) @ x + sum(q * x)"
-    inputs = _draw(program, variables, seed)
+    inputs = _draw(program, EVERY_KIND, seed)
     y, p = inputs["y"], inputs["p"]
     assert sorted(y.tolist()) == [0.0] * (len(y) - 1) + [1.0]
     assert np.all(p > 0) and abs(p.sum() - 1) < 1e-12
@@ -224,16 +227,7 @@ def test_symmetric_under_logdet_is_drawn_with_both_determinant_signs() -> None:
 def test_exact_points_are_of_their_kind() -> None:
     result = derive(
         "y.T @ z + p.T @ z + x.T @ (S + P + D) @ x + sum(q * x) + logdet(S)",
-        {
-            "y": ONEHOT,
-            "p": _kind("probability", "k"),
-            "S": _kind("symmetric", "n", "n"),
-            "P": _kind("spd", "n", "n"),
-            "D": _kind("diagonal", "n", "n"),
-            "q": _kind("positive", "n"),
-            "z": ["k"],
-            "x": ["n"],
-        },
+        EVERY_KIND,
         verify=False,
     )
     program = result.derivation.program
@@ -292,3 +286,31 @@ def test_directional_check_finds_a_wrong_hessian() -> None:
     assert err < 1e-6  # the finite-difference tolerance
     err, _ = best_directional_error(1.5 * right, grad, {"A": a}, "A", dirs, 1.0)
     assert err > 0.1
+
+
+def test_a_program_singular_on_its_kind_is_reported_as_such() -> None:
+    """‖A − Aᵀ‖ is 0 for every symmetric A, where the norm has no derivative. Verification
+    said "every draw came close to a pole" and failed the exact check as a wrong formula (0/0
+    at its points); it now says that no point of the kind has a derivative, names the zero
+    norm, and skips the exact check for the same reason: no formula was found wrong."""
+    result = derive("norm2(A - A.T)", {"A": _kind("symmetric", "n", "n")})
+    v = result.verification
+    assert not v["passed"]  # nothing was verified, so nothing passed
+    assert "not differentiable at any point of the declared kinds (A symmetric)" in v["note"]
+    assert "‖A - Aᵀ‖" in v["note"] and "no wrong formula" in v["note"]
+    checks = {c["method"]: c for c in v["checks"]}
+    assert checks["exact_componentwise"]["skipped"], checks["exact_componentwise"]
+    assert all(c["skipped"] and c["passed"] for c in checks.values()), checks
+
+
+def test_off_its_kind_the_same_program_verifies() -> None:
+    """The formula itself is right where it is defined: without the kind it passes."""
+    _passed_all(derive("norm2(A - A.T)", {"A": ["n", "n"]}))
+
+
+def test_a_program_singular_everywhere_keeps_the_pole_reason() -> None:
+    """norm2(x - x) is 0 off the kind too: the kind is not blamed."""
+    result = derive("norm2(x - x) + sum(y)", {"x": ["n"], "y": _kind("positive", "n")})
+    assert "not differentiable at any point of the declared kinds" not in result.verification.get(
+        "note", ""
+    )
