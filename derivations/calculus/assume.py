@@ -24,6 +24,7 @@ from ..expr import nodes as N
 from ..expr import shapes as S
 from ..expr.kinds import SUM_ONE, SYMMETRIC
 from ..expr.program import Definition
+from ..ops.registry import function_spec
 from . import algebra as A
 
 # Functions of a positive argument that are the argument itself, or 1.
@@ -140,6 +141,10 @@ def _rewrite(node: N.Node, facts: Facts) -> N.Node:
             if facts.kinds.get(name) in SYMMETRIC:
                 facts.use(name, "transpose")
         return inner
+    if isinstance(node, N.Apply):
+        folded = _at_zero(node)
+        if folded is not None:
+            return folded
     if isinstance(node, N.Sum | N.Mean):
         return _sum_one(node, facts) or node
     if isinstance(node, N.MatMul) and facts.axes:
@@ -162,6 +167,18 @@ def _rewrite(node: N.Node, facts: Facts) -> N.Node:
         facts.use(node.children[0].children[0].name, "diag")
         return node.children[0].children[0]
     return node
+
+
+def _at_zero(node: N.Apply) -> N.Node | None:
+    """f(0) with a rational value, as that constant: a fact made A − Aᵀ = 0 (A symmetric), so
+    cos(A − Aᵀ) is 𝟏𝟏ᵀ and sin(A − Aᵀ) is 0, never cos(0) and sin(0) left on the page."""
+    if len(node.children) != 1 or not A.is_zero(node.children[0]):
+        return None
+    try:
+        value = sp.sympify(function_spec(node.fn).exact(sp.Integer(0)))
+    except (KeyError, TypeError, ValueError, ZeroDivisionError):
+        return None
+    return A.scale(value, A.ones(node.shape)) if value.is_Rational else None
 
 
 def assume(root: N.Node, facts: Facts) -> N.Node:

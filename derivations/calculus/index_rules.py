@@ -44,7 +44,7 @@ def lower_ones(n: S.Dim) -> N.Node:
 
 def _vjp_cumsum(node: N.Node, g: N.Node) -> list[N.Node | None]:
     """The transpose of a running sum, Lᵀ G: the running sum from the end, as the textbook
-    writes it (generated code computes it as totals − cumsum(G) + G, ``printing/codeopt``)."""
+    writes it (generated code computes it as a reversed cumsum, ``printing/codeopt``)."""
     return [A.matmul(A.transpose(lower_ones(g.shape[0])), g)]
 
 

@@ -69,6 +69,8 @@ _NUMPY_CALLS = {
     "spread_rows": "{0}[:, None]",
     "spread_columns": "{0}[None, :]",
     "axis_max": "np.max({0}, axis={1})",
+    # Lᵀ G with L = cumsum(I): the running sum from the end, O(n) (printing/codeopt).
+    "cumsum_reversed": "np.flip(np.cumsum(np.flip({0}, axis=0), axis=0), axis=0)",
 }
 
 
@@ -199,6 +201,7 @@ _TORCH_CALLS = {
     "sum_rows": "torch.sum({0}, dim=1)",
     "sum_columns": "torch.sum({0}, dim=0)",
     "axis_max": "torch.amax({0}, dim={1})",
+    "cumsum_reversed": "torch.flip(torch.cumsum(torch.flip({0}, dims=(0,)), dim=0), dims=(0,))",
     **_ops("torch"),
 }
 

@@ -9,7 +9,10 @@ The derivation's trees read like the lecture; the code should run like hand-writ
 2. Drop identities from products (I X = X): an n×n eye is never built to multiply by; and a
    matrix of ones is split, 𝟏𝟏ᵀ Y = 𝟏 (𝟏ᵀ Y), so a product by it is a sum spread by
    broadcasting.
-3. Re-associate a product chain when its shapes say another order is cheaper ((A B) v is
+3. Running sums are never products: with L = cumsum(I) (the lower-triangular ones matrix the
+   derivation names), L G is cumsum(G) and Lᵀ G the running sum from the end, which the code
+   printer writes as a reversed cumsum: O(n) per column where the product was O(n²).
+4. Re-associate a product chain when its shapes say another order is cheaper ((A B) v is
    A (B v)); symbolic sizes are compared only where the sign of the difference is certain
    (every size is a positive integer), and the program's own order is kept otherwise.
 """
@@ -23,6 +26,7 @@ import sympy as sp
 
 from ..expr import nodes as N
 from ..expr import shapes as S
+from ..ops.nodeops import Cumsum
 
 _MAX_CHAIN = 5  # parenthesisations of longer chains are not enumerated (14 at five factors)
 
@@ -46,6 +50,9 @@ def _rewrite(node: N.Node) -> N.Node:
         split = _split_ones(a, b)
         if split is not None:
             return split
+        running = _running_sum(a, b)
+        if running is not None:
+            return running
         return _reassociate(node)
     if isinstance(node, N.Add):
         return _factor(node)
@@ -65,6 +72,38 @@ def _split_ones(a: N.Node, b: N.Node) -> N.Node | None:
         sums = N.MatMul(a, N.Ones((q, one)))
         return N.MatMul(sums, N.Ones((one, r))) if S.is_column(sums.shape) else None
     return None
+
+
+def is_lower_ones(node: N.Node) -> bool:
+    """Whether ``node`` is L = cumsum(I), the lower-triangular matrix of ones."""
+    return isinstance(node, Cumsum) and isinstance(node.children[0], N.Identity)
+
+
+def is_reversed_running_sum(node: N.Node) -> bool:
+    """Lᵀ G: printed as the running sum of G from the end (the code printer's cumsum_reversed)."""
+    if not isinstance(node, N.MatMul):
+        return False
+    a = node.children[0]
+    return isinstance(a, N.Transpose) and is_lower_ones(a.children[0])
+
+
+def _running_sum(a: N.Node, b: N.Node) -> N.Node | None:
+    """L G = cumsum(G) (and (L + M) G = L G + M G); Lᵀ G stays (the printer's reversed cumsum); a product from the right
+    is the transpose of one from the left: G L = (Lᵀ Gᵀ)ᵀ and G Lᵀ = cumsum(Gᵀ)ᵀ."""
+    if is_lower_ones(a):
+        return Cumsum(b)
+    if isinstance(a, N.Add) and any(is_running_factor(t) for t in a.children):
+        # (L + Lᵀ) G, a Hessian's seeded product: a sum of running sums, not the n×n sum built
+        return N.Add(*(_rewrite(N.MatMul(t, b)) for t in a.children))
+    if isinstance(b, N.Transpose) and is_lower_ones(b.children[0]):
+        return N.Transpose(Cumsum(_transpose(a)))
+    if is_lower_ones(b):
+        return N.Transpose(N.MatMul(N.Transpose(b), _transpose(a)))
+    return None
+
+
+def _transpose(node: N.Node) -> N.Node:
+    return node.children[0] if isinstance(node, N.Transpose) else N.Transpose(node)
 
 
 # -- 1. factoring a shared operand --------------------------------------------------------
@@ -119,7 +158,7 @@ def _rebuild_add(terms: list[N.Node]) -> N.Node:
     return terms[0] if len(terms) == 1 else N.Add(*terms)
 
 
-# -- 3. matrix-chain order ----------------------------------------------------------------
+# -- 4. matrix-chain order ----------------------------------------------------------------
 
 
 def _chain(node: N.Node) -> list[N.Node]:
@@ -131,9 +170,10 @@ def _chain(node: N.Node) -> list[N.Node]:
 def _reassociate(node: N.MatMul) -> N.Node:
     factors = _chain(node)
     if not 3 <= len(factors) <= _MAX_CHAIN or any(
-        isinstance(f, N.Diag) or S.is_scalar(f.shape) for f in factors
+        isinstance(f, N.Diag) or S.is_scalar(f.shape) or is_running_factor(f) for f in factors
     ):
-        return node  # a diag(v) factor prints as a scaling, whose cost this model ignores
+        return node  # a diag(v) factor prints as a scaling, whose cost this model ignores;
+        # Lᵀ as a factor is a running sum, which a regrouping could turn back into a product
     dims = [factors[0].shape[0], *(f.shape[1] for f in factors)]
     best, best_cost = node, _cost(node)
     for tree in _parenthesisations(0, len(factors) - 1):
@@ -143,6 +183,14 @@ def _reassociate(node: N.MatMul) -> N.Node:
         if _less(cost, best_cost):
             best, best_cost = _build(tree, factors), cost
     return best
+
+
+def is_running_factor(node: N.Node) -> bool:
+    """L or Lᵀ (L = cumsum(I)): a factor whose products are running sums, never named or
+    regrouped."""
+    return is_lower_ones(node) or (
+        isinstance(node, N.Transpose) and is_lower_ones(node.children[0])
+    )
 
 
 def _inner_scalar(tree: object, dims: list[sp.Expr]) -> bool:

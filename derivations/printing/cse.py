@@ -12,6 +12,7 @@ from collections import Counter
 
 from ..expr import nodes as N
 from ..expr.broadcast import spread_of
+from .codeopt import is_running_factor
 
 
 def _trivial(node: N.Node) -> bool:
@@ -37,10 +38,14 @@ def eliminate(
     # diag(v) is never named: a product prints it as a scaling by v (which is named instead),
     # so naming it would materialise the n×n matrix the printer avoids.
     # Nor is a broadcast b 𝟏ᵀ: it prints as b[:, None], and naming it would build the matrix.
+    # Nor is L = cumsum(I) or Lᵀ: a product by it prints as a running sum (codeopt).
     shared = {
         n
         for n, c in counts.items()
-        if c >= 2 and not isinstance(n, N.Diag) and spread_of(n)[0] is None
+        if c >= 2
+        and not isinstance(n, N.Diag)
+        and spread_of(n)[0] is None
+        and not is_running_factor(n)
     }
     # A statement's whole right-hand side is already named; do not name it twice.
     shared -= {node for _, node in reused}

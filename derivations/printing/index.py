@@ -103,7 +103,10 @@ class _Printer(_SympyLatex):
         return rf"\mathbb{{1}}\left[{i} = {j}\right]"
 
     def _print_Pow(self, expr: sp.Pow) -> str:
-        if isinstance(expr.base, _Opaque) and expr.exp.is_Integer and expr.exp > 0:
+        # A positive or symbolic power of an opaque scalar brackets it unless it is one letter:
+        # (Σ sin(x))^{n − 1}, never Σ sin(x)^{n − 1} (which reads as a sum of powers).
+        whole = expr.exp.is_Integer and expr.exp > 0 or not expr.exp.is_number
+        if isinstance(expr.base, _Opaque) and whole:
             return expr.base._latex(self, exp=self._print(expr.exp))
         return super()._print_Pow(expr)
 

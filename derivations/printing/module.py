@@ -17,7 +17,7 @@ from ..expr import nodes as N
 from ..expr import shapes as S
 from ..expr.derived import SEED, Derivation, Item
 from .backends import BACKENDS, NUMPY, Backend
-from .codeopt import optimise
+from .codeopt import is_lower_ones, optimise
 from .cse import eliminate
 from .numpy_code import CodePrinter
 
@@ -100,7 +100,7 @@ class ModuleWriter:
         returns: str,
     ) -> str:
         if signature not in self.plans:
-            cheaper = [(name, optimise(node)) for name, node in statements]
+            cheaper = [(name, optimise(node)) for name, node in _inline_running(statements)]
             self.plans[signature] = eliminate(cheaper, self.reserved)
         statements = self.plans[signature]
         body = self._statements(statements)
@@ -324,3 +324,21 @@ def generate_module(
     """The module for ``backend`` ("numpy", "torch" or "jax"); ``plans`` is shared by the
     modules of one derivation (see ModuleWriter)."""
     return ModuleWriter(derivation, BACKENDS[backend], plans).module(hessian)
+
+
+def _inline_running(statements: list[tuple[str, N.Node]]) -> list[tuple[str, N.Node]]:
+    """The statements with L = cumsum(I) written into its uses and its own statement dropped:
+    the optimiser then sees L G and Lᵀ G as running sums (``codeopt``), so the n×n matrix is
+    built only where a use is not a product (and then inline, where it is used)."""
+    lower = {name: node for name, node in statements if is_lower_ones(node)}
+    if not lower:
+        return statements
+    refs = {
+        v: lower[v.name]
+        for _, node in statements
+        for v in N.walk(node)
+        if isinstance(v, N.Var) and v.name in lower
+    }
+    names = set(lower)
+    inlined = [(n, node if n in names else N.substitute(node, refs)) for n, node in statements]
+    return [(n, node) for n, node in inlined if n not in names]

@@ -22,6 +22,7 @@ from ..expr.broadcast import spread_of
 from ..ops.registry import MissingOp, function_spec, node_spec
 from ..ops.spec import ADD, ATOM, MUL, POW, UNARY, FunctionSpec
 from .backends import NUMPY, Backend, op_key
+from .codeopt import is_reversed_running_sum
 
 # Helpers emitted into a generated NumPy module only when its code uses them.
 HELPERS: Mapping[str, str] = NUMPY.helpers
@@ -245,6 +246,8 @@ class CodePrinter:
 
     def _print_MatMul(self, node: N.MatMul) -> tuple[str, int]:
         a, b = node.children
+        if is_reversed_running_sum(node):  # Lᵀ G, L = cumsum(I): never an n×n product
+            return self.call("cumsum_reversed", self.doprint(b)), ATOM
         # Products with 𝟏 are axis sums: Δ 𝟏 sums Δ's columns, 𝟏ᵀ X its rows.
         if isinstance(b, N.Ones) and S.is_column(b.shape) and S.is_matrix(a.shape):
             if isinstance(a, N.Transpose):  # Δᵀ 𝟏 sums Δ's rows

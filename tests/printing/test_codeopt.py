@@ -15,7 +15,9 @@ import sympy as sp
 from derivations import derive
 from derivations.expr import nodes as N
 from derivations.expr import shapes as S
+from derivations.ops.nodeops import Cumsum
 from derivations.printing.codeopt import optimise
+from derivations.printing.numpy_code import CodePrinter
 from derivations.verify.numeric import load_module
 
 n, m, k = (S.dim(x) for x in ("n", "m", "k"))
@@ -132,6 +134,59 @@ def test_a_matrix_of_ones_in_a_product_becomes_a_spread_sum() -> None:
     )
     assert code.verification_passed
     assert "np.ones((k, k))" not in code.code["numpy"]
+
+
+def _lower(size: sp.Expr) -> N.Node:
+    return Cumsum(N.Identity(size))
+
+
+def test_a_running_sum_is_never_a_product_by_the_triangular_ones() -> None:
+    """cumsum's gradient is Lᵀ u with L = cumsum(I): the code computes the running sum from the
+    end (n additions per column), never builds the n×n L to multiply by (n² multiply-adds)."""
+    u, G = _var("u", n), _var("G", n, m)
+    L = _lower(n)
+    assert optimise(N.MatMul(L, G)) == Cumsum(G)
+    assert optimise(N.MatMul(N.Transpose(G), N.Transpose(L))) == N.Transpose(Cumsum(G))
+    printer = CodePrinter()
+    for tree in (N.MatMul(N.Transpose(L), u), N.MatMul(N.Transpose(u), L), N.MatMul(L, G)):
+        text = printer.doprint(optimise(tree))
+        assert "@" not in text and "eye" not in text, text
+    rng = np.random.default_rng(5)
+    g = rng.standard_normal((6, 3))
+    lower = np.tril(np.ones((6, 6)))
+    reversed_sum = eval(printer.doprint(optimise(N.MatMul(N.Transpose(L), G))), {"np": np, "G": g})
+    assert np.allclose(reversed_sum, lower.T @ g, rtol=1e-14, atol=1e-14)
+
+
+def test_cumsum_derivative_code_builds_no_triangular_matrix() -> None:
+    """The gradient and Hessian functions of programs through cumsum: no n×n eye or L built
+    (the Hessian −Lᵀ diag(sin) L is two running sums of the diagonal), the values right."""
+    cases = [
+        ("u.T @ cumsum(x)", {"u": ("n",), "x": ("n",)}, "x"),
+        ("sum(cumsum(W) * W)", {"W": ("n", "m")}, "W"),
+        ("sum(sin(cumsum(x)))", {"x": ("n",)}, "x"),
+    ]
+    rng = np.random.default_rng(5)
+    sizes = {"n": 6, "m": 3}
+    for program, variables, wrt in cases:
+        result = derive(program, variables, hessian=True)
+        assert result.verification_passed, program
+        code = result.code["numpy"]
+        assert "np.eye" not in code, (program, code)
+        module = load_module(code)
+        args = {v: rng.standard_normal(tuple(sizes[d] for d in ds)) for v, ds in variables.items()}
+        _, grads = module["value_and_grad"](**args)
+        x, h = args[wrt], 1e-6
+        bump = np.zeros_like(x)
+        bump.flat[1] = h
+        slope = (
+            module["value"](**{**args, wrt: x + bump}) - module["value"](**{**args, wrt: x - bump})
+        ) / (2 * h)
+        assert abs(slope - grads[wrt].flat[1]) <= 1e-6, program
+    x = rng.standard_normal(6)
+    lower = np.tril(np.ones((6, 6)))
+    hessian = load_module(result.code["numpy"])["hessian"](x)["x"]
+    assert np.allclose(hessian, -lower.T @ np.diag(np.sin(lower @ x)) @ lower, atol=1e-13)
 
 
 def test_a_gradient_that_repeats_a_vector_multiplies_nothing() -> None:

@@ -71,3 +71,13 @@ def test_round_off_prints_as_zero_in_the_trace_table() -> None:
     last = t.table().splitlines()[-1].split()
     assert last[-2] == "0"
     assert t.to_dict()["value"] != 0.0  # the JSON keeps the float as computed
+
+
+def test_a_symbolic_power_of_a_sum_brackets_the_sum() -> None:
+    """(Σ sin(x))^{n−1} is the power of the whole sum: the index form must bracket it, as the
+    matrix form does (n Σ sin(x)^{n−1} cos(x_i) reads as a sum of powers)."""
+    r = derive("J = sum(sin(x)) ** n", {"x": ("n",)})
+    assert r.to_dict()["verification"]["passed"]
+    index = _item(r, "x")["index_latex"]
+    assert r"\left(\sum \sin\left(x\right)\right)^{n - 1}" in index, index
+    assert r"\sum \sin\left(x\right)^{" not in index

@@ -164,6 +164,18 @@ def test_gradient_by_a_symmetric_matrix_is_the_unconstrained_one() -> None:
     assert _equation(result, "gradient", "A") == "B^{T}"
 
 
+def test_a_difference_the_kind_makes_zero_leaves_no_function_of_zero() -> None:
+    """A − Aᵀ = 0 for symmetric A: cos(A − Aᵀ) is 𝟏𝟏ᵀ and sin(A − Aᵀ) is 0 on the page (Δ is 𝟏𝟏ᵀ,
+    the Hessian 0), never cos(0) or sin(0) written out; verified on the kind."""
+    result = derive("sum(sin(A - A.T))", {"A": _kind("symmetric", "n", "n")}, hessian=True)
+    _passed_all(result)
+    text = str(result.to_dict())
+    assert r"\cos\\left(0" not in text and r"\sin\\left(0" not in text
+    (delta,) = [d for d in result.to_dict()["definitions"] if d["role"] == "adjoint"]
+    assert delta["latex"] == r"\mathbf{1} \mathbf{1}^{T}", delta
+    assert _equation(result, "hessian", "A").endswith("= 0")
+
+
 # --- sampling ---------------------------------------------------------------------------------
 
 
