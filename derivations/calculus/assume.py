@@ -175,10 +175,10 @@ def _at_zero(node: N.Apply) -> N.Node | None:
     if len(node.children) != 1 or not A.is_zero(node.children[0]):
         return None
     try:
-        value = sp.sympify(function_spec(node.fn).exact(sp.Integer(0)))
+        value = function_spec(node.fn).exact(sp.Integer(0))
     except (KeyError, TypeError, ValueError, ZeroDivisionError):
         return None
-    return A.scale(value, A.ones(node.shape)) if value.is_Rational else None
+    return A.scale(value, A.ones(node.shape)) if getattr(value, "is_Rational", False) else None
 
 
 def assume(root: N.Node, facts: Facts) -> N.Node:

@@ -231,7 +231,8 @@ class CodePrinter:
         real number or the backend's scalar math cannot spell it (erf(n) in NumPy)."""
         if not all(isinstance(a, N.Const) for a in args):
             return None
-        value = sp.sympify(spec.exact(*(a.value for a in args)))
+        exact = spec.exact(*(a.value for a in args))  # SymPy meaning of the op on constants
+        value = exact if isinstance(exact, sp.Basic) else sp.Float(exact)
         if value.is_number:
             return py_number(value, self.backend) if value.is_extended_real is True else None
         spelled = _SIZE_FUNCTIONS | ({"erf"} if self.backend.name == "torch" else set())

@@ -425,7 +425,7 @@ def _singular_on_kinds(
     else:
         return None  # singular off the kinds too: the kinds are not the reason
     kinds = ", ".join(f"{name} {kind}" for name, kind in program.kinds.items())
-    at = _draw(program, sizes, rng, domain_of(program), 0, False)
+    at = _draw(program, sizes, rng, domain_of(program), 0, False, xavier_scales(program, sizes))
     zero = _zero_on_kind(program, sizes, at)
     where = f": {zero} is 0 for every such input" if zero else ""
     return (
