@@ -183,4 +183,6 @@ def test_simplifier_collects_and_cancels() -> None:
 def test_greek_and_subscripted_names() -> None:
     r = derive("J + lam * sum(W_1 ** 2)", {"J": (), "lam": (), "W_1": ("n", "m")}, verify=False)
     assert _latex(r, "W_1") == r"2 \lambda W_{1}"
-    assert r.to_dict()["output"]["latex"] == r"J + \lambda \sum W_{1}^{2}"
+    assert (
+        r.to_dict()["output"]["latex"] == r"J + \lambda \sum W_{1}^{\circ 2}"
+    )  # a matrix: the Hadamard power
