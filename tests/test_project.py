@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import re
 from pathlib import Path
 
@@ -177,3 +178,52 @@ def test_no_merge_conflict_markers_are_left_in_the_sources() -> None:
         and marker.search((ROOT / name).read_text(errors="ignore"))
     ]
     assert not found, f"merge conflict markers in {found}"
+
+
+# The one place chainrule executes code, and the modules allowed to hand it source: each builds
+# that source from its own printers' output (a result's ``code``, or ``numpy_source`` around
+# printer text), never from a user's string. A new caller must be added here after that review.
+EXEC_SITE = "derivations/verify/numeric.py"
+LOAD_MODULE_CALLERS = {
+    "derivations/verify/sampling.py",
+    "derivations/verify/run.py",
+    "derivations/verify/displayed.py",
+    "derivations/site/data.py",
+    "derivations/site/cookbook.py",
+}
+
+
+def _calls(tree: ast.AST, name: str) -> bool:
+    return any(
+        isinstance(node, ast.Call)
+        and (
+            (isinstance(node.func, ast.Name) and node.func.id == name)
+            or (isinstance(node.func, ast.Attribute) and node.func.attr == name)
+        )
+        for node in ast.walk(tree)
+    )
+
+
+def test_python_code_is_executed_in_one_place_by_known_callers() -> None:
+    execs, loaders = set(), set()
+    for path in sorted((ROOT / "derivations").rglob("*.py")) + sorted(
+        (ROOT / "service").rglob("*.py")
+    ):
+        tree = ast.parse(path.read_text())
+        where = path.relative_to(ROOT).as_posix()
+        if _calls(tree, "exec") or _calls(tree, "eval"):
+            execs.add(where)
+        if _calls(tree, "load_module") and where != EXEC_SITE:
+            loaders.add(where)
+    # SymPy's Function.eval hooks in verify/implicit.py are methods named eval, never called.
+    assert execs == {EXEC_SITE}, execs
+    assert loaders == LOAD_MODULE_CALLERS, loaders
+
+
+@pytest.mark.parametrize("name", ["x;import os", "__import__", "os.system", "x\n", "x'"])
+def test_a_hostile_name_never_reaches_generated_code(name: str) -> None:
+    from derivations import derive
+    from derivations.errors import ChainruleError
+
+    with pytest.raises(ChainruleError, match="not a valid variable name"):
+        derive("s = sum(v)", {name: ["n"], "v": ["n"]}, verify=False)
