@@ -19,6 +19,7 @@ from derivations.verify.kinds import directions
 from derivations.verify.numeric import best_directional_error
 from derivations.verify.run import verify_result
 from derivations.verify.sampling import choose_sizes, draw_inputs
+from tests.helpers import draw_for
 
 ONEHOT = {"shape": ["k"], "role": "data", "kind": "onehot"}
 
@@ -179,16 +180,7 @@ def test_a_difference_the_kind_makes_zero_leaves_no_function_of_zero() -> None:
 # --- sampling ---------------------------------------------------------------------------------
 
 
-def _draw(program: str, variables: dict, seed: int = 0) -> dict:
-    result = derive(program, variables, verify=False)
-    typed = result.derivation.program
-    module: dict = {}
-    exec(result.code["numpy"], module)  # noqa: S102 - our own generated module
-    inputs, why = draw_inputs(
-        typed, choose_sizes(typed), np.random.default_rng(seed), module["value"]
-    )
-    assert inputs is not None, why
-    return inputs
+_draw = draw_for
 
 
 @pytest.mark.parametrize("seed", range(5))

@@ -22,7 +22,7 @@ from derivations.verify import exact as E
 from derivations.verify.explicit import symbols_for
 from derivations.verify.kinds import directions
 from derivations.verify.run import verify_result
-from derivations.verify.sampling import choose_sizes, draw_inputs
+from tests.helpers import draw_for
 
 
 def _labels(kind: str, axis: int, *shape: str) -> dict:
@@ -219,15 +219,7 @@ def _check_lines(values: dict, tolerance: float) -> None:
 
 @pytest.mark.parametrize("seed", range(3))
 def test_numeric_draws_are_one_hot_along_the_axis(seed: int) -> None:
-    result = derive(SAMPLED_PROGRAM, SAMPLED, verify=False)
-    typed = result.derivation.program
-    module: dict = {}
-    exec(result.code["numpy"], module)  # noqa: S102 - our own generated module
-    inputs, why = draw_inputs(
-        typed, choose_sizes(typed), np.random.default_rng(seed), module["value"]
-    )
-    assert inputs is not None, why
-    _check_lines(inputs, 1e-12)
+    _check_lines(draw_for(SAMPLED_PROGRAM, SAMPLED, seed), 1e-12)
 
 
 def test_exact_points_are_one_hot_along_the_axis() -> None:
